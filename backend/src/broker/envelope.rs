@@ -1,0 +1,95 @@
+//! The node-to-node form of a posted message, and its local fan-out.
+//!
+//! Servers only: clients never see an envelope. On Redis a message travels as
+//! `<id> <envelope JSON>` on the room's channel; the id is put in front by the
+//! publishing script, which is the only place ids are minted.
+
+use std::borrow::Cow;
+
+use axum::extract::ws::Utf8Bytes;
+use roomcast_protocol::{MessageFrame, MessageId, RoomName, ServerFrame};
+use serde::{Deserialize, Serialize};
+
+use crate::hub::{Fanout, Registry, SessionId};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Envelope<'a> {
+    /// Random per node process; with `session` it names the sender, so the
+    /// sender's node can hand it the copy that carries its `client_id`.
+    pub origin: u64,
+    pub session: SessionId,
+    #[serde(borrow)]
+    pub client_id: Cow<'a, str>,
+    #[serde(borrow)]
+    pub author: Cow<'a, str>,
+    #[serde(borrow)]
+    pub text: Cow<'a, str>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EnvelopeError {
+    #[error("payload is not UTF-8")]
+    NotUtf8,
+    #[error("payload has no id prefix")]
+    NoId,
+    #[error("bad id: {0}")]
+    BadId(#[from] roomcast_protocol::id::ParseIdError),
+    #[error("bad envelope: {0}")]
+    BadJson(#[from] serde_json::Error),
+}
+
+impl<'a> Envelope<'a> {
+    pub fn to_json(&self) -> String {
+        // Strings and integers only: serialization cannot fail.
+        serde_json::to_string(self).expect("envelopes always serialize")
+    }
+
+    /// Splits a channel payload `<id> <json>`.
+    pub fn parse_payload(payload: &'a [u8]) -> Result<(MessageId, Envelope<'a>), EnvelopeError> {
+        let text = std::str::from_utf8(payload).map_err(|_| EnvelopeError::NotUtf8)?;
+        let (id, json) = text.split_once(' ').ok_or(EnvelopeError::NoId)?;
+        Ok((id.parse()?, serde_json::from_str(json)?))
+    }
+
+    /// Encodes the message once for all local members of `room`, and once more
+    /// with `client_id` for the sender when the sender is on this node.
+    pub fn fan_out(&self, registry: &Registry, origin: u64, room: &RoomName, id: MessageId) -> Fanout {
+        let mut frame = MessageFrame {
+            id,
+            room: Cow::Borrowed(room.as_str()),
+            author: Cow::Borrowed(&self.author),
+            text: Cow::Borrowed(&self.text),
+            ts: id.ms,
+            client_id: None,
+        };
+        let shared = Utf8Bytes::from(ServerFrame::Message(frame.clone()).encode());
+        let own = (self.origin == origin).then(|| {
+            frame.client_id = Some(Cow::Borrowed(&self.client_id));
+            (self.session, Utf8Bytes::from(ServerFrame::Message(frame).encode()))
+        });
+        registry.deliver(room, &shared, own)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payloads_carry_the_id_in_front_of_the_envelope() {
+        let envelope = Envelope {
+            origin: 9,
+            session: 4,
+            client_id: "c-1".into(),
+            author: "Ada".into(),
+            text: "hi \"there\"".into(),
+        };
+        let payload = format!("1700000000000-3 {}", envelope.to_json());
+        let (id, parsed) = Envelope::parse_payload(payload.as_bytes()).unwrap();
+        assert_eq!(id, MessageId::new(1_700_000_000_000, 3));
+        assert_eq!(parsed, envelope);
+        assert!(Envelope::parse_payload(b"no-id-here").is_err());
+        assert!(Envelope::parse_payload(b"1-0 {").is_err());
+        assert!(Envelope::parse_payload(&[0xff, 0x20]).is_err());
+    }
+}

@@ -1,0 +1,401 @@
+//! The Redis broker.
+//!
+//! Publishing runs a small Lua script through a `deadpool-redis` pool: it
+//! appends the message to the room's capped stream (whose entry id becomes the
+//! message id, ordered per room and still increasing after a Redis restart)
+//! and publishes `<id> <envelope>` on the room's channel in the same atomic
+//! step, so channel order is id order.
+//!
+//! Receiving runs on one dedicated pub/sub connection per node, owned by the
+//! subscription task. It keeps the connection's channels equal to the rooms
+//! in the [`Registry`]: it subscribes when a room appears and unsubscribes when
+//! it disappears. When the connection drops it reconnects with backoff and
+//! subscribes every room again. Every `probe_interval` the node publishes a
+//! probe on its own channel through the pool; a subscription that has not
+//! delivered a probe within `probe_timeout` is open but dead, and is replaced.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use deadpool_redis::{Manager, Pool, Runtime};
+use futures_util::StreamExt;
+use rand::Rng;
+use redis::aio::PubSubSink;
+use redis::{AsyncConnectionConfig, Msg};
+use roomcast_protocol::{MessageId, RoomName};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, info, warn};
+
+use super::{BrokerError, Envelope, Health};
+use crate::config::Config;
+use crate::hub::Registry;
+
+const PUBLISH_SCRIPT: &str = r"
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'm', ARGV[1])
+redis.call('PUBLISH', KEYS[2], id .. ' ' .. ARGV[1])
+return id
+";
+
+#[derive(Debug)]
+pub struct RedisBroker {
+    inner: Arc<Inner>,
+    stop: CancellationToken,
+    task: Mutex<Option<JoinHandle<()>>>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    client: redis::Client,
+    pool: Pool,
+    script: redis::Script,
+    names: Names,
+    registry: Arc<Registry>,
+    origin: u64,
+    timeout: Duration,
+    backlog: usize,
+    probe_interval: Duration,
+    probe_timeout: Duration,
+    link: Mutex<Link>,
+}
+
+/// The state of the subscription connection, for readiness.
+#[derive(Debug, Default)]
+struct Link {
+    connected: bool,
+    last_probe: Option<Instant>,
+}
+
+/// Redis key and channel names under the deployment's prefix.
+#[derive(Debug, Clone)]
+pub struct Names {
+    prefix: String,
+    room_channel_prefix: String,
+    probe_channel: String,
+}
+
+impl Names {
+    pub fn new(prefix: &str, origin: u64) -> Self {
+        Names {
+            prefix: prefix.to_owned(),
+            room_channel_prefix: format!("{prefix}:room:"),
+            probe_channel: format!("{prefix}:node:{origin:016x}"),
+        }
+    }
+
+    pub fn room_channel(&self, room: &RoomName) -> String {
+        format!("{}{room}", self.room_channel_prefix)
+    }
+
+    pub fn room_stream(&self, room: &RoomName) -> String {
+        format!("{}:log:{room}", self.prefix)
+    }
+
+    fn room_of_channel(&self, channel: &str) -> Option<RoomName> {
+        RoomName::parse(channel.strip_prefix(&self.room_channel_prefix)?).ok()
+    }
+}
+
+impl RedisBroker {
+    pub fn start(url: &str, config: &Config, registry: Arc<Registry>, origin: u64) -> Result<Self, BrokerError> {
+        let client = redis::Client::open(url)?;
+        let connection = AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(config.redis_timeout))
+            .set_response_timeout(Some(config.redis_timeout));
+        let manager = Manager::new_with_config(url, connection)?;
+        let pool = Pool::builder(manager)
+            .max_size(config.redis_pool_size.max(1))
+            .wait_timeout(Some(config.redis_timeout))
+            .create_timeout(Some(config.redis_timeout))
+            .recycle_timeout(Some(config.redis_timeout))
+            .runtime(Runtime::Tokio1)
+            .build()
+            .map_err(|err| BrokerError::Config(err.to_string()))?;
+        let inner = Arc::new(Inner {
+            client,
+            pool,
+            script: redis::Script::new(PUBLISH_SCRIPT),
+            names: Names::new(&config.channel_prefix, origin),
+            registry,
+            origin,
+            timeout: config.redis_timeout,
+            backlog: config.room_backlog,
+            probe_interval: config.probe_interval,
+            probe_timeout: config.probe_timeout,
+            link: Mutex::default(),
+        });
+        let stop = CancellationToken::new();
+        let task = tokio::spawn(inner.clone().run_subscriptions(stop.clone()));
+        Ok(RedisBroker { inner, stop, task: Mutex::new(Some(task)) })
+    }
+
+    pub async fn publish(&self, room: &RoomName, envelope: &Envelope<'_>) -> Result<MessageId, BrokerError> {
+        let inner = &self.inner;
+        let publish = async {
+            let mut conn = inner.pool.get().await?;
+            let id: String = inner
+                .script
+                .key(inner.names.room_stream(room))
+                .key(inner.names.room_channel(room))
+                .arg(envelope.to_json())
+                .arg(inner.backlog)
+                .invoke_async(&mut conn)
+                .await?;
+            id.parse::<MessageId>()
+                .map_err(|err| BrokerError::Config(format!("XADD returned an unexpected id: {err}")))
+        };
+        tokio::time::timeout(inner.timeout, publish)
+            .await
+            .map_err(|_| BrokerError::Timeout(inner.timeout))?
+    }
+
+    pub fn health(&self) -> Health {
+        let link = self.inner.lock_link();
+        let fresh = link.last_probe.is_some_and(|at| at.elapsed() <= self.inner.probe_timeout);
+        match (link.connected, fresh) {
+            (true, true) => Health { ready: true, detail: "redis subscription live" },
+            (true, false) => Health { ready: false, detail: "redis probe overdue" },
+            (false, _) => Health { ready: false, detail: "redis unreachable" },
+        }
+    }
+
+    pub async fn shutdown(&self) {
+        self.stop.cancel();
+        let task = self.task.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(task) = task {
+            let _ = task.await;
+        }
+    }
+}
+
+/// Why a subscription connection ended.
+#[derive(Debug, thiserror::Error)]
+enum LinkLost {
+    #[error("stopping")]
+    Stopped,
+    #[error("connection closed by redis")]
+    Closed,
+    #[error("no probe came back for {0:?}: connection is silently dead")]
+    Silent(Duration),
+    #[error(transparent)]
+    Broker(#[from] BrokerError),
+}
+
+impl Inner {
+    fn lock_link(&self) -> std::sync::MutexGuard<'_, Link> {
+        self.link.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    async fn run_subscriptions(self: Arc<Self>, stop: CancellationToken) {
+        let mut backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(5));
+        loop {
+            let mut connected_once = false;
+            let outcome = self.subscription_session(&stop, &mut connected_once).await;
+            {
+                let mut link = self.lock_link();
+                link.connected = false;
+                link.last_probe = None;
+            }
+            self.registry.deactivate_all();
+            match outcome {
+                LinkLost::Stopped => return,
+                lost => warn!(cause = %lost, "redis subscription connection lost; reconnecting"),
+            }
+            if connected_once {
+                backoff.reset();
+            }
+            tokio::select! {
+                () = stop.cancelled() => return,
+                () = tokio::time::sleep(backoff.next_delay()) => {}
+            }
+        }
+    }
+
+    /// One subscription connection, from connect to loss.
+    async fn subscription_session(&self, stop: &CancellationToken, connected: &mut bool) -> LinkLost {
+        let pubsub = match self.bounded(self.client.get_async_pubsub()).await {
+            Ok(pubsub) => pubsub,
+            Err(err) => return err.into(),
+        };
+        let (mut sink, mut messages) = pubsub.split();
+        let mut subscribed = HashSet::new();
+        let setup = async {
+            self.bounded(sink.subscribe(&self.names.probe_channel)).await?;
+            let rooms = self.registry.snapshot();
+            self.subscribe(&mut sink, &mut subscribed, rooms).await
+        };
+        if let Err(err) = setup.await {
+            return err.into();
+        }
+        *connected = true;
+        self.lock_link().connected = true;
+        info!(rooms = subscribed.len(), "redis subscription connection ready");
+
+        let mut last_probe = Instant::now();
+        let mut probes = tokio::time::interval(self.probe_interval);
+        loop {
+            tokio::select! {
+                () = stop.cancelled() => return LinkLost::Stopped,
+                message = messages.next() => match message {
+                    Some(message) => self.handle_message(&message, &mut last_probe),
+                    None => return LinkLost::Closed,
+                },
+                () = self.registry.changed() => {
+                    if let Err(err) = self.reconcile(&mut sink, &mut subscribed).await {
+                        return err.into();
+                    }
+                }
+                _ = probes.tick() => {
+                    let silent = last_probe.elapsed();
+                    if silent > self.probe_timeout {
+                        return LinkLost::Silent(silent);
+                    }
+                    self.send_probe();
+                }
+            }
+        }
+    }
+
+    /// Brings the connection's channels in line with the registry's rooms.
+    async fn reconcile(&self, sink: &mut PubSubSink, subscribed: &mut HashSet<RoomName>) -> Result<(), BrokerError> {
+        let mut add = Vec::new();
+        let mut remove = Vec::new();
+        for (room, wanted) in self.registry.take_changes() {
+            match (wanted, subscribed.contains(&room)) {
+                (true, false) => add.push(room),
+                (false, true) => remove.push(room),
+                // Left and joined again before we looked: still subscribed,
+                // but the new room entry needs to be marked active.
+                (true, true) => self.registry.activate([&room]),
+                (false, false) => {}
+            }
+        }
+        if !remove.is_empty() {
+            let channels: Vec<String> = remove.iter().map(|r| self.names.room_channel(r)).collect();
+            self.bounded(sink.unsubscribe(&channels)).await?;
+            for room in &remove {
+                subscribed.remove(room);
+            }
+            debug!(rooms = ?remove, "unsubscribed");
+        }
+        self.subscribe(sink, subscribed, add).await
+    }
+
+    async fn subscribe(&self, sink: &mut PubSubSink, subscribed: &mut HashSet<RoomName>, rooms: Vec<RoomName>) -> Result<(), BrokerError> {
+        if rooms.is_empty() {
+            return Ok(());
+        }
+        let channels: Vec<String> = rooms.iter().map(|r| self.names.room_channel(r)).collect();
+        self.bounded(sink.subscribe(&channels)).await?;
+        self.registry.activate(&rooms);
+        debug!(rooms = ?rooms, "subscribed");
+        subscribed.extend(rooms);
+        Ok(())
+    }
+
+    fn handle_message(&self, message: &Msg, last_probe: &mut Instant) {
+        let channel = message.get_channel_name();
+        if channel == self.names.probe_channel {
+            *last_probe = Instant::now();
+            self.lock_link().last_probe = Some(*last_probe);
+            return;
+        }
+        let Some(room) = self.names.room_of_channel(channel) else {
+            warn!(channel, "message on an unexpected channel");
+            return;
+        };
+        match Envelope::parse_payload(message.get_payload_bytes()) {
+            Ok((id, envelope)) => {
+                let fanout = envelope.fan_out(&self.registry, self.origin, &room, id);
+                if fanout.overflowed > 0 {
+                    warn!(%room, slow = fanout.overflowed, "closed slow consumers");
+                }
+            }
+            Err(err) => warn!(%room, cause = %err, "dropped an unreadable message"),
+        }
+    }
+
+    /// Publishes a probe through the pool without holding up the subscription loop.
+    fn send_probe(&self) {
+        let pool = self.pool.clone();
+        let channel = self.names.probe_channel.clone();
+        let limit = self.timeout;
+        tokio::spawn(async move {
+            let probe = async {
+                let mut conn = pool.get().await?;
+                redis::cmd("PUBLISH").arg(&channel).arg("probe").query_async::<i64>(&mut *conn).await?;
+                Ok::<_, BrokerError>(())
+            };
+            match tokio::time::timeout(limit, probe).await {
+                Ok(Ok(())) => {}
+                Ok(Err(err)) => debug!(cause = %err, "probe publish failed"),
+                Err(_) => debug!("probe publish timed out"),
+            }
+        });
+    }
+
+    async fn bounded<T, E>(&self, op: impl std::future::Future<Output = Result<T, E>>) -> Result<T, BrokerError>
+    where
+        BrokerError: From<E>,
+    {
+        match tokio::time::timeout(self.timeout, op).await {
+            Ok(result) => result.map_err(BrokerError::from),
+            Err(_) => Err(BrokerError::Timeout(self.timeout)),
+        }
+    }
+}
+
+/// Exponential backoff with jitter, so nodes do not reconnect in lockstep.
+#[derive(Debug)]
+pub struct Backoff {
+    first: Duration,
+    max: Duration,
+    current: Duration,
+}
+
+impl Backoff {
+    pub fn new(first: Duration, max: Duration) -> Self {
+        Backoff { first, max, current: first }
+    }
+
+    /// The next delay: the current step, jittered by up to ±25%.
+    pub fn next_delay(&mut self) -> Duration {
+        let base = self.current;
+        self.current = (self.current * 2).min(self.max);
+        base.mul_f64(rand::rng().random_range(0.75..=1.25))
+    }
+
+    pub fn reset(&mut self) {
+        self.current = self.first;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_its_cap_with_jitter_and_resets() {
+        let mut backoff = Backoff::new(Duration::from_millis(100), Duration::from_millis(500));
+        let steps: Vec<Duration> = (0..5).map(|_| backoff.next_delay()).collect();
+        let bases = [100, 200, 400, 500, 500];
+        for (step, base) in steps.iter().zip(bases) {
+            let base = Duration::from_millis(base);
+            assert!(*step >= base.mul_f64(0.75) && *step <= base.mul_f64(1.25), "{step:?} vs {base:?}");
+        }
+        backoff.reset();
+        assert!(backoff.next_delay() <= Duration::from_millis(125));
+    }
+
+    #[test]
+    fn channel_names_carry_the_prefix_and_map_back_to_rooms() {
+        let names = Names::new("test-1", 0xab);
+        let room = RoomName::parse("General").unwrap();
+        assert_eq!(names.room_channel(&room), "test-1:room:general");
+        assert_eq!(names.room_stream(&room), "test-1:log:general");
+        assert_eq!(names.probe_channel, "test-1:node:00000000000000ab");
+        assert_eq!(names.room_of_channel("test-1:room:general"), Some(room));
+        assert_eq!(names.room_of_channel("other:room:general"), None);
+    }
+}

@@ -1,0 +1,153 @@
+//! Node settings, from flags or environment variables (flags win). Every
+//! setting has a default that gives a working single node on a laptop.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::builder::TypedValueParser;
+use clap::{Parser, ValueEnum};
+use roomcast_protocol::limits::MAX_ROOMS;
+
+#[derive(Debug, Clone, Parser)]
+#[command(name = "roomcast-server", version, about = "Roomcast chat node")]
+pub struct Config {
+    /// Address and port to listen on.
+    #[arg(long, env = "BIND", default_value = "0.0.0.0:8080")]
+    pub bind: SocketAddr,
+
+    /// Redis to share rooms with other nodes, e.g. redis://127.0.0.1:6379.
+    /// Without it the node uses an in-process broker and stands alone.
+    #[arg(long, env = "REDIS_URL")]
+    pub redis_url: Option<String>,
+
+    /// Prefix of every Redis key and channel, so deployments can share a Redis.
+    #[arg(long, env = "CHANNEL_PREFIX", default_value = "roomcast")]
+    pub channel_prefix: String,
+
+    /// This node's name in logs, health output and `welcome` frames.
+    /// Defaults to the host name with a random suffix.
+    #[arg(long, env = "NODE_NAME")]
+    pub node_name: Option<String>,
+
+    /// Folder with the built web client, served at `/` with SPA fallback.
+    #[arg(long, env = "STATIC_DIR", default_value = "dist")]
+    pub static_dir: PathBuf,
+
+    /// Most rooms one connection may join (at most the protocol's 32).
+    #[arg(long, env = "MAX_ROOMS_PER_CONNECTION", default_value_t = MAX_ROOMS,
+          value_parser = clap::value_parser!(u16).range(1..=MAX_ROOMS as i64).map(usize::from))]
+    pub max_rooms: usize,
+
+    /// Frames queued for one connection before it counts as too slow and is closed.
+    #[arg(long, env = "OUTBOUND_QUEUE", default_value_t = 256,
+          value_parser = clap::value_parser!(u32).range(1..=65536).map(|n| n as usize))]
+    pub outbound_queue: usize,
+
+    /// How often an idle connection is pinged.
+    #[arg(long, env = "PING_INTERVAL", default_value = "20s", value_parser = parse_duration)]
+    pub ping_interval: Duration,
+
+    /// How long past a ping a silent connection is kept before it is dropped.
+    #[arg(long, env = "PING_TIMEOUT", default_value = "20s", value_parser = parse_duration)]
+    pub ping_timeout: Duration,
+
+    /// Longest wait for the broker when joining a room.
+    #[arg(long, env = "JOIN_TIMEOUT", default_value = "5s", value_parser = parse_duration)]
+    pub join_timeout: Duration,
+
+    /// Longest wait for one Redis operation (connect, publish, subscribe).
+    #[arg(long, env = "REDIS_TIMEOUT", default_value = "2s", value_parser = parse_duration)]
+    pub redis_timeout: Duration,
+
+    /// Pooled Redis connections for publishing.
+    #[arg(long, env = "REDIS_POOL_SIZE", default_value_t = 16)]
+    pub redis_pool_size: usize,
+
+    /// How often the node sends a probe through its own Redis channel.
+    #[arg(long, env = "PROBE_INTERVAL", default_value = "2s", value_parser = parse_duration)]
+    pub probe_interval: Duration,
+
+    /// A subscription connection that has not delivered a probe for this long
+    /// is treated as dead and replaced.
+    #[arg(long, env = "PROBE_TIMEOUT", default_value = "6s", value_parser = parse_duration)]
+    pub probe_timeout: Duration,
+
+    /// Messages kept per room in Redis (a capped stream; approximate).
+    #[arg(long, env = "ROOM_BACKLOG", default_value_t = 1000)]
+    pub room_backlog: usize,
+
+    /// How long shutdown waits for connections to close.
+    #[arg(long, env = "SHUTDOWN_GRACE", default_value = "5s", value_parser = parse_duration)]
+    pub shutdown_grace: Duration,
+
+    /// Log line format.
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl Config {
+    /// The defaults, without reading flags or the environment (for tests and embedding).
+    pub fn defaults() -> Self {
+        // Parsing only the program name cannot fail: every field has a default.
+        Config::try_parse_from(["roomcast-server"]).expect("all settings have defaults")
+    }
+}
+
+/// Accepts `250ms`, `20s`, `2m` or a bare number of seconds.
+pub fn parse_duration(input: &str) -> Result<Duration, String> {
+    let input = input.trim();
+    let (number, unit) = match input.find(|c: char| !c.is_ascii_digit() && c != '.') {
+        Some(at) => input.split_at(at),
+        None => (input, "s"),
+    };
+    let value: f64 = number.parse().map_err(|_| format!("{input:?} is not a duration like 500ms, 20s or 2m"))?;
+    let seconds = match unit.trim() {
+        "ms" => value / 1000.0,
+        "s" => value,
+        "m" => value * 60.0,
+        other => return Err(format!("unknown unit {other:?} in {input:?}: use ms, s or m")),
+    };
+    Duration::try_from_secs_f64(seconds).map_err(|err| format!("{input:?}: {err}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_accept_the_usual_units() {
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("20s"), Ok(Duration::from_secs(20)));
+        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("7"), Ok(Duration::from_secs(7)));
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("5h").is_err());
+        assert!(parse_duration("").is_err());
+    }
+
+    #[test]
+    fn flags_override_defaults_and_limits_are_checked() {
+        let config = Config::try_parse_from([
+            "roomcast-server",
+            "--bind",
+            "127.0.0.1:0",
+            "--max-rooms",
+            "4",
+            "--ping-interval",
+            "500ms",
+        ])
+        .unwrap();
+        assert_eq!(config.max_rooms, 4);
+        assert_eq!(config.ping_interval, Duration::from_millis(500));
+        assert!(Config::try_parse_from(["roomcast-server", "--max-rooms", "33"]).is_err());
+        assert!(Config::try_parse_from(["roomcast-server", "--outbound-queue", "0"]).is_err());
+    }
+}

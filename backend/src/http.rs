@@ -1,0 +1,79 @@
+//! HTTP routes: the WebSocket endpoint, health checks for load balancers, and
+//! the built web client with single-page-app fallback.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use axum::extract::{State, WebSocketUpgrade};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use roomcast_protocol::limits::MAX_FRAME_BYTES;
+use serde_json::json;
+use tower_http::services::{ServeDir, ServeFile};
+
+use crate::app::Node;
+use crate::session;
+
+/// Frames up to this size are read (and those over `MAX_FRAME_BYTES` answered
+/// with an error); larger ones close the connection with 1009.
+pub const HARD_FRAME_LIMIT: usize = 4 * MAX_FRAME_BYTES;
+
+/// Socket buffer sizes for chat-sized frames. The library defaults (128 KiB
+/// each) would make every idle connection cost far more than its state.
+const READ_BUFFER: usize = 4 * 1024;
+const WRITE_BUFFER: usize = 4 * 1024;
+const MAX_WRITE_BUFFER: usize = 4 * HARD_FRAME_LIMIT;
+
+pub fn router(node: Arc<Node>, static_dir: &Path) -> Router {
+    let api = Router::new()
+        .route("/ws", get(upgrade))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .with_state(node.clone());
+    let index = static_dir.join("index.html");
+    if index.is_file() {
+        let files = ServeDir::new(static_dir).fallback(ServeFile::new(index));
+        api.fallback_service(files)
+    } else {
+        tracing::warn!(dir = %static_dir.display(), "no web client found; serving the API only");
+        api.fallback(get(no_client).with_state(node))
+    }
+}
+
+async fn upgrade(State(node): State<Arc<Node>>, ws: WebSocketUpgrade) -> Response {
+    if node.shutdown.is_cancelled() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "node is shutting down").into_response();
+    }
+    let sessions = node.sessions.clone();
+    ws.read_buffer_size(READ_BUFFER)
+        .write_buffer_size(WRITE_BUFFER)
+        .max_write_buffer_size(MAX_WRITE_BUFFER)
+        .max_message_size(HARD_FRAME_LIMIT)
+        .max_frame_size(HARD_FRAME_LIMIT)
+        .on_upgrade(move |socket| sessions.track_future(session::run(socket, node)))
+}
+
+async fn healthz(State(node): State<Arc<Node>>) -> Json<serde_json::Value> {
+    Json(json!({ "status": "ok", "node": node.name }))
+}
+
+async fn readyz(State(node): State<Arc<Node>>) -> Response {
+    let health = node.broker.health();
+    let draining = node.shutdown.is_cancelled();
+    let ready = health.ready && !draining;
+    let detail = if draining { "shutting down" } else { health.detail };
+    let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let body = json!({ "ready": ready, "node": node.name, "broker": node.broker.kind(), "detail": detail });
+    (status, Json(body)).into_response()
+}
+
+async fn no_client(State(node): State<Arc<Node>>) -> (StatusCode, String) {
+    let body = format!(
+        "Roomcast node {} is running. WebSocket endpoint: /ws. The web client is not built here \
+         (set STATIC_DIR to a folder with index.html).\n",
+        node.name
+    );
+    (StatusCode::NOT_FOUND, body)
+}

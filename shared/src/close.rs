@@ -1,0 +1,38 @@
+//! WebSocket close codes a Roomcast server uses, and what a client should do
+//! about each. Codes 1000 to 1015 are the standard ones of RFC 6455; 4000 and
+//! up are Roomcast's own.
+
+/// The server is shutting down or restarting: reconnect (to any node) after a
+/// short, jittered delay.
+pub const SERVICE_RESTART: u16 = 1012;
+
+/// The client sent a frame larger than the server will read at all. The
+/// connection cannot continue because the rest of that frame cannot be skipped.
+pub const MESSAGE_TOO_BIG: u16 = 1009;
+
+/// The client did not read its messages fast enough and its outbound queue
+/// filled up. Reconnect; messages queued for it were dropped.
+pub const SLOW_CONSUMER: u16 = 4000;
+
+/// The client stopped answering the server's pings.
+pub const HEARTBEAT_TIMEOUT: u16 = 4001;
+
+/// Whether a client that sees this close code should reconnect by itself.
+pub fn should_reconnect(code: u16) -> bool {
+    matches!(code, SERVICE_RESTART | SLOW_CONSUMER | HEARTBEAT_TIMEOUT | 1001 | 1006 | 1011 | 1013)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn restart_slow_and_heartbeat_closes_ask_for_reconnect() {
+        for code in [SERVICE_RESTART, SLOW_CONSUMER, HEARTBEAT_TIMEOUT, 1006] {
+            assert!(should_reconnect(code), "{code}");
+        }
+        for code in [1000, MESSAGE_TOO_BIG, 1008] {
+            assert!(!should_reconnect(code), "{code}");
+        }
+    }
+}

@@ -1,0 +1,269 @@
+//! The frames themselves. Every frame is one JSON object in one WebSocket text
+//! frame, with a `type` field naming the variant in snake_case.
+//!
+//! String fields are `Cow<str>` so a server can encode a frame from borrowed
+//! data and decode a client frame without copying; clients mostly see owned
+//! values. Fields travel as plain strings and are parsed into the types of
+//! [`crate::names`] by whoever acts on them, so a bad value can be answered with
+//! the precise error code.
+
+use std::borrow::Cow;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{DecodeError, ErrorCode};
+use crate::id::MessageId;
+use crate::limits::MAX_FRAME_BYTES;
+
+/// What a client sends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientFrame<'a> {
+    /// Choose (or change) the display name. Required before `join` and `send`.
+    Hello {
+        #[serde(borrow)]
+        name: Cow<'a, str>,
+    },
+    /// Become a member of a room; answered by `joined` once messages flow.
+    Join {
+        #[serde(borrow)]
+        room: Cow<'a, str>,
+    },
+    /// Stop being a member; answered by `left`.
+    Leave {
+        #[serde(borrow)]
+        room: Cow<'a, str>,
+    },
+    /// Post a message to a joined room.
+    Send {
+        #[serde(borrow)]
+        room: Cow<'a, str>,
+        /// Chosen by the client; comes back on its own copy of the message.
+        #[serde(borrow)]
+        client_id: Cow<'a, str>,
+        #[serde(borrow)]
+        text: Cow<'a, str>,
+    },
+    /// Application-level liveness check (browsers cannot send WebSocket pings).
+    Ping { nonce: u64 },
+}
+
+/// Every value of `type` a client may send, for telling "unknown type" from
+/// "known type with bad fields".
+const CLIENT_TYPES: [&str; 5] = ["hello", "join", "leave", "send", "ping"];
+
+impl<'a> ClientFrame<'a> {
+    /// Decodes one text frame, checking its size before parsing anything.
+    pub fn decode(text: &'a str) -> Result<Self, DecodeError> {
+        if text.len() > MAX_FRAME_BYTES {
+            return Err(DecodeError::TooLarge(text.len()));
+        }
+        serde_json::from_str(text).map_err(|err| classify(text, err))
+    }
+
+    pub fn encode(&self) -> String {
+        encode(self)
+    }
+}
+
+/// Only the tag, to explain a frame that failed to decode.
+#[derive(Deserialize)]
+struct TagOnly<'a> {
+    #[serde(rename = "type", borrow, default)]
+    kind: Option<Cow<'a, str>>,
+}
+
+fn classify(text: &str, err: serde_json::Error) -> DecodeError {
+    match serde_json::from_str::<TagOnly<'_>>(text) {
+        Err(_) => DecodeError::Malformed(err.to_string()),
+        Ok(TagOnly { kind: None }) => DecodeError::Invalid("missing field `type`".into()),
+        Ok(TagOnly { kind: Some(kind) }) if !CLIENT_TYPES.contains(&kind.as_ref()) => {
+            DecodeError::UnknownType(kind.chars().take(64).collect())
+        }
+        Ok(_) => DecodeError::Invalid(err.to_string()),
+    }
+}
+
+/// What a server sends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerFrame<'a> {
+    /// Answer to `hello`: the name as the server will show it (trimmed), the
+    /// node serving this connection, and this server's limits.
+    Welcome {
+        name: Cow<'a, str>,
+        node: Cow<'a, str>,
+        max_rooms: usize,
+        max_text_chars: usize,
+    },
+    /// The connection is a member of `room` and receives its messages from now on.
+    Joined { room: Cow<'a, str> },
+    /// The connection is no longer a member of `room`.
+    Left { room: Cow<'a, str> },
+    /// A message posted to a room the connection has joined.
+    Message(MessageFrame<'a>),
+    /// A request was refused, or a frame could not be understood.
+    Error {
+        code: ErrorCode,
+        message: Cow<'a, str>,
+        /// The room the failed request named, when it named one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        room: Option<Cow<'a, str>>,
+        /// The `client_id` of the `send` that failed, so the client can mark it unsent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        client_id: Option<Cow<'a, str>>,
+    },
+    /// Answer to `ping`, echoing its nonce.
+    Pong { nonce: u64 },
+}
+
+/// One chat message as members receive it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageFrame<'a> {
+    pub id: MessageId,
+    pub room: Cow<'a, str>,
+    pub author: Cow<'a, str>,
+    pub text: Cow<'a, str>,
+    /// When the server accepted the message, in milliseconds since the Unix epoch.
+    pub ts: u64,
+    /// Present only on the sender's own copy: the id it chose in `send`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<Cow<'a, str>>,
+}
+
+impl<'a> ServerFrame<'a> {
+    pub fn error(code: ErrorCode, message: impl Into<Cow<'a, str>>) -> Self {
+        ServerFrame::Error { code, message: message.into(), room: None, client_id: None }
+    }
+
+    pub fn encode(&self) -> String {
+        encode(self)
+    }
+
+    pub fn decode(text: &'a str) -> Result<Self, serde_json::Error> {
+        serde_json::from_str(text)
+    }
+}
+
+fn encode<T: Serialize>(frame: &T) -> String {
+    // Frames hold only strings, integers and string-keyed structs, which
+    // serde_json always serializes; an error here is a bug in this crate.
+    serde_json::to_string(frame).expect("protocol frames always serialize")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{json, Value};
+
+    fn round_trip_client(frame: ClientFrame<'_>, expected: Value) {
+        let text = frame.encode();
+        assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), expected);
+        assert_eq!(ClientFrame::decode(&text).unwrap(), frame);
+    }
+
+    fn round_trip_server(frame: ServerFrame<'_>, expected: Value) {
+        let text = frame.encode();
+        assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), expected);
+        assert_eq!(ServerFrame::decode(&text).unwrap(), frame);
+    }
+
+    #[test]
+    fn every_client_frame_round_trips_with_its_documented_shape() {
+        round_trip_client(
+            ClientFrame::Hello { name: "Ada".into() },
+            json!({"type": "hello", "name": "Ada"}),
+        );
+        round_trip_client(
+            ClientFrame::Join { room: "general".into() },
+            json!({"type": "join", "room": "general"}),
+        );
+        round_trip_client(
+            ClientFrame::Leave { room: "general".into() },
+            json!({"type": "leave", "room": "general"}),
+        );
+        round_trip_client(
+            ClientFrame::Send { room: "general".into(), client_id: "c-1".into(), text: "hi \"you\"\n".into() },
+            json!({"type": "send", "room": "general", "client_id": "c-1", "text": "hi \"you\"\n"}),
+        );
+        round_trip_client(ClientFrame::Ping { nonce: 7 }, json!({"type": "ping", "nonce": 7}));
+    }
+
+    #[test]
+    fn every_server_frame_round_trips_with_its_documented_shape() {
+        round_trip_server(
+            ServerFrame::Welcome { name: "Ada".into(), node: "node-a".into(), max_rooms: 32, max_text_chars: 2000 },
+            json!({"type": "welcome", "name": "Ada", "node": "node-a", "max_rooms": 32, "max_text_chars": 2000}),
+        );
+        round_trip_server(ServerFrame::Joined { room: "general".into() }, json!({"type": "joined", "room": "general"}));
+        round_trip_server(ServerFrame::Left { room: "general".into() }, json!({"type": "left", "room": "general"}));
+        let message = MessageFrame {
+            id: MessageId::new(1_764_480_000_123, 0),
+            room: "general".into(),
+            author: "Ada".into(),
+            text: "hello".into(),
+            ts: 1_764_480_000_123,
+            client_id: None,
+        };
+        round_trip_server(
+            ServerFrame::Message(message.clone()),
+            json!({"type": "message", "id": "1764480000123-0", "room": "general", "author": "Ada", "text": "hello", "ts": 1_764_480_000_123u64}),
+        );
+        round_trip_server(
+            ServerFrame::Message(MessageFrame { client_id: Some("c-1".into()), ..message }),
+            json!({"type": "message", "id": "1764480000123-0", "room": "general", "author": "Ada", "text": "hello", "ts": 1_764_480_000_123u64, "client_id": "c-1"}),
+        );
+        round_trip_server(
+            ServerFrame::error(ErrorCode::MalformedFrame, "bad"),
+            json!({"type": "error", "code": "malformed_frame", "message": "bad"}),
+        );
+        round_trip_server(
+            ServerFrame::Error {
+                code: ErrorCode::Unavailable,
+                message: "try again".into(),
+                room: Some("general".into()),
+                client_id: Some("c-2".into()),
+            },
+            json!({"type": "error", "code": "unavailable", "message": "try again", "room": "general", "client_id": "c-2"}),
+        );
+        round_trip_server(ServerFrame::Pong { nonce: 7 }, json!({"type": "pong", "nonce": 7}));
+    }
+
+    #[test]
+    fn decode_errors_say_what_is_wrong() {
+        let check = |input: &str, code: ErrorCode| {
+            let err = ClientFrame::decode(input).expect_err(input);
+            assert_eq!(err.code(), code, "{input}: {err}");
+        };
+        check("not json", ErrorCode::MalformedFrame);
+        check("[1,2]", ErrorCode::MalformedFrame);
+        check("{\"type\":", ErrorCode::MalformedFrame);
+        check("{\"room\":\"x\"}", ErrorCode::InvalidFrame);
+        check("{\"type\":\"dance\"}", ErrorCode::UnknownType);
+        check("{\"type\":7}", ErrorCode::MalformedFrame);
+        check("{\"type\":\"join\"}", ErrorCode::InvalidFrame);
+        check("{\"type\":\"join\",\"room\":5}", ErrorCode::InvalidFrame);
+        check("{\"type\":\"ping\",\"nonce\":-1}", ErrorCode::InvalidFrame);
+        check(&format!("{{\"type\":\"hello\",\"name\":\"{}\"}}", "a".repeat(MAX_FRAME_BYTES)), ErrorCode::FrameTooLarge);
+    }
+
+    #[test]
+    fn unknown_fields_are_ignored_for_forward_compatibility() {
+        let frame = ClientFrame::decode("{\"type\":\"join\",\"room\":\"a\",\"extra\":1}").unwrap();
+        assert_eq!(frame, ClientFrame::Join { room: "a".into() });
+        let frame = ServerFrame::decode("{\"type\":\"error\",\"code\":\"from_the_future\",\"message\":\"m\"}").unwrap();
+        assert!(matches!(frame, ServerFrame::Error { code: ErrorCode::Unknown, .. }));
+    }
+
+    #[test]
+    fn decoding_borrows_plain_strings_and_owns_escaped_ones() {
+        let text = "{\"type\":\"send\",\"room\":\"a\",\"client_id\":\"c\",\"text\":\"line\\nbreak\"}";
+        match ClientFrame::decode(text).unwrap() {
+            ClientFrame::Send { room, text, .. } => {
+                assert_eq!(text, "line\nbreak");
+                assert_eq!(room, "a");
+            }
+            other => panic!("decoded {other:?}"),
+        }
+    }
+}
