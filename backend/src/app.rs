@@ -91,7 +91,10 @@ impl Application {
     }
 
     /// Serves until `signal` resolves, then shuts down gracefully.
-    pub async fn run_until_stopped(self, signal: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    pub async fn run_until_stopped(
+        self,
+        signal: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         let Application { listener, node, config } = self;
         info!(
             node = %node.name,

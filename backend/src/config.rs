@@ -107,7 +107,8 @@ pub fn parse_duration(input: &str) -> Result<Duration, String> {
         Some(at) => input.split_at(at),
         None => (input, "s"),
     };
-    let value: f64 = number.parse().map_err(|_| format!("{input:?} is not a duration like 500ms, 20s or 2m"))?;
+    let value: f64 =
+        number.parse().map_err(|_| format!("{input:?} is not a duration like 500ms, 20s or 2m"))?;
     let seconds = match unit.trim() {
         "ms" => value / 1000.0,
         "s" => value,

@@ -56,7 +56,12 @@ async fn upgrade(State(node): State<Arc<Node>>, ws: WebSocketUpgrade) -> Respons
 }
 
 async fn healthz(State(node): State<Arc<Node>>) -> Json<serde_json::Value> {
-    Json(json!({ "status": "ok", "node": node.name }))
+    Json(json!({
+        "status": "ok",
+        "node": node.name,
+        "connections": node.sessions.len(),
+        "rooms": node.registry.room_count(),
+    }))
 }
 
 async fn readyz(State(node): State<Arc<Node>>) -> Response {

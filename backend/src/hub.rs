@@ -186,6 +186,11 @@ impl Registry {
         self.lock().map.get(room).is_some_and(|r| r.active)
     }
 
+    /// Rooms with at least one member on this node.
+    pub fn room_count(&self) -> usize {
+        self.lock().map.len()
+    }
+
     pub fn member_count(&self, room: &RoomName) -> usize {
         self.lock().map.get(room).map_or(0, |r| r.members.len())
     }
@@ -211,7 +216,12 @@ impl Registry {
 
     /// Sends `shared` to every member of `room`, except `own.0`, who gets `own.1`.
     /// The bytes are shared, not copied, between members.
-    pub fn deliver(&self, room: &RoomName, shared: &Utf8Bytes, own: Option<(SessionId, Utf8Bytes)>) -> Fanout {
+    pub fn deliver(
+        &self,
+        room: &RoomName,
+        shared: &Utf8Bytes,
+        own: Option<(SessionId, Utf8Bytes)>,
+    ) -> Fanout {
         let mut fanout = Fanout::default();
         let rooms = self.lock();
         let Some(entry) = rooms.map.get(room) else { return fanout };
@@ -241,10 +251,13 @@ impl Registry {
     pub fn take_changes(&self) -> Vec<(RoomName, bool)> {
         let mut rooms = self.lock();
         let dirty = std::mem::take(&mut rooms.dirty);
-        dirty.into_iter().map(|room| {
-            let wanted = rooms.map.contains_key(&room);
-            (room, wanted)
-        }).collect()
+        dirty
+            .into_iter()
+            .map(|room| {
+                let wanted = rooms.map.contains_key(&room);
+                (room, wanted)
+            })
+            .collect()
     }
 
     /// Every room with members on this node; clears the change queue, since
@@ -312,7 +325,8 @@ mod tests {
         registry.join(&room("x"), 1, a);
         registry.join(&room("x"), 2, b);
         registry.join(&room("y"), 3, c);
-        let fanout = registry.deliver(&room("x"), &Utf8Bytes::from("all"), Some((1, Utf8Bytes::from("mine"))));
+        let fanout =
+            registry.deliver(&room("x"), &Utf8Bytes::from("all"), Some((1, Utf8Bytes::from("mine"))));
         assert_eq!(fanout, Fanout { queued: 2, overflowed: 0 });
         assert_eq!(rx_a.try_recv().unwrap(), Message::Text("mine".into()));
         assert_eq!(rx_b.try_recv().unwrap(), Message::Text("all".into()));

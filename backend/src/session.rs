@@ -18,7 +18,9 @@ use axum::extract::ws::{CloseFrame, Message, Utf8Bytes};
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use roomcast_protocol::close::{HEARTBEAT_TIMEOUT, MESSAGE_TOO_BIG, SERVICE_RESTART, SLOW_CONSUMER};
 use roomcast_protocol::limits::MAX_TEXT_CHARS;
-use roomcast_protocol::{ClientFrame, ClientMsgId, DisplayName, ErrorCode, MessageText, RoomName, ServerFrame};
+use roomcast_protocol::{
+    ClientFrame, ClientMsgId, DisplayName, ErrorCode, MessageText, RoomName, ServerFrame,
+};
 use tokio::sync::mpsc;
 use tracing::{debug, info_span, warn, Instrument};
 
@@ -76,7 +78,8 @@ impl Session {
         let closer = self.outbox.closer().clone();
         let ping_interval = self.node.settings.ping_interval;
         let silence_limit = ping_interval + self.node.settings.ping_timeout;
-        let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + ping_interval, ping_interval);
+        let mut heartbeat =
+            tokio::time::interval_at(tokio::time::Instant::now() + ping_interval, ping_interval);
         heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut last_heard = Instant::now();
         loop {
@@ -165,7 +168,12 @@ impl Session {
 
     async fn join(&mut self, raw: &str) {
         if self.name.is_none() {
-            return self.fail(ErrorCode::NameRequired, "send hello with a display name before joining", Some(raw), None);
+            return self.fail(
+                ErrorCode::NameRequired,
+                "send hello with a display name before joining",
+                Some(raw),
+                None,
+            );
         }
         let room = match RoomName::parse(raw) {
             Ok(room) => room,
@@ -204,14 +212,24 @@ impl Session {
     async fn post(&mut self, raw_room: &str, raw_client_id: &str, text: &str) {
         let client_id = Some(raw_client_id);
         let Some(name) = &self.name else {
-            return self.fail(ErrorCode::NameRequired, "send hello with a display name before sending", Some(raw_room), client_id);
+            return self.fail(
+                ErrorCode::NameRequired,
+                "send hello with a display name before sending",
+                Some(raw_room),
+                client_id,
+            );
         };
         let room = match RoomName::parse(raw_room) {
             Ok(room) => room,
             Err(err) => return self.fail(err.code(), err.to_string(), Some(raw_room), client_id),
         };
         if !self.rooms.contains(&room) {
-            return self.fail(ErrorCode::NotJoined, "join the room before sending to it", Some(room.as_str()), client_id);
+            return self.fail(
+                ErrorCode::NotJoined,
+                "join the room before sending to it",
+                Some(room.as_str()),
+                client_id,
+            );
         }
         let checked = ClientMsgId::parse(raw_client_id).map(drop).and_then(|()| MessageText::check(text));
         if let Err(err) = checked {
@@ -235,7 +253,13 @@ impl Session {
         self.outbox.push(Message::Text(frame.encode().into()));
     }
 
-    fn fail(&self, code: ErrorCode, message: impl Into<Cow<'static, str>>, room: Option<&str>, client_id: Option<&str>) {
+    fn fail(
+        &self,
+        code: ErrorCode,
+        message: impl Into<Cow<'static, str>>,
+        room: Option<&str>,
+        client_id: Option<&str>,
+    ) {
         self.reply(&ServerFrame::Error {
             code,
             message: message.into(),
@@ -289,7 +313,11 @@ where
 }
 
 /// Writes `first` and whatever else is already queued, then flushes once.
-async fn write_batch<S>(sink: &mut S, first: Message, queue: &mut mpsc::Receiver<Message>) -> Result<(), S::Error>
+async fn write_batch<S>(
+    sink: &mut S,
+    first: Message,
+    queue: &mut mpsc::Receiver<Message>,
+) -> Result<(), S::Error>
 where
     S: Sink<Message> + Unpin,
 {

@@ -58,6 +58,11 @@ impl<'a> ClientFrame<'a> {
         if text.len() > MAX_FRAME_BYTES {
             return Err(DecodeError::TooLarge(text.len()));
         }
+        // serde would also read a tagged enum from a JSON array; the protocol
+        // only has objects.
+        if !text.trim_start().starts_with('{') {
+            return Err(DecodeError::Malformed("expected a JSON object".into()));
+        }
         serde_json::from_str(text).map_err(|err| classify(text, err))
     }
 
@@ -90,12 +95,7 @@ fn classify(text: &str, err: serde_json::Error) -> DecodeError {
 pub enum ServerFrame<'a> {
     /// Answer to `hello`: the name as the server will show it (trimmed), the
     /// node serving this connection, and this server's limits.
-    Welcome {
-        name: Cow<'a, str>,
-        node: Cow<'a, str>,
-        max_rooms: usize,
-        max_text_chars: usize,
-    },
+    Welcome { name: Cow<'a, str>, node: Cow<'a, str>, max_rooms: usize, max_text_chars: usize },
     /// The connection is a member of `room` and receives its messages from now on.
     Joined { room: Cow<'a, str> },
     /// The connection is no longer a member of `room`.
@@ -170,10 +170,7 @@ mod tests {
 
     #[test]
     fn every_client_frame_round_trips_with_its_documented_shape() {
-        round_trip_client(
-            ClientFrame::Hello { name: "Ada".into() },
-            json!({"type": "hello", "name": "Ada"}),
-        );
+        round_trip_client(ClientFrame::Hello { name: "Ada".into() }, json!({"type": "hello", "name": "Ada"}));
         round_trip_client(
             ClientFrame::Join { room: "general".into() },
             json!({"type": "join", "room": "general"}),
@@ -183,7 +180,11 @@ mod tests {
             json!({"type": "leave", "room": "general"}),
         );
         round_trip_client(
-            ClientFrame::Send { room: "general".into(), client_id: "c-1".into(), text: "hi \"you\"\n".into() },
+            ClientFrame::Send {
+                room: "general".into(),
+                client_id: "c-1".into(),
+                text: "hi \"you\"\n".into(),
+            },
             json!({"type": "send", "room": "general", "client_id": "c-1", "text": "hi \"you\"\n"}),
         );
         round_trip_client(ClientFrame::Ping { nonce: 7 }, json!({"type": "ping", "nonce": 7}));
@@ -192,11 +193,22 @@ mod tests {
     #[test]
     fn every_server_frame_round_trips_with_its_documented_shape() {
         round_trip_server(
-            ServerFrame::Welcome { name: "Ada".into(), node: "node-a".into(), max_rooms: 32, max_text_chars: 2000 },
+            ServerFrame::Welcome {
+                name: "Ada".into(),
+                node: "node-a".into(),
+                max_rooms: 32,
+                max_text_chars: 2000,
+            },
             json!({"type": "welcome", "name": "Ada", "node": "node-a", "max_rooms": 32, "max_text_chars": 2000}),
         );
-        round_trip_server(ServerFrame::Joined { room: "general".into() }, json!({"type": "joined", "room": "general"}));
-        round_trip_server(ServerFrame::Left { room: "general".into() }, json!({"type": "left", "room": "general"}));
+        round_trip_server(
+            ServerFrame::Joined { room: "general".into() },
+            json!({"type": "joined", "room": "general"}),
+        );
+        round_trip_server(
+            ServerFrame::Left { room: "general".into() },
+            json!({"type": "left", "room": "general"}),
+        );
         let message = MessageFrame {
             id: MessageId::new(1_764_480_000_123, 0),
             room: "general".into(),
@@ -237,6 +249,7 @@ mod tests {
         };
         check("not json", ErrorCode::MalformedFrame);
         check("[1,2]", ErrorCode::MalformedFrame);
+        check("[\"join\",\"general\"]", ErrorCode::MalformedFrame);
         check("{\"type\":", ErrorCode::MalformedFrame);
         check("{\"room\":\"x\"}", ErrorCode::InvalidFrame);
         check("{\"type\":\"dance\"}", ErrorCode::UnknownType);
@@ -244,14 +257,19 @@ mod tests {
         check("{\"type\":\"join\"}", ErrorCode::InvalidFrame);
         check("{\"type\":\"join\",\"room\":5}", ErrorCode::InvalidFrame);
         check("{\"type\":\"ping\",\"nonce\":-1}", ErrorCode::InvalidFrame);
-        check(&format!("{{\"type\":\"hello\",\"name\":\"{}\"}}", "a".repeat(MAX_FRAME_BYTES)), ErrorCode::FrameTooLarge);
+        check(
+            &format!("{{\"type\":\"hello\",\"name\":\"{}\"}}", "a".repeat(MAX_FRAME_BYTES)),
+            ErrorCode::FrameTooLarge,
+        );
     }
 
     #[test]
     fn unknown_fields_are_ignored_for_forward_compatibility() {
         let frame = ClientFrame::decode("{\"type\":\"join\",\"room\":\"a\",\"extra\":1}").unwrap();
         assert_eq!(frame, ClientFrame::Join { room: "a".into() });
-        let frame = ServerFrame::decode("{\"type\":\"error\",\"code\":\"from_the_future\",\"message\":\"m\"}").unwrap();
+        let frame =
+            ServerFrame::decode("{\"type\":\"error\",\"code\":\"from_the_future\",\"message\":\"m\"}")
+                .unwrap();
         assert!(matches!(frame, ServerFrame::Error { code: ErrorCode::Unknown, .. }));
     }
 

@@ -8,9 +8,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::error::ErrorCode;
-use crate::limits::{
-    MAX_CLIENT_ID_BYTES, MAX_DISPLAY_NAME_CHARS, MAX_ROOM_NAME_CHARS, MAX_TEXT_CHARS,
-};
+use crate::limits::{MAX_CLIENT_ID_BYTES, MAX_DISPLAY_NAME_CHARS, MAX_ROOM_NAME_CHARS, MAX_TEXT_CHARS};
 
 /// Which kind of value failed to parse; decides the error code a server sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -210,10 +208,7 @@ fn check_length(field: Field, len: usize, max: usize) -> Result<(), NameError> {
 mod tests {
     use super::*;
 
-    fn check<T: fmt::Debug>(result: Result<T, NameError>, expected: Result<&str, ErrorCode>)
-    where
-        T: AsRef<str>,
-    {
+    fn check<T: fmt::Debug + AsRef<str>>(result: Result<T, NameError>, expected: Result<&str, ErrorCode>) {
         match (result, expected) {
             (Ok(value), Ok(want)) => assert_eq!(value.as_ref(), want),
             (Err(err), Err(code)) => assert_eq!(err.code(), code, "{err}"),

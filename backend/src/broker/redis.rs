@@ -98,7 +98,12 @@ impl Names {
 }
 
 impl RedisBroker {
-    pub fn start(url: &str, config: &Config, registry: Arc<Registry>, origin: u64) -> Result<Self, BrokerError> {
+    pub fn start(
+        url: &str,
+        config: &Config,
+        registry: Arc<Registry>,
+        origin: u64,
+    ) -> Result<Self, BrokerError> {
         let client = redis::Client::open(url)?;
         let connection = AsyncConnectionConfig::new()
             .set_connection_timeout(Some(config.redis_timeout))
@@ -145,9 +150,7 @@ impl RedisBroker {
             id.parse::<MessageId>()
                 .map_err(|err| BrokerError::Config(format!("XADD returned an unexpected id: {err}")))
         };
-        tokio::time::timeout(inner.timeout, publish)
-            .await
-            .map_err(|_| BrokerError::Timeout(inner.timeout))?
+        tokio::time::timeout(inner.timeout, publish).await.map_err(|_| BrokerError::Timeout(inner.timeout))?
     }
 
     pub fn health(&self) -> Health {
@@ -258,7 +261,11 @@ impl Inner {
     }
 
     /// Brings the connection's channels in line with the registry's rooms.
-    async fn reconcile(&self, sink: &mut PubSubSink, subscribed: &mut HashSet<RoomName>) -> Result<(), BrokerError> {
+    async fn reconcile(
+        &self,
+        sink: &mut PubSubSink,
+        subscribed: &mut HashSet<RoomName>,
+    ) -> Result<(), BrokerError> {
         let mut add = Vec::new();
         let mut remove = Vec::new();
         for (room, wanted) in self.registry.take_changes() {
@@ -282,7 +289,12 @@ impl Inner {
         self.subscribe(sink, subscribed, add).await
     }
 
-    async fn subscribe(&self, sink: &mut PubSubSink, subscribed: &mut HashSet<RoomName>, rooms: Vec<RoomName>) -> Result<(), BrokerError> {
+    async fn subscribe(
+        &self,
+        sink: &mut PubSubSink,
+        subscribed: &mut HashSet<RoomName>,
+        rooms: Vec<RoomName>,
+    ) -> Result<(), BrokerError> {
         if rooms.is_empty() {
             return Ok(());
         }
@@ -335,7 +347,10 @@ impl Inner {
         });
     }
 
-    async fn bounded<T, E>(&self, op: impl std::future::Future<Output = Result<T, E>>) -> Result<T, BrokerError>
+    async fn bounded<T, E>(
+        &self,
+        op: impl std::future::Future<Output = Result<T, E>>,
+    ) -> Result<T, BrokerError>
     where
         BrokerError: From<E>,
     {

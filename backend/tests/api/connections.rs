@@ -1,0 +1,149 @@
+//! Connections that go quiet, fall behind, or outlive their node.
+
+use std::time::Duration;
+
+use roomcast_protocol::close::{HEARTBEAT_TIMEOUT, SERVICE_RESTART, SLOW_CONSUMER};
+
+use crate::helpers::{eventually, http_get, Client, Cluster, TestNode};
+
+/// The node's live connection count, from `/healthz`.
+async fn connections(node: &TestNode) -> u64 {
+    let (_, body) = http_get(node.addr, "/healthz").await;
+    let health: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+    health["connections"].as_u64().unwrap_or(u64::MAX)
+}
+
+fn fast_heartbeat(config: &mut roomcast_server::Config) {
+    config.ping_interval = Duration::from_millis(150);
+    config.ping_timeout = Duration::from_millis(300);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unresponsive_client_is_dropped_and_its_room_unsubscribed_on_redis() {
+    let cluster = Cluster::redis_with(1, fast_heartbeat).await;
+    unresponsive_client_is_dropped(&cluster).await;
+    let redis = cluster.redis_server();
+    eventually("the node unsubscribes the dead client's room", || async {
+        redis.numsub(&cluster.room_channel("general")).await == 0
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unresponsive_client_is_dropped_on_embedded() {
+    unresponsive_client_is_dropped(&Cluster::embedded_with(fast_heartbeat).await).await;
+}
+
+async fn unresponsive_client_is_dropped(cluster: &Cluster) {
+    let node = cluster.node(0);
+    let mut mute = Client::named(node, "mute").await;
+    mute.join("general").await;
+    // A client that stops reading also stops answering pings (tungstenite
+    // answers them only while it is read); an active one keeps answering.
+    let mut lively = Client::named(node, "lively").await;
+    lively.join("general").await;
+    assert_eq!(connections(node).await, 2);
+
+    let watch_lively = async {
+        loop {
+            // Reading lets `lively` answer pings; it receives nothing else.
+            let _ = tokio::time::timeout(Duration::from_millis(50), lively.next_event()).await;
+        }
+    };
+    tokio::select! {
+        () = watch_lively => unreachable!(),
+        () = eventually("the mute client is dropped", || async { connections(node).await == 1 }) => {}
+    }
+    // The close frame may be lost: the node drops the socket after sending
+    // it, and the mute client's late pongs then meet a reset.
+    let code = mute.expect_closed().await;
+    assert!(code.is_none() || code == Some(HEARTBEAT_TIMEOUT), "closed with {code:?}");
+    lively.say("general", "still here").await;
+    assert_eq!(lively.next_message().await.text, "still here");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_consumer_is_disconnected_without_holding_back_others_on_redis() {
+    slow_consumer_is_disconnected(&Cluster::redis_with(2, small_queue).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_consumer_is_disconnected_without_holding_back_others_on_embedded() {
+    slow_consumer_is_disconnected(&Cluster::embedded_with(small_queue).await).await;
+}
+
+fn small_queue(config: &mut roomcast_server::Config) {
+    config.outbound_queue = 16;
+}
+
+async fn slow_consumer_is_disconnected(cluster: &Cluster) {
+    let mut ada = Client::named(cluster.node(0), "ada").await;
+    let mut bob = Client::named(cluster.node(1), "bob").await;
+    let mut slow = Client::named(cluster.node(1), "slow").await;
+    for client in [&mut ada, &mut bob, &mut slow] {
+        client.join("general").await;
+    }
+    let before = connections(cluster.node(1)).await;
+    // bob reads everything as it comes; `slow` reads nothing.
+    let reader = tokio::spawn(async move {
+        let mut count = 0u64;
+        loop {
+            let message = bob.next_message().await;
+            if message.text.starts_with("done") {
+                return (count, message.text.into_owned());
+            }
+            assert_eq!(
+                message.text.split(' ').next(),
+                Some(count.to_string().as_str()),
+                "bob's messages in order"
+            );
+            count += 1;
+        }
+    });
+    // ada sends until the node gives up on `slow` (its socket buffers fill
+    // first, then its 16-frame queue), reading her own copies as she goes.
+    let filler = "x".repeat(1900);
+    let mut sent = 0u64;
+    while connections(cluster.node(1)).await == before {
+        assert!(sent < 40_000, "the slow consumer was never disconnected");
+        for _ in 0..100 {
+            ada.say("general", &format!("{sent} {filler}")).await;
+            ada.next_message().await;
+            sent += 1;
+        }
+    }
+    ada.say("general", "done").await;
+    let (received, last) = reader.await.expect("bob's reader");
+    assert_eq!((received, last.as_str()), (sent, "done"), "bob got every message");
+    // `slow` finds the close code after its backlog, unless the close frame
+    // could not be written into its full socket in time.
+    let code = slow.expect_closed().await;
+    assert!(code.is_none() || code == Some(SLOW_CONSUMER), "closed with {code:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_tells_clients_to_reconnect_and_others_chat_on() {
+    let mut cluster = Cluster::redis(2).await;
+    let mut ada = Client::named(cluster.node(0), "ada").await;
+    let mut bob = Client::named(cluster.node(1), "bob").await;
+    ada.join("general").await;
+    bob.join("general").await;
+
+    cluster.nodes[0].shut_down().await;
+    assert_eq!(ada.expect_closed().await, Some(SERVICE_RESTART));
+
+    // ada reconnects to the surviving node and the room goes on.
+    let mut ada = Client::named(cluster.node(1), "ada").await;
+    ada.join("general").await;
+    ada.say("general", "back").await;
+    assert_eq!(bob.next_message().await.text, "back");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_of_an_embedded_node_closes_with_service_restart() {
+    let mut cluster = Cluster::embedded().await;
+    let mut ada = Client::named(cluster.node(0), "ada").await;
+    ada.join("general").await;
+    cluster.nodes[0].shut_down().await;
+    assert_eq!(ada.expect_closed().await, Some(SERVICE_RESTART));
+}

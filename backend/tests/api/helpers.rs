@@ -1,0 +1,498 @@
+//! Test fixtures: a real `redis-server` on a free port, real server nodes on
+//! port 0, WebSocket clients, a TCP proxy that can freeze connections, and a
+//! bare HTTP GET. Logs stay silent unless `TEST_LOG` is set.
+
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Once};
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use roomcast_protocol::{ClientFrame, ErrorCode, MessageFrame, ServerFrame};
+use roomcast_server::{Application, Config};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// How long any single expected event may take before a test fails.
+pub const PATIENCE: Duration = Duration::from_secs(10);
+
+fn init_logs() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        if std::env::var_os("TEST_LOG").is_some() {
+            roomcast_server::telemetry::init(roomcast_server::config::LogFormat::Text);
+        }
+    });
+}
+
+/// A unique prefix per test, so tests sharing a Redis could never see each other.
+pub fn unique_prefix() -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    format!("t{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+/// Polls `check` until it returns true, failing the test after `PATIENCE`.
+pub async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while !check().await {
+        assert!(tokio::time::Instant::now() < deadline, "timed out waiting until {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+// ----- redis-server -----
+
+pub struct RedisServer {
+    pub port: u16,
+    child: Option<Child>,
+}
+
+impl RedisServer {
+    pub async fn start() -> RedisServer {
+        let mut server = RedisServer { port: free_port(), child: None };
+        server.launch().await;
+        server
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    async fn launch(&mut self) {
+        let child = Command::new("redis-server")
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no", "--protected-mode", "no"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|err| {
+                panic!(
+                    "cannot start redis-server ({err}). The integration tests need a real Redis: \
+                     install it with `apt-get install redis-server` (scripts/test.sh does this)"
+                )
+            });
+        self.child = Some(child);
+        let url = self.url();
+        eventually("redis-server answers PING", || {
+            let url = url.clone();
+            async move { redis_ping(&url).await }
+        })
+        .await;
+    }
+
+    /// Kills the server abruptly, as a crash or a failover would.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts a fresh, empty server on the same port.
+    pub async fn restart(&mut self) {
+        self.kill();
+        self.launch().await;
+    }
+
+    pub async fn connection(&self) -> redis::aio::MultiplexedConnection {
+        let client = redis::Client::open(self.url()).expect("valid redis url");
+        client.get_multiplexed_async_connection().await.expect("connect to test redis")
+    }
+
+    /// How many subscribers (nodes) Redis counts on a channel.
+    pub async fn numsub(&self, channel: &str) -> usize {
+        let mut conn = self.connection().await;
+        let (_, count): (String, usize) = redis::cmd("PUBSUB")
+            .arg("NUMSUB")
+            .arg(channel)
+            .query_async(&mut conn)
+            .await
+            .expect("PUBSUB NUMSUB");
+        count
+    }
+
+    /// Channels with at least one subscriber whose name starts with `prefix`.
+    pub async fn channels(&self, prefix: &str) -> Vec<String> {
+        let mut conn = self.connection().await;
+        let mut channels: Vec<String> = redis::cmd("PUBSUB")
+            .arg("CHANNELS")
+            .arg(format!("{prefix}*"))
+            .query_async(&mut conn)
+            .await
+            .expect("PUBSUB CHANNELS");
+        channels.sort();
+        channels
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+async fn redis_ping(url: &str) -> bool {
+    let Ok(client) = redis::Client::open(url) else { return false };
+    let Ok(mut conn) = client.get_multiplexed_async_connection().await else { return false };
+    redis::cmd("PING").query_async::<String>(&mut conn).await.is_ok()
+}
+
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+    listener.local_addr().expect("local addr").port()
+}
+
+// ----- server nodes -----
+
+/// Settings for tests: loopback, port 0, fast probes, no pings unless asked.
+pub fn test_config(redis_url: Option<String>, prefix: &str) -> Config {
+    let mut config = Config::defaults();
+    config.bind = "127.0.0.1:0".parse().expect("valid address");
+    config.redis_url = redis_url;
+    config.channel_prefix = prefix.to_owned();
+    config.static_dir = "/nonexistent-roomcast-static".into();
+    config.ping_interval = Duration::from_secs(60);
+    config.ping_timeout = Duration::from_secs(60);
+    config.join_timeout = Duration::from_secs(3);
+    config.redis_timeout = Duration::from_millis(1000);
+    config.probe_interval = Duration::from_millis(200);
+    config.probe_timeout = Duration::from_millis(1500);
+    config.shutdown_grace = Duration::from_secs(3);
+    config
+}
+
+pub struct TestNode {
+    pub addr: SocketAddr,
+    pub name: String,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+impl TestNode {
+    pub async fn spawn(config: Config) -> TestNode {
+        init_logs();
+        let app = Application::build(config).await.expect("node builds");
+        let addr = app.local_addr();
+        let name = app.node_name().to_owned();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(app.run_until_stopped(async move {
+            let _ = stopped.await;
+        }));
+        TestNode { addr, name, stop: Some(stop), task: Some(task) }
+    }
+
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}/ws", self.addr)
+    }
+
+    /// Sends the shutdown signal and waits until the node has drained.
+    pub async fn shut_down(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let result = tokio::time::timeout(PATIENCE, task).await.expect("node stops in time");
+            result.expect("node task").expect("node shuts down cleanly");
+        }
+    }
+}
+
+impl Drop for TestNode {
+    fn drop(&mut self) {
+        if let Some(task) = &self.task {
+            task.abort();
+        }
+    }
+}
+
+/// Nodes sharing one broker. With the embedded broker there is one node and
+/// `node(i)` is always it, so the same test body checks both set-ups.
+pub struct Cluster {
+    pub redis: Option<RedisServer>,
+    pub prefix: String,
+    pub nodes: Vec<TestNode>,
+}
+
+impl Cluster {
+    pub async fn redis(nodes: usize) -> Cluster {
+        Cluster::redis_with(nodes, |_| {}).await
+    }
+
+    pub async fn redis_with(nodes: usize, tweak: impl Fn(&mut Config)) -> Cluster {
+        let redis = RedisServer::start().await;
+        let prefix = unique_prefix();
+        let mut spawned = Vec::new();
+        for _ in 0..nodes {
+            let mut config = test_config(Some(redis.url()), &prefix);
+            tweak(&mut config);
+            spawned.push(TestNode::spawn(config).await);
+        }
+        let cluster = Cluster { redis: Some(redis), prefix, nodes: spawned };
+        for node in &cluster.nodes {
+            wait_ready(node).await;
+        }
+        cluster
+    }
+
+    pub async fn embedded() -> Cluster {
+        Cluster::embedded_with(|_| {}).await
+    }
+
+    pub async fn embedded_with(tweak: impl Fn(&mut Config)) -> Cluster {
+        let prefix = unique_prefix();
+        let mut config = test_config(None, &prefix);
+        tweak(&mut config);
+        Cluster { redis: None, prefix, nodes: vec![TestNode::spawn(config).await] }
+    }
+
+    pub fn node(&self, i: usize) -> &TestNode {
+        &self.nodes[i % self.nodes.len()]
+    }
+
+    pub fn redis_server(&self) -> &RedisServer {
+        self.redis.as_ref().expect("this test needs the Redis broker")
+    }
+
+    pub fn room_channel(&self, room: &str) -> String {
+        format!("{}:room:{room}", self.prefix)
+    }
+}
+
+pub async fn wait_ready(node: &TestNode) {
+    eventually(&format!("node {} reports ready", node.name), || async {
+        http_get(node.addr, "/readyz").await.0 == 200
+    })
+    .await;
+}
+
+// ----- WebSocket clients -----
+
+/// What a client saw next.
+#[derive(Debug)]
+pub enum Event {
+    Frame(ServerFrame<'static>),
+    Closed(Option<CloseFrame>),
+}
+
+pub struct Client {
+    pub name: String,
+    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    next_id: u64,
+}
+
+impl Client {
+    pub async fn connect(node: &TestNode) -> Client {
+        let (ws, _) = tokio_tungstenite::connect_async(node.ws_url()).await.expect("websocket connects");
+        Client { name: String::new(), ws, next_id: 0 }
+    }
+
+    /// Connects and says hello; the returned client has a display name.
+    pub async fn named(node: &TestNode, name: &str) -> Client {
+        let mut client = Client::connect(node).await;
+        client.send(&ClientFrame::Hello { name: name.into() }).await;
+        match client.next_frame().await {
+            ServerFrame::Welcome { name: confirmed, node: served_by, .. } => {
+                assert_eq!(served_by, node.name);
+                client.name = confirmed.into_owned();
+            }
+            other => panic!("expected welcome, got {other:?}"),
+        }
+        client
+    }
+
+    pub async fn send(&mut self, frame: &ClientFrame<'_>) {
+        self.send_raw(Message::text(frame.encode())).await;
+    }
+
+    pub async fn send_raw(&mut self, message: Message) {
+        self.ws.send(message).await.expect("websocket send");
+    }
+
+    pub async fn join(&mut self, room: &str) {
+        self.send(&ClientFrame::Join { room: room.into() }).await;
+        match self.next_frame().await {
+            ServerFrame::Joined { room: joined } => assert_eq!(joined, room),
+            other => panic!("{} expected joined {room}, got {other:?}", self.name),
+        }
+    }
+
+    /// Sends a message and returns the client id it used.
+    pub async fn say(&mut self, room: &str, text: &str) -> String {
+        self.next_id += 1;
+        let client_id = format!("{}-{}", self.name, self.next_id);
+        self.send(&ClientFrame::Send {
+            room: room.into(),
+            client_id: client_id.as_str().into(),
+            text: text.into(),
+        })
+        .await;
+        client_id
+    }
+
+    /// The next event, skipping WebSocket pings and pongs.
+    pub async fn next_event(&mut self) -> Event {
+        let read = async {
+            loop {
+                match self.ws.next().await {
+                    Some(Ok(Message::Text(text))) => {
+                        let frame = serde_json::from_str::<ServerFrame<'static>>(text.as_str())
+                            .unwrap_or_else(|err| panic!("server sent an undecodable frame {text}: {err}"));
+                        return Event::Frame(frame);
+                    }
+                    Some(Ok(Message::Close(frame))) => return Event::Closed(frame),
+                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                    Some(Ok(other)) => panic!("unexpected websocket message {other:?}"),
+                    Some(Err(_)) | None => return Event::Closed(None),
+                }
+            }
+        };
+        tokio::time::timeout(PATIENCE, read)
+            .await
+            .unwrap_or_else(|_| panic!("{} received nothing within {PATIENCE:?}", self.name))
+    }
+
+    pub async fn next_frame(&mut self) -> ServerFrame<'static> {
+        match self.next_event().await {
+            Event::Frame(frame) => frame,
+            Event::Closed(close) => {
+                panic!("{}: connection closed ({close:?}) while a frame was expected", self.name)
+            }
+        }
+    }
+
+    pub async fn next_message(&mut self) -> MessageFrame<'static> {
+        match self.next_frame().await {
+            ServerFrame::Message(message) => message,
+            other => panic!("{} expected a message, got {other:?}", self.name),
+        }
+    }
+
+    /// The next frame must be an error with `code`; returns it whole.
+    pub async fn expect_error(&mut self, code: ErrorCode) -> ServerFrame<'static> {
+        let frame = self.next_frame().await;
+        match &frame {
+            ServerFrame::Error { code: got, .. } if *got == code => frame,
+            other => panic!("{} expected error {code:?}, got {other:?}", self.name),
+        }
+    }
+
+    /// Waits for the server to close the connection; returns the close code if one was sent.
+    pub async fn expect_closed(&mut self) -> Option<u16> {
+        loop {
+            match self.next_event().await {
+                Event::Closed(frame) => return frame.map(|f| u16::from(f.code)),
+                Event::Frame(_) => continue,
+            }
+        }
+    }
+}
+
+// ----- a proxy that can freeze connections -----
+
+/// Forwards TCP to a target. `freeze_existing` makes every connection open at
+/// that moment stop forwarding in both directions while staying open: the
+/// "silently dead connection" of a failover or a broken middlebox.
+pub struct FreezingProxy {
+    pub port: u16,
+    state: Arc<ProxyState>,
+    accept: JoinHandle<()>,
+}
+
+#[derive(Default)]
+struct ProxyState {
+    accepted: AtomicU64,
+    frozen_below: AtomicU64,
+    any_frozen: AtomicBool,
+}
+
+impl FreezingProxy {
+    pub async fn start(target_port: u16) -> FreezingProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
+        let port = listener.local_addr().expect("proxy addr").port();
+        let state = Arc::new(ProxyState::default());
+        let accept_state = state.clone();
+        let accept = tokio::spawn(async move {
+            let mut connections = tokio::task::JoinSet::new();
+            while let Ok((inbound, _)) = listener.accept().await {
+                let index = accept_state.accepted.fetch_add(1, Ordering::SeqCst);
+                let Ok(outbound) = TcpStream::connect(("127.0.0.1", target_port)).await else { continue };
+                let (in_read, in_write) = inbound.into_split();
+                let (out_read, out_write) = outbound.into_split();
+                connections.spawn(pump(in_read, out_write, accept_state.clone(), index));
+                connections.spawn(pump(out_read, in_write, accept_state.clone(), index));
+            }
+        });
+        FreezingProxy { port, state, accept }
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    pub fn freeze_existing(&self) {
+        let now = self.state.accepted.load(Ordering::SeqCst);
+        self.state.frozen_below.store(now, Ordering::SeqCst);
+        self.state.any_frozen.store(true, Ordering::SeqCst);
+    }
+
+    pub fn connections_accepted(&self) -> u64 {
+        self.state.accepted.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for FreezingProxy {
+    fn drop(&mut self) {
+        self.accept.abort();
+    }
+}
+
+async fn pump(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    state: Arc<ProxyState>,
+    index: u64,
+) {
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        let n = match from.read(&mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => n,
+        };
+        if state.any_frozen.load(Ordering::SeqCst) && index < state.frozen_below.load(Ordering::SeqCst) {
+            // Hold both sockets open and never forward again.
+            std::future::pending::<()>().await;
+        }
+        if to.write_all(&buf[..n]).await.is_err() {
+            return;
+        }
+    }
+}
+
+// ----- plain HTTP -----
+
+/// A minimal HTTP/1.1 GET: returns the status code and the body.
+pub async fn http_get(addr: SocketAddr, path: &str) -> (u16, String) {
+    let Ok(mut stream) = TcpStream::connect(addr).await else { return (0, String::new()) };
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    if stream.write_all(request.as_bytes()).await.is_err() {
+        return (0, String::new());
+    }
+    let mut response = Vec::new();
+    if stream.read_to_end(&mut response).await.is_err() {
+        return (0, String::new());
+    }
+    let response = String::from_utf8_lossy(&response);
+    let status = response.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+    (status, body)
+}

@@ -1,0 +1,48 @@
+//! The plain HTTP side: health checks and the web client's files.
+
+use std::path::PathBuf;
+
+use crate::helpers::{http_get, test_config, unique_prefix, Cluster, TestNode};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_endpoints_name_the_node_and_its_broker() {
+    let cluster = Cluster::embedded().await;
+    let node = cluster.node(0);
+    let (status, body) = http_get(node.addr, "/healthz").await;
+    assert_eq!(status, 200);
+    let health: serde_json::Value = serde_json::from_str(&body).expect("healthz is JSON");
+    assert_eq!(health["node"], node.name.as_str());
+    assert_eq!(health["connections"], 0);
+    let (status, body) = http_get(node.addr, "/readyz").await;
+    assert_eq!(status, 200);
+    let ready: serde_json::Value = serde_json::from_str(&body).expect("readyz is JSON");
+    assert_eq!((ready["ready"].as_bool(), ready["broker"].as_str()), (Some(true), Some("embedded")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_web_client_is_served_with_a_single_page_fallback() {
+    let dir = std::env::temp_dir().join(format!("roomcast-static-{}", unique_prefix()));
+    std::fs::create_dir_all(dir.join("assets")).expect("create static dir");
+    std::fs::write(dir.join("index.html"), "<!doctype html><title>Roomcast</title>").expect("write index");
+    std::fs::write(dir.join("assets/app.js"), "console.log('hi')").expect("write asset");
+    let mut config = test_config(None, &unique_prefix());
+    config.static_dir = PathBuf::from(&dir);
+    let node = TestNode::spawn(config).await;
+
+    for path in ["/", "/room/general", "/some/deep/link"] {
+        let (status, body) = http_get(node.addr, path).await;
+        assert_eq!(status, 200, "{path}");
+        assert!(body.contains("<title>Roomcast</title>"), "{path}: {body}");
+    }
+    let (status, body) = http_get(node.addr, "/assets/app.js").await;
+    assert_eq!((status, body.as_str()), (200, "console.log('hi')"));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_web_client_the_root_says_where_the_api_is() {
+    let cluster = Cluster::embedded().await;
+    let (status, body) = http_get(cluster.node(0).addr, "/").await;
+    assert_eq!(status, 404);
+    assert!(body.contains("/ws"), "{body}");
+}

@@ -1,0 +1,134 @@
+//! What only the Redis broker does: per-node subscriptions that follow room
+//! membership, and riding out a Redis that crashes or goes silent.
+
+use roomcast_protocol::{ClientFrame, ErrorCode, ServerFrame};
+
+use crate::helpers::{
+    eventually, http_get, test_config, wait_ready, Client, Cluster, FreezingProxy, RedisServer, TestNode,
+};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_subscribes_on_its_first_member_and_unsubscribes_after_its_last() {
+    let cluster = Cluster::redis(2).await;
+    let redis = cluster.redis_server();
+    let general = cluster.room_channel("general");
+    assert!(redis.channels(&cluster.room_channel("")).await.is_empty());
+    assert_eq!(
+        redis.channels(&format!("{}:node:", cluster.prefix)).await.len(),
+        2,
+        "one probe channel per node"
+    );
+
+    // `joined` is sent only once the subscription is confirmed.
+    let mut ada = Client::named(cluster.node(0), "ada").await;
+    ada.join("general").await;
+    assert_eq!(redis.numsub(&general).await, 1);
+    let mut amy = Client::named(cluster.node(0), "amy").await;
+    amy.join("general").await;
+    assert_eq!(redis.numsub(&general).await, 1, "one subscription per node, not per member");
+    let mut bob = Client::named(cluster.node(1), "bob").await;
+    bob.join("general").await;
+    assert_eq!(redis.numsub(&general).await, 2);
+
+    // ada leaves: amy is still there, so node 0 stays subscribed.
+    ada.send(&ClientFrame::Leave { room: "general".into() }).await;
+    assert!(matches!(ada.next_frame().await, ServerFrame::Left { .. }));
+    bob.say("general", "anyone on node 0?").await;
+    assert_eq!(amy.next_message().await.text, "anyone on node 0?");
+    assert_eq!(bob.next_message().await.text, "anyone on node 0?");
+    assert_eq!(redis.numsub(&general).await, 2);
+
+    // amy disconnects without leaving: node 0 unsubscribes anyway.
+    drop(amy);
+    eventually("node 0 unsubscribes after its last member disconnects", || async {
+        redis.numsub(&general).await == 1
+    })
+    .await;
+    // bob leaves: no node needs the room any more.
+    bob.send(&ClientFrame::Leave { room: "general".into() }).await;
+    assert!(matches!(bob.next_frame().await, ServerFrame::Left { .. }));
+    eventually("no node subscribes to the room", || async {
+        redis.channels(&cluster.room_channel("")).await.is_empty()
+    })
+    .await;
+
+    // Joining again subscribes again.
+    bob.join("general").await;
+    assert_eq!(redis.numsub(&general).await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_resumes_on_the_same_connections_after_redis_restarts() {
+    let mut cluster = Cluster::redis(2).await;
+    let mut ada = Client::named(cluster.node(0), "ada").await;
+    let mut bob = Client::named(cluster.node(1), "bob").await;
+    ada.join("general").await;
+    bob.join("general").await;
+    ada.say("general", "before").await;
+    let before = bob.next_message().await;
+    ada.next_message().await;
+
+    cluster.redis.as_mut().expect("redis").kill();
+
+    // Sends are refused, visibly, with the client id to mark unsent.
+    let lost = ada.say("general", "while down").await;
+    match ada.expect_error(ErrorCode::Unavailable).await {
+        ServerFrame::Error { client_id, room, .. } => {
+            assert_eq!(client_id.as_deref(), Some(lost.as_str()));
+            assert_eq!(room.as_deref(), Some("general"));
+        }
+        other => unreachable!("{other:?}"),
+    }
+    for node in &cluster.nodes {
+        eventually("the node reports not ready", || async { http_get(node.addr, "/readyz").await.0 == 503 })
+            .await;
+    }
+    let (_, body) = http_get(cluster.node(0).addr, "/readyz").await;
+    assert!(body.contains("\"ready\":false"), "{body}");
+
+    cluster.redis.as_mut().expect("redis").restart().await;
+    for node in &cluster.nodes {
+        wait_ready(node).await;
+    }
+
+    // Same WebSocket connections, no rejoin: both directions work again.
+    ada.say("general", "after").await;
+    let after = bob.next_message().await;
+    assert_eq!(after.text, "after");
+    assert!(after.id > before.id, "ids keep growing across a Redis restart");
+    assert_eq!(ada.next_message().await.text, "after");
+    bob.say("general", "welcome back").await;
+    assert_eq!(ada.next_message().await.text, "welcome back");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silently_dead_subscription_is_detected_and_replaced() {
+    let redis = RedisServer::start().await;
+    let proxy = FreezingProxy::start(redis.port).await;
+    let prefix = crate::helpers::unique_prefix();
+    let behind_proxy = TestNode::spawn(test_config(Some(proxy.url()), &prefix)).await;
+    let direct = TestNode::spawn(test_config(Some(redis.url()), &prefix)).await;
+    wait_ready(&behind_proxy).await;
+    wait_ready(&direct).await;
+    let mut ada = Client::named(&behind_proxy, "ada").await;
+    let mut bob = Client::named(&direct, "bob").await;
+    ada.join("general").await;
+    bob.join("general").await;
+    bob.say("general", "before").await;
+    assert_eq!(ada.next_message().await.text, "before");
+
+    // Every connection the node has to Redis stays open but goes silent.
+    let accepted = proxy.connections_accepted();
+    proxy.freeze_existing();
+    eventually("the probe notices the silent connection", || async {
+        http_get(behind_proxy.addr, "/readyz").await.0 == 503
+    })
+    .await;
+    wait_ready(&behind_proxy).await;
+    assert!(proxy.connections_accepted() > accepted, "the node opened new connections");
+
+    bob.say("general", "after").await;
+    assert_eq!(bob.next_message().await.text, "before");
+    assert_eq!(bob.next_message().await.text, "after");
+    assert_eq!(ada.next_message().await.text, "after");
+}
