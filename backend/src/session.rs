@@ -105,7 +105,10 @@ impl Session {
                     last_heard = Instant::now();
                     match frame {
                         Some(Ok(Message::Close(_))) | None => return,
-                        Some(Ok(message)) => self.handle_message(message).await,
+                        // Boxed: handling a frame (a join, a publish) needs far
+                        // more future state than waiting does, and an idle
+                        // connection should not carry that size around.
+                        Some(Ok(message)) => Box::pin(self.handle_message(message)).await,
                         Some(Err(err)) => {
                             self.handle_read_error(err);
                             return;

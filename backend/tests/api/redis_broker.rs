@@ -79,6 +79,11 @@ async fn chat_resumes_on_the_same_connections_after_redis_restarts() {
         }
         other => unreachable!("{other:?}"),
     }
+    // Joining a room the node is not subscribed to cannot succeed either.
+    let mut cy = Client::named(cluster.node(1), "cy").await;
+    cy.send(&ClientFrame::Join { room: "elsewhere".into() }).await;
+    let refused = cy.expect_error(ErrorCode::Unavailable).await;
+    assert!(matches!(refused, ServerFrame::Error { room: Some(room), .. } if room == "elsewhere"));
     for node in &cluster.nodes {
         eventually("the node reports not ready", || async { http_get(node.addr, "/readyz").await.0 == 503 })
             .await;
@@ -99,6 +104,8 @@ async fn chat_resumes_on_the_same_connections_after_redis_restarts() {
     assert_eq!(ada.next_message().await.text, "after");
     bob.say("general", "welcome back").await;
     assert_eq!(ada.next_message().await.text, "welcome back");
+    // The refused join left no trace: joining now works.
+    cy.join("elsewhere").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
