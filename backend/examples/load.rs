@@ -9,11 +9,15 @@
 //!    deliveries per second, server CPU time per delivery, and the latency from
 //!    send to receipt.
 
+// A command-line tool: its report is its output.
+#![allow(clippy::print_stdout)]
+
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
+use clap::builder::TypedValueParser;
 use clap::Parser;
 use futures_util::{SinkExt, StreamExt};
 use roomcast_protocol::{ClientFrame, ServerFrame};
@@ -35,10 +39,10 @@ struct Args {
     #[arg(long, default_value_t = 2000)]
     idle: usize,
     /// Members of the fan-out room.
-    #[arg(long, default_value_t = 200)]
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..).map(|n| n as usize))]
     members: usize,
     /// Messages the sender posts.
-    #[arg(long, default_value_t = 2000)]
+    #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u32).range(1..).map(|n| n as usize))]
     messages: usize,
 }
 
