@@ -65,6 +65,8 @@ fn start_server(args: &Args, port: u16) -> anyhow::Result<Child> {
         .env("STATIC_DIR", "/nonexistent")
         .env("RUST_LOG", "warn")
         .env("OUTBOUND_QUEUE", "1024")
+        .env("SEND_RATE", "1000000")
+        .env("SEND_BURST", "1000000")
         .stdout(Stdio::null());
     match &args.redis_url {
         Some(url) => command.env("REDIS_URL", url),

@@ -42,6 +42,8 @@ pub struct Node {
 pub struct SessionSettings {
     pub max_rooms: usize,
     pub outbound_queue: usize,
+    pub send_rate: f64,
+    pub send_burst: u32,
     pub ping_interval: Duration,
     pub ping_timeout: Duration,
     pub join_timeout: Duration,
@@ -65,6 +67,8 @@ impl Application {
         let settings = SessionSettings {
             max_rooms: config.max_rooms,
             outbound_queue: config.outbound_queue,
+            send_rate: config.send_rate,
+            send_burst: config.send_burst,
             ping_interval: config.ping_interval,
             ping_timeout: config.ping_timeout,
             join_timeout: config.join_timeout,

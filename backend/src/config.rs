@@ -44,6 +44,14 @@ pub struct Config {
           value_parser = clap::value_parser!(u32).range(1..=65536).map(|n| n as usize))]
     pub outbound_queue: usize,
 
+    /// Messages per second one connection may send, on average.
+    #[arg(long, env = "SEND_RATE", default_value_t = 10.0)]
+    pub send_rate: f64,
+
+    /// Messages one connection may send in a burst before `SEND_RATE` applies.
+    #[arg(long, env = "SEND_BURST", default_value_t = 20)]
+    pub send_burst: u32,
+
     /// How often an idle connection is pinged.
     #[arg(long, env = "PING_INTERVAL", default_value = "20s", value_parser = parse_duration)]
     pub ping_interval: Duration,

@@ -9,6 +9,7 @@
 //! - [`http`]: routes: `/ws`, `/healthz`, `/readyz`, and the web client.
 //! - [`hub`]: the node's room registry (who is in which room on this node) and
 //!   the local fan-out of each delivered message.
+//! - [`rate`]: the per-connection send rate limit.
 //! - [`broker`]: carries messages between nodes: Redis Pub/Sub when
 //!   `REDIS_URL` is set, an in-process broker otherwise.
 //! - [`telemetry`]: `tracing` set-up.
@@ -21,6 +22,7 @@ pub mod broker;
 pub mod config;
 pub mod http;
 pub mod hub;
+pub mod rate;
 pub mod session;
 pub mod telemetry;
 

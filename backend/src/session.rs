@@ -27,6 +27,7 @@ use tracing::{debug, info_span, warn, Instrument};
 use crate::app::Node;
 use crate::broker::Envelope;
 use crate::hub::{Closer, Outbox, SessionId};
+use crate::rate::TokenBucket;
 
 /// Frames written per flush at most, so one busy connection cannot hold its
 /// writer in a single batch forever.
@@ -47,7 +48,8 @@ where
         let (outbox, queue) = Outbox::new(node.settings.outbound_queue);
         let closer = outbox.closer().clone();
         let writer = tokio::spawn(write_loop(sink, queue, closer.clone()).in_current_span());
-        let mut session = Session { id, node, outbox, name: None, rooms: HashSet::new() };
+        let sends = TokenBucket::new(node.settings.send_rate, node.settings.send_burst, Instant::now());
+        let mut session = Session { id, node, outbox, name: None, rooms: HashSet::new(), sends };
         debug!("connected");
         session.read_loop(stream).await;
         session.leave_all();
@@ -68,6 +70,8 @@ struct Session {
     name: Option<DisplayName>,
     /// Rooms this session is a member of (mirrors the registry).
     rooms: HashSet<RoomName>,
+    /// Limits how fast this connection may post.
+    sends: TokenBucket,
 }
 
 impl Session {
@@ -237,6 +241,11 @@ impl Session {
         let checked = ClientMsgId::parse(raw_client_id).map(drop).and_then(|()| MessageText::check(text));
         if let Err(err) = checked {
             return self.fail(err.code(), err.to_string(), Some(room.as_str()), client_id);
+        }
+        if !self.sends.try_take(Instant::now()) {
+            let rate = self.node.settings.send_rate;
+            let message = format!("slow down: at most {rate} messages per second; this one was not sent");
+            return self.fail(ErrorCode::RateLimited, message, Some(room.as_str()), client_id);
         }
         let envelope = Envelope {
             origin: self.node.origin,

@@ -29,6 +29,8 @@ pub enum ErrorCode {
     NotJoined,
     /// `join` would exceed the rooms-per-connection limit in `welcome`.
     TooManyRooms,
+    /// `send` faster than the server allows; the message was not sent.
+    RateLimited,
     /// The message bus is unreachable: the request was not carried out and
     /// may be retried. Nothing is delivered half-way.
     Unavailable,

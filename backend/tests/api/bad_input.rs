@@ -79,6 +79,55 @@ async fn each_bad_frame_gets_its_error_while_the_room_keeps_chatting(cluster: &C
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sender_over_the_rate_limit_is_refused_on_redis() {
+    a_sender_over_the_rate_limit_is_refused(&Cluster::redis_with(2, slow_refill).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sender_over_the_rate_limit_is_refused_on_embedded() {
+    a_sender_over_the_rate_limit_is_refused(&Cluster::embedded_with(slow_refill).await).await;
+}
+
+/// A burst of 5, then one message per 100 s: nothing refills during a test.
+fn slow_refill(config: &mut roomcast_server::Config) {
+    config.send_rate = 0.01;
+    config.send_burst = 5;
+}
+
+async fn a_sender_over_the_rate_limit_is_refused(cluster: &Cluster) {
+    let mut ada = Client::named(cluster.node(0), "ada").await;
+    let mut bob = Client::named(cluster.node(1), "bob").await;
+    ada.join("general").await;
+    bob.join("general").await;
+
+    let mut sent = Vec::new();
+    for n in 0..7 {
+        sent.push(ada.say("general", &format!("burst {n}")).await);
+    }
+    // Her own copies and the refusals may interleave (the refusals do not wait
+    // for the broker), so collect all seven answers.
+    let mut delivered = Vec::new();
+    let mut refused = Vec::new();
+    for _ in 0..7 {
+        match ada.next_frame().await {
+            ServerFrame::Message(message) => delivered.push(message.text.into_owned()),
+            ServerFrame::Error { code: ErrorCode::RateLimited, client_id, .. } => refused.push(client_id),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    let expected: Vec<String> = (0..5).map(|n| format!("burst {n}")).collect();
+    assert_eq!(delivered, expected);
+    let over: Vec<_> = sent[5..].iter().map(|id| Some(id.as_str().into())).collect();
+    assert_eq!(refused, over);
+    // bob got the five, and has a budget of his own.
+    for n in 0..5 {
+        assert_eq!(bob.next_message().await.text, format!("burst {n}"));
+    }
+    bob.say("general", "my turn").await;
+    assert_eq!(ada.next_message().await.text, "my turn");
+}
+
 async fn requests_before_hello_are_refused(cluster: &Cluster) {
     let mut anon = Client::connect(cluster.node(0)).await;
     anon.send(&ClientFrame::Join { room: "general".into() }).await;

@@ -161,6 +161,9 @@ pub fn test_config(redis_url: Option<String>, prefix: &str) -> Config {
     config.redis_url = redis_url;
     config.channel_prefix = prefix.to_owned();
     config.static_dir = "/nonexistent-roomcast-static".into();
+    // Tests send in bursts; the rate limit has its own tests.
+    config.send_rate = 1e9;
+    config.send_burst = u32::MAX;
     config.ping_interval = Duration::from_secs(60);
     config.ping_timeout = Duration::from_secs(60);
     config.join_timeout = Duration::from_secs(3);
