@@ -79,15 +79,7 @@ async fn each_bad_frame_gets_its_error_while_the_room_keeps_chatting(cluster: &C
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_sender_over_the_rate_limit_is_refused_on_redis() {
-    a_sender_over_the_rate_limit_is_refused(&Cluster::redis_with(2, slow_refill).await).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_sender_over_the_rate_limit_is_refused_on_embedded() {
-    a_sender_over_the_rate_limit_is_refused(&Cluster::embedded_with(slow_refill).await).await;
-}
+on_both_brokers!(tweak = slow_refill; a_sender_over_the_rate_limit_is_refused);
 
 /// A burst of 5, then one message per 100 s: nothing refills during a test.
 fn slow_refill(config: &mut roomcast_server::Config) {

@@ -218,6 +218,9 @@ impl Drop for TestNode {
     }
 }
 
+/// Leaves the test configuration as it is.
+pub fn no_tweak(_: &mut Config) {}
+
 /// Nodes sharing one broker. With the embedded broker there is one node and
 /// `node(i)` is always it, so the same test body checks both set-ups.
 pub struct Cluster {
@@ -228,7 +231,7 @@ pub struct Cluster {
 
 impl Cluster {
     pub async fn redis(nodes: usize) -> Cluster {
-        Cluster::redis_with(nodes, |_| {}).await
+        Cluster::redis_with(nodes, no_tweak).await
     }
 
     pub async fn redis_with(nodes: usize, tweak: impl Fn(&mut Config)) -> Cluster {
@@ -248,7 +251,7 @@ impl Cluster {
     }
 
     pub async fn embedded() -> Cluster {
-        Cluster::embedded_with(|_| {}).await
+        Cluster::embedded_with(no_tweak).await
     }
 
     pub async fn embedded_with(tweak: impl Fn(&mut Config)) -> Cluster {

@@ -12,25 +12,29 @@ mod http;
 mod redis_broker;
 
 /// Runs each named `async fn(&Cluster)` against two Redis-backed nodes and
-/// against one embedded-broker node.
+/// against one embedded-broker node, as `<name>::on_redis` and
+/// `<name>::on_embedded`. `tweak = f;` first adjusts every node's config.
 macro_rules! on_both_brokers {
     ($($test:ident),* $(,)?) => {
-        mod on_redis {
-            $(
+        crate::on_both_brokers!(tweak = crate::helpers::no_tweak; $($test),*);
+    };
+    (tweak = $tweak:path; $($test:ident),* $(,)?) => {
+        $(
+            mod $test {
+                #[allow(unused_imports)]
+                use super::*;
+
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() {
-                    super::$test(&crate::helpers::Cluster::redis(2).await).await;
+                async fn on_redis() {
+                    super::$test(&crate::helpers::Cluster::redis_with(2, $tweak).await).await;
                 }
-            )*
-        }
-        mod on_embedded {
-            $(
+
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() {
-                    super::$test(&crate::helpers::Cluster::embedded().await).await;
+                async fn on_embedded() {
+                    super::$test(&crate::helpers::Cluster::embedded_with($tweak).await).await;
                 }
-            )*
-        }
+            }
+        )*
     };
 }
 pub(crate) use on_both_brokers;
