@@ -22,7 +22,7 @@ use roomcast_protocol::{
     ClientFrame, ClientMsgId, DisplayName, ErrorCode, MessageText, RoomName, ServerFrame,
 };
 use tokio::sync::mpsc;
-use tracing::{debug, info_span, warn, Instrument};
+use tracing::{debug, info, info_span, warn, Instrument};
 
 use crate::app::Node;
 use crate::broker::Envelope;
@@ -56,7 +56,12 @@ where
         closer.close(1000);
         drop(session);
         let _ = writer.await;
-        debug!(code = closer.code(), "disconnected");
+        match closer.code() {
+            Some(code @ (SLOW_CONSUMER | HEARTBEAT_TIMEOUT | MESSAGE_TOO_BIG)) => {
+                info!(code, reason = close_reason(code), "disconnected by the server");
+            }
+            code => debug!(code, "disconnected"),
+        }
     }
     .instrument(span)
     .await;

@@ -319,10 +319,7 @@ impl Inner {
         };
         match Envelope::parse_payload(message.get_payload_bytes()) {
             Ok((id, envelope)) => {
-                let fanout = envelope.fan_out(&self.registry, self.origin, &room, id);
-                if fanout.overflowed > 0 {
-                    warn!(%room, slow = fanout.overflowed, "closed slow consumers");
-                }
+                envelope.fan_out(&self.registry, self.origin, &room, id);
             }
             Err(err) => warn!(%room, cause = %err, "dropped an unreadable message"),
         }
