@@ -86,11 +86,12 @@ impl Session {
     {
         let closer = self.outbox.closer().clone();
         let ping_interval = self.node.settings.ping_interval;
-        let silence_limit = ping_interval + self.node.settings.ping_timeout;
-        let mut heartbeat =
-            tokio::time::interval_at(tokio::time::Instant::now() + ping_interval, ping_interval);
-        heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut last_heard = Instant::now();
+        let ping_timeout = self.node.settings.ping_timeout;
+        // Fires `ping_interval` after the client was last heard from (then we
+        // ping), or `ping_timeout` after an unanswered ping (then we give up).
+        let heartbeat = tokio::time::sleep(ping_interval);
+        tokio::pin!(heartbeat);
+        let mut pinged = false;
         loop {
             tokio::select! {
                 biased;
@@ -99,19 +100,20 @@ impl Session {
                     closer.close(SERVICE_RESTART);
                     return;
                 }
-                _ = heartbeat.tick() => {
-                    let silent = last_heard.elapsed();
-                    if silent >= silence_limit {
-                        debug!(?silent, "client stopped answering pings");
+                () = &mut heartbeat => {
+                    if pinged {
+                        debug!("client stopped answering pings");
                         closer.close(HEARTBEAT_TIMEOUT);
                         return;
                     }
-                    if silent >= ping_interval {
-                        self.outbox.push(Message::Ping(Default::default()));
-                    }
+                    self.outbox.push(Message::Ping(Default::default()));
+                    pinged = true;
+                    heartbeat.as_mut().reset(tokio::time::Instant::now() + ping_timeout);
                 }
                 frame = stream.next() => {
-                    last_heard = Instant::now();
+                    // Any frame, a pong or anything else, shows the client is there.
+                    pinged = false;
+                    heartbeat.as_mut().reset(tokio::time::Instant::now() + ping_interval);
                     match frame {
                         Some(Ok(Message::Close(_))) | None => return,
                         // Boxed: handling a frame (a join, a publish) needs far
@@ -355,5 +357,133 @@ fn close_reason(code: u16) -> &'static str {
         HEARTBEAT_TIMEOUT => "no answer to pings",
         MESSAGE_TOO_BIG => "frame too large",
         _ => "",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The session over in-memory channels instead of a socket, with tokio's
+    //! clock paused, so the heartbeat's timing is checked exactly.
+
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+
+    use futures_util::Sink;
+    use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
+    use tokio_util::sync::CancellationToken;
+    use tokio_util::task::TaskTracker;
+
+    use super::*;
+    use crate::app::SessionSettings;
+    use crate::broker::{Broker, MemoryBroker};
+    use crate::hub::Registry;
+
+    /// The server's end of a fake connection.
+    struct ChannelSocket {
+        to_client: UnboundedSender<Message>,
+        from_client: UnboundedReceiver<Result<Message, axum::Error>>,
+    }
+
+    impl Sink<Message> for ChannelSocket {
+        type Error = axum::Error;
+        fn poll_ready(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+            Poll::Ready(Ok(()))
+        }
+        fn start_send(self: Pin<&mut Self>, item: Message) -> Result<(), Self::Error> {
+            self.to_client.send(item).map_err(axum::Error::new)
+        }
+        fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+            Poll::Ready(Ok(()))
+        }
+        fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    impl Stream for ChannelSocket {
+        type Item = Result<Message, axum::Error>;
+        fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+            self.from_client.poll_recv(cx)
+        }
+    }
+
+    const INTERVAL: Duration = Duration::from_secs(20);
+    const TIMEOUT: Duration = Duration::from_secs(10);
+
+    /// Starts a session on an embedded-broker node; returns the client's ends.
+    fn connect() -> (UnboundedSender<Result<Message, axum::Error>>, UnboundedReceiver<Message>) {
+        let registry = Arc::new(Registry::new(true));
+        let node = Arc::new(Node {
+            name: "test".into(),
+            origin: 1,
+            registry: registry.clone(),
+            broker: Broker::Memory(MemoryBroker::new(registry, 1)),
+            settings: SessionSettings {
+                max_rooms: 4,
+                outbound_queue: 8,
+                send_rate: 10.0,
+                send_burst: 10,
+                ping_interval: INTERVAL,
+                ping_timeout: TIMEOUT,
+                join_timeout: Duration::from_secs(1),
+            },
+            shutdown: CancellationToken::new(),
+            sessions: TaskTracker::new(),
+        });
+        let (to_client, client_rx) = unbounded_channel();
+        let (client_tx, from_client) = unbounded_channel();
+        tokio::spawn(run(ChannelSocket { to_client, from_client }, node));
+        (client_tx, client_rx)
+    }
+
+    /// Lets every ready task run without moving the paused clock.
+    async fn settle() {
+        for _ in 0..10 {
+            tokio::task::yield_now().await;
+        }
+    }
+
+    fn close_code(message: Option<Message>) -> Option<u16> {
+        match message {
+            Some(Message::Close(Some(frame))) => Some(frame.code),
+            _ => None,
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_silent_client_is_pinged_after_the_interval_and_closed_after_the_timeout() {
+        let (_client_tx, mut client_rx) = connect();
+        tokio::time::sleep(INTERVAL - Duration::from_millis(1)).await;
+        settle().await;
+        assert!(client_rx.try_recv().is_err(), "no ping before the interval");
+        tokio::time::sleep(Duration::from_millis(2)).await;
+        settle().await;
+        assert!(matches!(client_rx.try_recv(), Ok(Message::Ping(_))));
+        tokio::time::sleep(TIMEOUT - Duration::from_millis(2)).await;
+        settle().await;
+        assert!(client_rx.try_recv().is_err(), "still open just before the timeout");
+        tokio::time::sleep(Duration::from_millis(2)).await;
+        settle().await;
+        assert_eq!(close_code(client_rx.recv().await), Some(HEARTBEAT_TIMEOUT));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn any_frame_from_the_client_keeps_the_connection_open() {
+        let (client_tx, mut client_rx) = connect();
+        for _ in 0..3 {
+            tokio::time::sleep(INTERVAL + Duration::from_millis(1)).await;
+            settle().await;
+            assert!(matches!(client_rx.try_recv(), Ok(Message::Ping(_))));
+            tokio::time::sleep(TIMEOUT / 2).await;
+            client_tx.send(Ok(Message::Pong(Default::default()))).expect("session alive");
+            settle().await;
+        }
+        // A chat frame counts too, and gets its answer.
+        client_tx.send(Ok(Message::text("{\"type\":\"ping\",\"nonce\":1}"))).expect("session alive");
+        settle().await;
+        assert_eq!(client_rx.try_recv().ok(), Some(Message::text("{\"type\":\"pong\",\"nonce\":1}")));
+        tokio::time::sleep(INTERVAL - Duration::from_millis(1)).await;
+        settle().await;
+        assert!(client_rx.try_recv().is_err(), "no ping while the client was heard from recently");
     }
 }
