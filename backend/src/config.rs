@@ -101,7 +101,8 @@ pub enum LogFormat {
 }
 
 impl Config {
-    /// The defaults, without reading flags or the environment (for tests and embedding).
+    /// The defaults with any settings from the environment, ignoring the
+    /// command line (for tests and embedding; tests then set what they rely on).
     pub fn defaults() -> Self {
         // Parsing only the program name cannot fail: every field has a default.
         Config::try_parse_from(["roomcast-server"]).expect("all settings have defaults")
