@@ -10,4 +10,4 @@ require cargo "Install Rust with rustup (https://rustup.rs), then run this again
 apt_ensure redis-server
 require redis-server "apt-get install redis-server"
 # The Debian package starts a system Redis on 6379; the tests never use it.
-cargo test --workspace --all-targets
+cargo test --workspace
