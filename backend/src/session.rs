@@ -245,7 +245,7 @@ impl Session {
                 client_id,
             );
         }
-        let checked = ClientMsgId::parse(raw_client_id).map(drop).and_then(|()| MessageText::check(text));
+        let checked = ClientMsgId::check(raw_client_id).and_then(|()| MessageText::check(text));
         if let Err(err) = checked {
             return self.fail(err.code(), err.to_string(), Some(room.as_str()), client_id);
         }

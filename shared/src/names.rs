@@ -187,11 +187,17 @@ pub struct ClientMsgId(String);
 
 impl ClientMsgId {
     pub fn parse(input: &str) -> Result<Self, NameError> {
+        Self::check(input)?;
+        Ok(ClientMsgId(input.to_owned()))
+    }
+
+    /// Checks `input` against the rules without keeping a copy.
+    pub fn check(input: &str) -> Result<(), NameError> {
         check_length(Field::ClientId, input.len(), MAX_CLIENT_ID_BYTES)?;
         if let Some(found) = input.chars().find(|ch| !ch.is_ascii_graphic()) {
             return Err(NameError::InvalidChar { field: Field::ClientId, found });
         }
-        Ok(ClientMsgId(input.to_owned()))
+        Ok(())
     }
 }
 string_newtype!(ClientMsgId);
@@ -265,6 +271,8 @@ mod tests {
         check(ClientMsgId::parse(""), Err(ErrorCode::InvalidClientId));
         check(ClientMsgId::parse("has space"), Err(ErrorCode::InvalidClientId));
         check(ClientMsgId::parse("ü"), Err(ErrorCode::InvalidClientId));
+        assert!(ClientMsgId::check("c-1").is_ok());
+        assert_eq!(ClientMsgId::check("has space").map_err(|e| e.code()), Err(ErrorCode::InvalidClientId));
     }
 
     #[test]
