@@ -1,0 +1,96 @@
+//! The few browser APIs the app uses (location, history, localStorage, the
+//! clock, randomness, online state), wrapped so the rest of the code never
+//! touches `web_sys` directly and never panics when one is missing (private
+//! windows may refuse storage, for example).
+
+use roomcast_protocol::RoomName;
+use wasm_bindgen::JsValue;
+
+use crate::prefs;
+use crate::route::Route;
+
+const NAME_KEY: &str = "roomcast.name";
+const RECENT_KEY: &str = "roomcast.recent_rooms";
+
+fn window() -> Option<web_sys::Window> {
+    web_sys::window()
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    window()?.local_storage().ok().flatten()
+}
+
+pub fn stored_name() -> Option<String> {
+    storage()?.get_item(NAME_KEY).ok().flatten().filter(|name| !name.trim().is_empty())
+}
+
+pub fn store_name(name: &str) {
+    if let Some(storage) = storage() {
+        // Storage can be full or refused; the name is then asked for next time.
+        let _ = storage.set_item(NAME_KEY, name);
+    }
+}
+
+pub fn recent_rooms() -> Vec<RoomName> {
+    storage()
+        .and_then(|s| s.get_item(RECENT_KEY).ok().flatten())
+        .map(|s| prefs::parse_recent(&s))
+        .unwrap_or_default()
+}
+
+pub fn remember_room(room: &RoomName) {
+    let mut recent = recent_rooms();
+    prefs::remember_room(&mut recent, room);
+    if let Some(storage) = storage() {
+        let _ = storage.set_item(RECENT_KEY, &prefs::format_recent(&recent));
+    }
+}
+
+pub fn current_route() -> Route {
+    window()
+        .and_then(|w| w.location().pathname().ok())
+        .map(|path| Route::parse(&path))
+        .unwrap_or(Route::Landing)
+}
+
+/// Shows `route` in the address bar, adding a history entry when it changes.
+pub fn navigate(route: &Route) {
+    if current_route() == *route {
+        return;
+    }
+    if let Some(history) = window().and_then(|w| w.history().ok()) {
+        let _ = history.push_state_with_url(&JsValue::NULL, "", Some(&route.path()));
+    }
+}
+
+/// The page's own `protocol` (`"https:"`) and `host`.
+pub fn page_origin() -> (String, String) {
+    let location = window().map(|w| w.location());
+    let protocol = location.as_ref().and_then(|l| l.protocol().ok()).unwrap_or_else(|| "http:".into());
+    let host = location.and_then(|l| l.host().ok()).unwrap_or_else(|| "localhost:8080".into());
+    (protocol, host)
+}
+
+pub fn set_title(title: &str) {
+    if let Some(document) = window().and_then(|w| w.document()) {
+        document.set_title(title);
+    }
+}
+
+/// Whether the browser believes it has a network; `true` when it cannot tell.
+pub fn online() -> bool {
+    window().map(|w| w.navigator().on_line()).unwrap_or(true)
+}
+
+pub fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+pub fn random() -> f64 {
+    js_sys::Math::random()
+}
+
+/// Minutes east of UTC of the user's time zone at `ts_ms`.
+pub fn utc_offset_minutes(ts_ms: f64) -> i32 {
+    -(js_sys::Date::new(&JsValue::from_f64(ts_ms)).get_timezone_offset() as i32)
+}

@@ -1,0 +1,136 @@
+//! The root: the chat provider around the shell, which picks the screen,
+//! keeps the address bar and the page title in step with the state, and
+//! follows the browser's back and forward buttons.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use roomcast_protocol::DisplayName;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+use super::landing::Landing;
+use super::lobby::Lobby;
+use super::notices::Notices;
+use super::room_view::RoomView;
+use super::sidebar::Sidebar;
+use crate::browser;
+use crate::context::{use_chat, Chat, ChatProvider};
+use crate::route::Route;
+
+#[function_component(App)]
+pub fn app() -> Html {
+    html! {
+        <ChatProvider>
+            <Shell />
+        </ChatProvider>
+    }
+}
+
+#[function_component(Shell)]
+fn shell() -> Html {
+    let chat = use_chat();
+    let latest = use_mut_ref(|| chat.clone());
+    *latest.borrow_mut() = chat.clone();
+    use_resume_deep_link(&chat);
+    use_history(latest);
+    use_address_and_title(&chat);
+
+    let screen = if chat.state.me.is_some() {
+        html! { <ChatLayout /> }
+    } else {
+        html! { <Landing /> }
+    };
+    html! {
+        <div class="h-dvh bg-ink-950 text-ink-100 font-sans antialiased">
+            { screen }
+            <Notices />
+        </div>
+    }
+}
+
+/// A reload of `/room/<name>` with a remembered name goes straight back in.
+#[hook]
+fn use_resume_deep_link(chat: &Chat) {
+    let chat = chat.clone();
+    use_effect_with((), move |()| {
+        let name = browser::stored_name().and_then(|name| DisplayName::parse(&name).ok());
+        if let (Some(name), Route::Room(room)) = (name, browser::current_route()) {
+            chat.choose_name(&name);
+            chat.open_room(&room);
+        }
+    });
+}
+
+/// Back and forward move between rooms (and the lobby) like links do.
+#[hook]
+fn use_history(latest: Rc<RefCell<Chat>>) {
+    use_effect_with((), move |()| {
+        let listener = Closure::<dyn Fn(web_sys::Event)>::new(move |_event: web_sys::Event| {
+            let chat = latest.borrow().clone();
+            if chat.state.me.is_none() {
+                return;
+            }
+            match browser::current_route() {
+                Route::Room(room) if chat.state.room(&room).is_some() => chat.show_room(&room),
+                Route::Room(room) => chat.open_room(&room),
+                Route::Landing => chat.show_lobby(),
+            }
+        });
+        let window = web_sys::window();
+        if let Some(window) = &window {
+            let _ = window.add_event_listener_with_callback("popstate", listener.as_ref().unchecked_ref());
+        }
+        move || {
+            if let Some(window) = window {
+                let _ =
+                    window.remove_event_listener_with_callback("popstate", listener.as_ref().unchecked_ref());
+            }
+        }
+    });
+}
+
+/// The address bar shows the room on screen; the title counts unread messages.
+#[hook]
+fn use_address_and_title(chat: &Chat) {
+    let state = &chat.state;
+    let named = state.me.is_some();
+    use_effect_with((named, state.active.clone()), |(named, active)| {
+        if *named {
+            browser::navigate(&active.clone().map_or(Route::Landing, Route::Room));
+        }
+    });
+    let unread = state.total_unread();
+    use_effect_with((state.active.clone(), unread), |(active, unread)| {
+        let place = active.as_ref().map(|room| format!("#{room} · ")).unwrap_or_default();
+        let count = if *unread > 0 { format!("({unread}) ") } else { String::new() };
+        browser::set_title(&format!("{count}{place}Roomcast"));
+    });
+}
+
+/// The named user's screen: rooms on the side, the open room (or the lobby)
+/// beside them. Below `md` the side list is a drawer.
+#[function_component(ChatLayout)]
+fn chat_layout() -> Html {
+    let chat = use_chat();
+    let drawer_open = use_state(|| false);
+    let open_drawer = {
+        let drawer_open = drawer_open.clone();
+        Callback::from(move |_| drawer_open.set(true))
+    };
+    let close_drawer = {
+        let drawer_open = drawer_open.clone();
+        Callback::from(move |_| drawer_open.set(false))
+    };
+    let main = match chat.state.active_room() {
+        Some(room) => html! { <RoomView key={room.name.to_string()} on_menu={open_drawer} /> },
+        None => html! { <Lobby on_menu={open_drawer} /> },
+    };
+    html! {
+        <div class="flex h-full">
+            <Sidebar open={*drawer_open} on_close={close_drawer} />
+            <main class="flex min-w-0 flex-1 flex-col">{ main }</main>
+        </div>
+    }
+}

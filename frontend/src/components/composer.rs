@@ -1,0 +1,97 @@
+//! Writing a message: Enter sends, Shift+Enter adds a line, and the count of
+//! characters left is always visible. Empty and over-long drafts cannot be
+//! sent. Typing while offline is fine: the message is queued.
+
+use roomcast_protocol::RoomName;
+use web_sys::HtmlTextAreaElement;
+use yew::prelude::*;
+
+use crate::compose::{check_draft, key_action, KeyAction};
+use crate::context::use_chat;
+
+/// The field grows with the draft up to this many lines, then scrolls.
+const MAX_ROWS: usize = 6;
+/// Below this many characters left, the counter turns to a warning colour.
+const WARN_REMAINING: isize = 100;
+
+#[derive(Properties, PartialEq)]
+pub struct ComposerProps {
+    pub room: RoomName,
+    pub max_chars: usize,
+}
+
+#[function_component(Composer)]
+pub fn composer(props: &ComposerProps) -> Html {
+    let chat = use_chat();
+    let draft = use_state(String::new);
+    let field = use_node_ref();
+    let check = check_draft(&draft, props.max_chars);
+
+    let submit = {
+        let (chat, draft, field) = (chat.clone(), draft.clone(), field.clone());
+        let max_chars = props.max_chars;
+        Callback::from(move |()| {
+            if !check_draft(&draft, max_chars).sendable {
+                return;
+            }
+            chat.send((*draft).clone());
+            draft.set(String::new());
+            if let Some(field) = field.cast::<web_sys::HtmlElement>() {
+                let _ = field.focus();
+            }
+        })
+    };
+    let oninput = {
+        let draft = draft.clone();
+        Callback::from(move |event: InputEvent| {
+            draft.set(event.target_unchecked_into::<HtmlTextAreaElement>().value());
+        })
+    };
+    let onkeydown = {
+        let submit = submit.clone();
+        Callback::from(move |event: KeyboardEvent| {
+            if key_action(&event.key(), event.shift_key(), event.is_composing()) == KeyAction::Send {
+                event.prevent_default();
+                submit.emit(());
+            }
+        })
+    };
+    let onsubmit = Callback::from(move |event: SubmitEvent| {
+        event.prevent_default();
+        submit.emit(());
+    });
+
+    let rows = draft.lines().count().clamp(1, MAX_ROWS);
+    let counter_colour = match check.remaining {
+        r if r < 0 => "text-danger-400 font-semibold",
+        r if r < WARN_REMAINING => "text-warn-300",
+        _ => "text-ink-500",
+    };
+    html! {
+        <form class="border-t border-ink-800 bg-ink-950 px-4 pb-4 pt-3" {onsubmit} aria-label="Write a message">
+            <label for="composer" class="sr-only">{ format!("Message #{}", props.room) }</label>
+            <div class="flex items-end gap-2 rounded-2xl border border-ink-700 bg-ink-900 p-2 focus-within:border-accent-400 focus-within:ring-2 focus-within:ring-accent-400/30">
+                <textarea id="composer" ref={field} rows={rows.to_string()} value={(*draft).clone()} {oninput} {onkeydown}
+                    placeholder={format!("Message #{}", props.room)} aria-describedby="composer-help composer-count"
+                    aria-invalid={check.problem.is_some().to_string()}
+                    class="max-h-48 min-h-[2.5rem] flex-1 resize-none bg-transparent px-2 py-1.5 text-ink-100 placeholder:text-ink-500 focus:outline-none" />
+                <button type="submit" disabled={!check.sendable} id="send"
+                    class="rounded-xl bg-accent-500 px-4 py-2 text-sm font-semibold text-white hover:bg-accent-400 focus:outline-none focus-visible:ring-2 focus-visible:ring-accent-300 disabled:cursor-not-allowed disabled:bg-ink-700 disabled:text-ink-400">
+                    { "Send" }
+                </button>
+            </div>
+            <div class="mt-1 flex items-center justify-between gap-2 px-1 text-xs">
+                <p id="composer-help" class="text-ink-500">
+                    if let Some(problem) = check.problem.clone() {
+                        <span class="text-danger-400" role="alert">{ problem }</span>
+                    } else {
+                        <span class="hidden sm:inline">{ "Enter to send · Shift+Enter for a new line" }</span>
+                    }
+                </p>
+                <p id="composer-count" class={counter_colour} aria-label={format!("{} characters left", check.remaining)}>
+                    { format!("{} / {}", draft.chars().count(), props.max_chars) }
+                </p>
+            </div>
+        </form>
+    }
+}

@@ -1,0 +1,42 @@
+//! What a named user sees with no room open: a place to pick one.
+
+use yew::prelude::*;
+
+use super::recent_rooms::RecentRooms;
+use super::room_form::RoomForm;
+use super::status_badge::StatusBadge;
+use crate::browser;
+use crate::context::use_chat;
+
+#[derive(Properties, PartialEq)]
+pub struct LobbyProps {
+    pub on_menu: Callback<()>,
+}
+
+#[function_component(Lobby)]
+pub fn lobby(props: &LobbyProps) -> Html {
+    let chat = use_chat();
+    let recent = use_memo(chat.state.rooms.len(), |_| browser::recent_rooms());
+    let on_pick = Callback::from(move |room| chat.open_room(&room));
+    let on_menu = props.on_menu.clone();
+    html! {
+        <>
+            <header class="flex items-center gap-3 border-b border-ink-800 px-4 py-3">
+                <button type="button" class="rounded-md p-1 text-ink-300 hover:text-white md:hidden focus:outline-none focus-visible:ring-2 focus-visible:ring-accent-400"
+                    aria-label="Show rooms" onclick={Callback::from(move |_| on_menu.emit(()))}>{ "☰" }</button>
+                <h1 class="flex-1 text-lg font-semibold">{ "Lobby" }</h1>
+                <StatusBadge />
+            </header>
+            <section class="flex flex-1 items-start justify-center overflow-y-auto px-4 py-10">
+                <div class="w-full max-w-md space-y-6 rounded-2xl border border-ink-800 bg-ink-900/60 p-6 shadow-xl">
+                    <div>
+                        <h2 class="text-xl font-semibold">{ "Join a room" }</h2>
+                        <p class="mt-1 text-sm text-ink-400">{ "Type a room's name to join it, or start a new one: anyone who joins the same name can talk with you." }</p>
+                    </div>
+                    <RoomForm id="lobby" />
+                    <RecentRooms rooms={(*recent).clone()} {on_pick} />
+                </div>
+            </section>
+        </>
+    }
+}

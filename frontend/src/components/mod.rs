@@ -1,0 +1,20 @@
+//! The screens and their parts, one function component per file. They read
+//! the chat through `use_chat` and change it only through its verbs.
+
+pub mod app;
+pub mod composer;
+pub mod landing;
+pub mod lobby;
+pub mod message_item;
+pub mod message_list;
+pub mod notices;
+pub mod recent_rooms;
+pub mod room_form;
+pub mod room_view;
+pub mod sidebar;
+pub mod status_badge;
+
+pub use app::App;
+pub use composer::Composer;
+pub use message_item::MessageItem;
+pub use status_badge::StatusBadge;

@@ -1,0 +1,28 @@
+//! Notices that are not part of a room's history (a refused join, a closed
+//! connection), stacked in a corner until dismissed.
+
+use yew::prelude::*;
+
+use crate::context::use_chat;
+
+#[function_component(Notices)]
+pub fn notices() -> Html {
+    let chat = use_chat();
+    let items = chat.state.notices.iter().map(|notice| {
+        let id = notice.id;
+        let chat = chat.clone();
+        html! {
+            <li key={id} class="flex items-start gap-3 rounded-xl border border-danger-500/40 bg-ink-900/95 px-4 py-3 text-sm text-ink-100 shadow-2xl backdrop-blur">
+                <span class="mt-0.5 text-danger-400" aria-hidden="true">{ "!" }</span>
+                <span class="flex-1" data-notice="">{ notice.text.clone() }</span>
+                <button type="button" aria-label="Dismiss" onclick={Callback::from(move |_| chat.dismiss_notice(id))}
+                    class="rounded text-ink-400 hover:text-white focus:outline-none focus-visible:ring-2 focus-visible:ring-accent-400">{ "✕" }</button>
+            </li>
+        }
+    });
+    html! {
+        <ul class="pointer-events-auto fixed bottom-24 right-4 z-40 w-[min(24rem,calc(100vw-2rem))] space-y-2" aria-live="polite" aria-label="Notices">
+            { for items }
+        </ul>
+    }
+}

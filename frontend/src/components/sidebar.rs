@@ -1,0 +1,168 @@
+//! The list of open rooms with their unread counts, a field to join another,
+//! and who you are. A column from `md` up; a drawer on phones.
+
+use roomcast_protocol::{DisplayName, RoomName};
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use super::room_form::RoomForm;
+use crate::context::use_chat;
+
+#[derive(Properties, PartialEq)]
+pub struct SidebarProps {
+    /// The drawer is open (phones only; from `md` up the column always shows).
+    pub open: bool,
+    pub on_close: Callback<()>,
+}
+
+#[function_component(Sidebar)]
+pub fn sidebar(props: &SidebarProps) -> Html {
+    let chat = use_chat();
+    let state = &chat.state;
+    let on_close = props.on_close.clone();
+    let rooms = state.rooms.iter().map(|room| {
+        let active = state.active.as_ref() == Some(&room.name);
+        let name: RoomName = room.name.clone();
+        let onclick = {
+            let (chat, on_close) = (chat.clone(), on_close.clone());
+            Callback::from(move |_| {
+                chat.show_room(&name);
+                on_close.emit(());
+            })
+        };
+        let unread = (room.unread > 0).then(|| {
+            let label = if room.unread > 99 { "99+".to_owned() } else { room.unread.to_string() };
+            html! {
+                <span class="ml-auto rounded-full bg-accent-500 px-2 py-0.5 text-xs font-semibold text-white"
+                    aria-label={format!("{} unread", room.unread)} data-unread={room.unread.to_string()}>{ label }</span>
+            }
+        });
+        html! {
+            <li key={room.name.to_string()}>
+                <button type="button" {onclick} aria-current={active.then_some("page")} data-room={room.name.to_string()}
+                    class={classes!(
+                        "flex", "w-full", "items-center", "gap-2", "rounded-lg", "px-3", "py-2", "text-left", "text-sm",
+                        "focus:outline-none", "focus-visible:ring-2", "focus-visible:ring-accent-400",
+                        if active { "bg-ink-800 text-white" } else { "text-ink-300 hover:bg-ink-800/60 hover:text-white" },
+                        (room.unread > 0).then_some("font-semibold"),
+                    )}>
+                    <span class="text-ink-500" aria-hidden="true">{ "#" }</span>
+                    <span class="truncate">{ room.name.to_string() }</span>
+                    if !room.joined {
+                        <span class="h-2 w-2 animate-pulse rounded-full bg-warn-400" title="joining" aria-label="joining"></span>
+                    }
+                    { for unread }
+                </button>
+            </li>
+        }
+    });
+
+    let drawer = if props.open { "translate-x-0" } else { "-translate-x-full" };
+    let close = {
+        let on_close = props.on_close.clone();
+        Callback::from(move |_| on_close.emit(()))
+    };
+    let on_opened = {
+        let on_close = props.on_close.clone();
+        Callback::from(move |()| on_close.emit(()))
+    };
+    html! {
+        <>
+            if props.open {
+                <div class="fixed inset-0 z-20 bg-black/60 md:hidden" onclick={close.clone()} aria-hidden="true"></div>
+            }
+            <aside aria-label="Rooms"
+                class={classes!(
+                    "fixed", "inset-y-0", "left-0", "z-30", "flex", "w-72", "flex-col", "border-r", "border-ink-800",
+                    "bg-ink-900", "transition-transform", "md:static", "md:w-64", "md:translate-x-0", drawer,
+                )}>
+                <div class="flex items-center justify-between px-4 py-4">
+                    <span class="text-lg font-bold tracking-tight">
+                        <span class="bg-gradient-to-r from-accent-300 to-teal-300 bg-clip-text text-transparent">{ "Roomcast" }</span>
+                    </span>
+                    <button type="button" class="rounded-md p-1 text-ink-400 hover:text-white md:hidden focus:outline-none focus-visible:ring-2 focus-visible:ring-accent-400"
+                        aria-label="Close the room list" onclick={close}>{ "✕" }</button>
+                </div>
+                <nav class="flex-1 overflow-y-auto px-2" aria-label="Your rooms">
+                    <p class="px-3 pb-1 text-xs font-medium uppercase tracking-wide text-ink-500">{ "Rooms" }</p>
+                    if state.rooms.is_empty() {
+                        <p class="px-3 py-2 text-sm text-ink-500">{ "No rooms yet." }</p>
+                    }
+                    <ul class="space-y-0.5">{ for rooms }</ul>
+                </nav>
+                <div class="border-t border-ink-800 px-3 pt-3">
+                    <RoomForm id="sidebar" {on_opened} />
+                </div>
+                <Identity />
+            </aside>
+        </>
+    }
+}
+
+/// "Signed in as Ada", with a way to change the name.
+#[function_component(Identity)]
+fn identity() -> Html {
+    let chat = use_chat();
+    let editing = use_state(|| false);
+    let draft = use_state(String::new);
+    let error = use_state(|| None::<String>);
+    let me = chat.state.me.clone().unwrap_or_default();
+
+    if !*editing {
+        let start = {
+            let (editing, draft, error, me) = (editing.clone(), draft.clone(), error.clone(), me.clone());
+            Callback::from(move |_| {
+                draft.set(me.clone());
+                error.set(None);
+                editing.set(true);
+            })
+        };
+        return html! {
+            <div class="flex items-center gap-2 border-t border-ink-800 px-4 py-3 text-sm">
+                <span class="flex h-8 w-8 items-center justify-center rounded-full bg-accent-600 font-semibold text-white" aria-hidden="true">
+                    { me.chars().next().map(|c| c.to_uppercase().to_string()).unwrap_or_default() }
+                </span>
+                <span class="min-w-0 flex-1 truncate" data-me={me.clone()}>
+                    <span class="text-ink-400">{ "You are " }</span><span class="font-medium text-white">{ me.clone() }</span>
+                </span>
+                <button type="button" onclick={start}
+                    class="rounded-md px-2 py-1 text-xs text-ink-300 hover:bg-ink-800 hover:text-white focus:outline-none focus-visible:ring-2 focus-visible:ring-accent-400">
+                    { "Change" }
+                </button>
+            </div>
+        };
+    }
+
+    let oninput = {
+        let draft = draft.clone();
+        Callback::from(move |event: InputEvent| {
+            draft.set(event.target_unchecked_into::<HtmlInputElement>().value())
+        })
+    };
+    let onsubmit = {
+        let (editing, draft, error) = (editing.clone(), draft.clone(), error.clone());
+        Callback::from(move |event: SubmitEvent| {
+            event.prevent_default();
+            match DisplayName::parse(&draft) {
+                Ok(name) => {
+                    chat.choose_name(&name);
+                    editing.set(false);
+                }
+                Err(err) => error.set(Some(err.to_string())),
+            }
+        })
+    };
+    let cancel = Callback::from(move |_| editing.set(false));
+    html! {
+        <form class="space-y-1 border-t border-ink-800 px-3 py-3" {onsubmit} novalidate=true>
+            <label for="rename" class="text-xs text-ink-400">{ "Your name" }</label>
+            <div class="flex gap-2">
+                <input id="rename" type="text" maxlength="32" value={(*draft).clone()} {oninput} autofocus=true
+                    class="min-w-0 flex-1 rounded-lg border border-ink-700 bg-ink-950 px-2 py-1.5 text-sm focus:border-accent-400 focus:outline-none" />
+                <button type="submit" class="rounded-lg bg-accent-500 px-2 text-sm font-medium text-white hover:bg-accent-400">{ "Save" }</button>
+                <button type="button" onclick={cancel} class="rounded-lg px-2 text-sm text-ink-300 hover:text-white">{ "Cancel" }</button>
+            </div>
+            <p class="min-h-4 text-xs text-danger-400" role="alert">{ (*error).clone().unwrap_or_default() }</p>
+        </form>
+    }
+}

@@ -1,0 +1,153 @@
+//! The composer's rules: whether a draft can be sent and what to show about
+//! it, what Enter does, and the client ids our messages carry. Pure, so the
+//! rules are unit-tested; the component only wires them to the DOM.
+
+use roomcast_protocol::{MessageText, NameError};
+
+/// What the composer shows about the current draft.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DraftCheck {
+    /// Characters left before the limit; negative when over.
+    pub remaining: isize,
+    pub sendable: bool,
+    /// Why it cannot be sent, when that is worth saying (not for an empty draft).
+    pub problem: Option<String>,
+}
+
+/// Checks a draft against the protocol's rules and the server's limit
+/// (`max_chars` from `welcome`, which may be stricter than the protocol's).
+pub fn check_draft(text: &str, max_chars: usize) -> DraftCheck {
+    let count = text.chars().count();
+    let remaining = max_chars as isize - count as isize;
+    let problem = if remaining < 0 {
+        Some(format!("{} characters over the limit of {max_chars}", -remaining))
+    } else {
+        match MessageText::check(text) {
+            Ok(()) | Err(NameError::Empty(_)) => None,
+            Err(err) => Some(err.to_string()),
+        }
+    };
+    let sendable = problem.is_none() && !text.trim().is_empty();
+    DraftCheck { remaining, sendable, problem }
+}
+
+/// What a key press in the composer does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyAction {
+    Send,
+    /// Let the browser handle it (a new line for Shift+Enter, typing otherwise).
+    Default,
+}
+
+/// Enter sends; Shift+Enter adds a line; Enter that confirms an input method's
+/// composition (Japanese, Chinese, ...) is not a send.
+pub fn key_action(key: &str, shift: bool, composing: bool) -> KeyAction {
+    if key == "Enter" && !shift && !composing {
+        KeyAction::Send
+    } else {
+        KeyAction::Default
+    }
+}
+
+/// Mints the client ids of one page's messages: `<page prefix>-<counter>`.
+/// The prefix is random per page load, so two tabs never mint the same id.
+#[derive(Debug, Clone)]
+pub struct ClientIds {
+    prefix: String,
+    next: u64,
+}
+
+impl ClientIds {
+    /// `random` in `[0, 1)` picks the prefix.
+    pub fn new(random: f64) -> Self {
+        let value = (random.clamp(0.0, 1.0) * f64::from(u32::MAX)) as u64;
+        ClientIds { prefix: format!("c{value:x}"), next: 1 }
+    }
+
+    pub fn next_id(&mut self) -> String {
+        let id = format!("{}-{}", self.prefix, self.next);
+        self.next += 1;
+        id
+    }
+}
+
+/// `HH:MM` of a timestamp (ms since the epoch) in a zone `offset_minutes`
+/// east of UTC.
+pub fn clock(ts_ms: f64, offset_minutes: i32) -> String {
+    let minutes = (ts_ms / 60_000.0).floor() as i64 + i64::from(offset_minutes);
+    let of_day = minutes.rem_euclid(24 * 60);
+    format!("{:02}:{:02}", of_day / 60, of_day % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use roomcast_protocol::ClientMsgId;
+
+    use super::*;
+
+    #[test]
+    fn drafts_are_checked_against_the_servers_limit() {
+        let ok = check_draft("hello", 10);
+        assert_eq!(ok, DraftCheck { remaining: 5, sendable: true, problem: None });
+
+        let full = check_draft(&"x".repeat(10), 10);
+        assert_eq!((full.remaining, full.sendable), (0, true));
+
+        let over = check_draft(&"x".repeat(12), 10);
+        assert_eq!(over.remaining, -2);
+        assert!(!over.sendable);
+        assert_eq!(over.problem.as_deref(), Some("2 characters over the limit of 10"));
+    }
+
+    #[test]
+    fn characters_are_counted_as_people_count_them() {
+        assert_eq!(check_draft("héllo 👋", 10).remaining, 3);
+    }
+
+    #[test]
+    fn empty_and_blank_drafts_cannot_be_sent_but_say_nothing() {
+        for draft in ["", "   ", "\n\n"] {
+            let check = check_draft(draft, 2000);
+            assert!(!check.sendable, "{draft:?}");
+            assert_eq!(check.problem, None, "{draft:?}");
+        }
+    }
+
+    #[test]
+    fn control_characters_are_explained() {
+        let check = check_draft("bell \u{7}", 2000);
+        assert!(!check.sendable);
+        assert!(check.problem.unwrap().contains("may not contain"));
+        assert!(check_draft("two\nlines\tand a tab", 2000).sendable);
+    }
+
+    #[test]
+    fn enter_sends_and_shift_enter_does_not() {
+        assert_eq!(key_action("Enter", false, false), KeyAction::Send);
+        assert_eq!(key_action("Enter", true, false), KeyAction::Default);
+        assert_eq!(key_action("Enter", false, true), KeyAction::Default, "IME composition");
+        assert_eq!(key_action("a", false, false), KeyAction::Default);
+    }
+
+    #[test]
+    fn client_ids_are_valid_and_unique() {
+        let mut ids = ClientIds::new(0.123_456);
+        let first = ids.next_id();
+        let second = ids.next_id();
+        assert_ne!(first, second);
+        for id in [&first, &second] {
+            assert!(ClientMsgId::check(id).is_ok(), "{id}");
+        }
+        assert_ne!(ClientIds::new(0.5).next_id(), ClientIds::new(0.6).next_id(), "pages differ");
+        assert!(ClientMsgId::check(&ClientIds::new(0.999_999_999).next_id()).is_ok());
+    }
+
+    #[test]
+    fn clock_shows_local_hours_and_minutes() {
+        let ts = 1_764_480_000_000.0; // 2025-11-30 05:20:00 UTC
+        assert_eq!(clock(ts, 0), "05:20");
+        assert_eq!(clock(ts, 60), "06:20");
+        assert_eq!(clock(ts, -330), "23:50", "the day before, west of UTC");
+        assert_eq!(clock(ts + 59_999.0, 0), "05:20");
+    }
+}

@@ -1,0 +1,397 @@
+//! The one WebSocket of a page, kept alive by a task that outlives any
+//! single connection.
+//!
+//! Components send [`Command`]s; the task writes frames (as [`Plan`]
+//! decides), turns every server frame into an [`Action`] for the state, and
+//! reconnects by itself with [`Backoff`] when the socket drops: it greets the
+//! server again, rejoins the rooms and sends what was queued meanwhile. The
+//! header's connection badge follows from the `SetLink` actions it dispatches.
+
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use futures::channel::mpsc;
+use futures::stream::{SplitSink, StreamExt};
+use futures::{select, SinkExt};
+use gloo_net::websocket::{futures::WebSocket, Message, WebSocketError};
+use gloo_timers::future::IntervalStream;
+use roomcast_protocol::{close, ClientFrame, MessageFrame, RoomName, ServerFrame};
+use yew::UseReducerDispatcher;
+
+use crate::backoff::{countdown_secs, Backoff};
+use crate::browser;
+use crate::endpoint::{self, RuntimeConfig};
+use crate::plan::{Outgoing, Plan};
+use crate::state::{Action, ChatState, Link};
+
+/// Commands waiting for the task; the user cannot click faster than it reads.
+const COMMAND_QUEUE: usize = 64;
+/// How often the task looks at the connection's health, in milliseconds.
+const TICK_MS: u32 = 5_000;
+/// Silence after which the task sends a ping of its own.
+const PING_AFTER_MS: f64 = 15_000.0;
+/// Silence after which the connection counts as dead and is replaced.
+const DEAD_AFTER_MS: f64 = 40_000.0;
+
+/// What the components ask of the connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Hello(String),
+    Join(RoomName),
+    Leave(RoomName),
+    Send {
+        room: RoomName,
+        client_id: String,
+        text: String,
+    },
+    /// Skip the rest of a backoff wait (the "Reconnect now" button).
+    ReconnectNow,
+}
+
+/// The components' end of the command queue.
+#[derive(Clone)]
+pub struct Commands(Rc<RefCell<mpsc::Sender<Command>>>);
+
+impl PartialEq for Commands {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Commands {
+    /// Queues a command; `false` when the queue is full or the task is gone.
+    pub fn send(&self, command: Command) -> bool {
+        self.0.borrow_mut().try_send(command).is_ok()
+    }
+}
+
+/// Starts the connection task; it lives as long as the page.
+pub fn start(dispatch: UseReducerDispatcher<ChatState>) -> Commands {
+    let (sender, receiver) = mpsc::channel(COMMAND_QUEUE);
+    wasm_bindgen_futures::spawn_local(async move {
+        let url = websocket_url().await;
+        Connection { dispatch, commands: receiver, plan: Plan::default(), url }.run().await;
+    });
+    Commands(Rc::new(RefCell::new(sender)))
+}
+
+/// Reads `/config.json` (see [`endpoint`]); without it, the page's own host.
+async fn websocket_url() -> String {
+    let configured = match gloo_net::http::Request::get("/config.json").send().await {
+        Ok(response) if response.ok() => response.json::<RuntimeConfig>().await.unwrap_or_default(),
+        _ => RuntimeConfig::default(),
+    };
+    let (protocol, host) = browser::page_origin();
+    endpoint::websocket_url(&protocol, &host, configured.websocket_url.as_deref())
+}
+
+/// How one connection ended.
+enum Ended {
+    /// Dropped, refused or timed out: try again after a backoff.
+    Lost { was_live: bool },
+    /// Closed by the server with a code that asks us not to come back by ourselves.
+    Refused { code: u16, reason: String },
+    /// The page is going away.
+    Shutdown,
+}
+
+struct Connection {
+    dispatch: UseReducerDispatcher<ChatState>,
+    commands: mpsc::Receiver<Command>,
+    plan: Plan,
+    url: String,
+}
+
+type Sink = SplitSink<WebSocket, Message>;
+
+impl Connection {
+    async fn run(mut self) {
+        let backoff = Backoff::default();
+        let mut attempt: u32 = 0;
+        loop {
+            if !self.plan.has_name() && !self.idle_until_named().await {
+                return;
+            }
+            if !browser::online() && !self.wait_for_network().await {
+                return;
+            }
+            self.dispatch.dispatch(Action::SetLink(Link::Connecting));
+            let ended = self.connect().await;
+            self.plan.disconnected();
+            self.dispatch.dispatch(Action::ConnectionLost);
+            let resume = match ended {
+                Ended::Shutdown => return,
+                Ended::Lost { was_live } => {
+                    // Consecutive failures back off further; a connection
+                    // that got as far as `welcome` starts the count again.
+                    attempt = if was_live { 0 } else { attempt.saturating_add(1) };
+                    let delay = backoff.delay_ms(attempt, browser::random());
+                    self.wait(delay).await
+                }
+                Ended::Refused { code, reason } => {
+                    let reason = if reason.is_empty() { format!("code {code}") } else { reason };
+                    self.dispatch
+                        .dispatch(Action::Notify(format!("The server closed the connection ({reason}).")));
+                    self.dispatch.dispatch(Action::SetLink(Link::Offline));
+                    attempt = 0;
+                    self.wait_for_reconnect_click().await
+                }
+            };
+            if !resume {
+                return;
+            }
+        }
+    }
+
+    /// Before a name is chosen there is nothing to connect for; commands
+    /// still shape the plan. `false` when the page is going away.
+    async fn idle_until_named(&mut self) -> bool {
+        while !self.plan.has_name() {
+            match self.commands.next().await {
+                Some(command) => self.offline_command(command),
+                None => return false,
+            }
+        }
+        true
+    }
+
+    async fn wait_for_network(&mut self) -> bool {
+        self.dispatch.dispatch(Action::SetLink(Link::Offline));
+        let mut ticks = IntervalStream::new(1_000).fuse();
+        while !browser::online() {
+            let event = select! {
+                command = self.commands.next() => Event::Command(command),
+                _ = ticks.next() => Event::Tick,
+            };
+            match event {
+                Event::Command(Some(Command::ReconnectNow)) => break,
+                Event::Command(Some(command)) => self.offline_command(command),
+                Event::Command(None) => return false,
+                Event::Tick | Event::Incoming(_) => {}
+            }
+        }
+        true
+    }
+
+    async fn wait_for_reconnect_click(&mut self) -> bool {
+        loop {
+            match self.commands.next().await {
+                Some(Command::ReconnectNow) => return true,
+                Some(command) => self.offline_command(command),
+                None => return false,
+            }
+        }
+    }
+
+    /// Counts down `delay_ms` in the header, taking commands meanwhile.
+    async fn wait(&mut self, delay_ms: u32) -> bool {
+        let deadline = browser::now_ms() + f64::from(delay_ms);
+        let mut ticks = IntervalStream::new(250).fuse();
+        loop {
+            let remaining = (deadline - browser::now_ms()).max(0.0) as u32;
+            if remaining == 0 {
+                return true;
+            }
+            if !browser::online() {
+                return self.wait_for_network().await;
+            }
+            self.dispatch
+                .dispatch(Action::SetLink(Link::Reconnecting { in_secs: countdown_secs(remaining) }));
+            let event = select! {
+                command = self.commands.next() => Event::Command(command),
+                _ = ticks.next() => Event::Tick,
+            };
+            match event {
+                Event::Command(Some(Command::ReconnectNow)) => return true,
+                Event::Command(Some(command)) => self.offline_command(command),
+                Event::Command(None) => return false,
+                Event::Tick | Event::Incoming(_) => {}
+            }
+        }
+    }
+
+    /// A command while there is no socket: only the plan changes.
+    fn offline_command(&mut self, command: Command) {
+        let frames = self.plan_command(command);
+        debug_assert!(frames.is_empty(), "nothing is written without a connection");
+    }
+
+    fn plan_command(&mut self, command: Command) -> Vec<ClientFrame<'static>> {
+        match command {
+            Command::Hello(name) => self.plan.hello(name),
+            Command::Join(room) => self.plan.join(room),
+            Command::Leave(room) => self.plan.leave(&room),
+            Command::Send { room, client_id, text } => {
+                let outgoing = Outgoing { room: room.clone(), client_id: client_id.clone(), text };
+                self.plan.send(outgoing).unwrap_or_else(|_full| {
+                    self.dispatch.dispatch(Action::ServerError {
+                        code: roomcast_protocol::ErrorCode::Unavailable,
+                        message: "too many messages are waiting for the connection".into(),
+                        room: Some(room.to_string()),
+                        client_id: Some(client_id),
+                    });
+                    Vec::new()
+                })
+            }
+            Command::ReconnectNow => Vec::new(),
+        }
+    }
+
+    /// One connection, from open to close.
+    async fn connect(&mut self) -> Ended {
+        let socket = match WebSocket::open(&self.url) {
+            Ok(socket) => socket,
+            Err(err) => {
+                self.dispatch.dispatch(Action::Notify(format!("Cannot open {}: {err}", self.url)));
+                return Ended::Refused { code: 0, reason: "invalid address".into() };
+            }
+        };
+        let (mut sink, stream) = socket.split();
+        let mut stream = stream.fuse();
+        let mut ticks = IntervalStream::new(TICK_MS).fuse();
+        let mut was_live = false;
+        let mut last_heard = browser::now_ms();
+        let mut nonce: u64 = 0;
+
+        let greeting = self.plan.connected();
+        if self.write_all(&mut sink, greeting).await.is_err() {
+            return Ended::Lost { was_live };
+        }
+        loop {
+            let event = select! {
+                incoming = stream.next() => Event::Incoming(incoming),
+                command = self.commands.next() => Event::Command(command),
+                _ = ticks.next() => Event::Tick,
+            };
+            let frames = match event {
+                Event::Incoming(Some(Ok(Message::Text(text)))) => {
+                    last_heard = browser::now_ms();
+                    let (frames, welcome) = self.handle_frame(&text);
+                    was_live |= welcome;
+                    frames
+                }
+                Event::Incoming(Some(Ok(Message::Bytes(_)))) => Vec::new(),
+                Event::Incoming(Some(Err(WebSocketError::ConnectionClose(event)))) => {
+                    return if close::should_reconnect(event.code) || matches!(event.code, 1000 | 1005) {
+                        Ended::Lost { was_live }
+                    } else {
+                        Ended::Refused { code: event.code, reason: event.reason }
+                    };
+                }
+                // An error event is always followed by the close event.
+                Event::Incoming(Some(Err(_))) => Vec::new(),
+                Event::Incoming(None) => return Ended::Lost { was_live },
+                Event::Command(None) => return Ended::Shutdown,
+                Event::Command(Some(command)) => self.plan_command(command),
+                Event::Tick => {
+                    let silent = browser::now_ms() - last_heard;
+                    if silent > DEAD_AFTER_MS {
+                        return Ended::Lost { was_live };
+                    }
+                    let mut frames = self.plan.tick();
+                    if silent > PING_AFTER_MS {
+                        nonce += 1;
+                        frames.push(ClientFrame::Ping { nonce });
+                    }
+                    frames
+                }
+            };
+            if self.write_all(&mut sink, frames).await.is_err() {
+                return Ended::Lost { was_live };
+            }
+        }
+    }
+
+    async fn write_all(
+        &self,
+        sink: &mut Sink,
+        frames: Vec<ClientFrame<'static>>,
+    ) -> Result<(), WebSocketError> {
+        for frame in frames {
+            sink.send(Message::Text(frame.encode())).await?;
+            if let ClientFrame::Send { room, client_id, .. } = frame {
+                if let Ok(room) = RoomName::parse(&room) {
+                    self.dispatch.dispatch(Action::Sending { room, client_id: client_id.into_owned() });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Turns a server frame into state changes. Returns the frames to write
+    /// in answer, and whether it was the server's `welcome`.
+    fn handle_frame(&mut self, text: &str) -> (Vec<ClientFrame<'static>>, bool) {
+        let frame = match ServerFrame::decode(text) {
+            Ok(frame) => frame,
+            Err(err) => {
+                self.dispatch.dispatch(Action::Notify(format!(
+                    "The server sent a frame this page cannot read: {err}"
+                )));
+                return (Vec::new(), false);
+            }
+        };
+        let welcome = matches!(frame, ServerFrame::Welcome { .. });
+        let frames = match frame {
+            ServerFrame::Welcome { name, node, max_rooms, max_text_chars } => {
+                let name = name.into_owned();
+                browser::store_name(&name);
+                self.dispatch.dispatch(Action::Welcome { name, max_rooms, max_text_chars });
+                self.dispatch.dispatch(Action::SetLink(Link::Live { node: node.into_owned() }));
+                Vec::new()
+            }
+            ServerFrame::Joined { room } => match RoomName::parse(&room) {
+                Ok(room) => {
+                    self.dispatch.dispatch(Action::Joined(room.clone()));
+                    self.plan.joined(&room)
+                }
+                Err(_) => Vec::new(),
+            },
+            ServerFrame::Left { room } => {
+                if let Ok(room) = RoomName::parse(&room) {
+                    self.plan.left(&room);
+                    self.dispatch.dispatch(Action::Close(room));
+                }
+                Vec::new()
+            }
+            ServerFrame::Message(message) => {
+                self.dispatch.dispatch(Action::Received(owned_message(message)));
+                Vec::new()
+            }
+            ServerFrame::Error { code, message, room, client_id } => {
+                if let (Some(name), None) = (&room, &client_id) {
+                    if let Ok(name) = RoomName::parse(name) {
+                        self.plan.join_refused(&name, code);
+                    }
+                }
+                self.dispatch.dispatch(Action::ServerError {
+                    code,
+                    message: message.into_owned(),
+                    room: room.map(Cow::into_owned),
+                    client_id: client_id.map(Cow::into_owned),
+                });
+                Vec::new()
+            }
+            ServerFrame::Pong { .. } => Vec::new(),
+        };
+        (frames, welcome)
+    }
+}
+
+/// What woke the connection loop.
+enum Event {
+    Incoming(Option<Result<Message, WebSocketError>>),
+    Command(Option<Command>),
+    Tick,
+}
+
+fn owned_message(message: MessageFrame<'_>) -> MessageFrame<'static> {
+    MessageFrame {
+        id: message.id,
+        room: Cow::Owned(message.room.into_owned()),
+        author: Cow::Owned(message.author.into_owned()),
+        text: Cow::Owned(message.text.into_owned()),
+        ts: message.ts,
+        client_id: message.client_id.map(|id| Cow::Owned(id.into_owned())),
+    }
+}

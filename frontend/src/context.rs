@@ -1,0 +1,138 @@
+//! The chat as the components see it: [`ChatProvider`] owns the state and
+//! the connection task, and [`use_chat`] hands any component a [`Chat`] with
+//! the state to render and the verbs that change it (open a room, send, ...).
+//! The verbs dispatch to the state and command the connection together, so a
+//! component never has to keep the two in step. The address bar follows the
+//! room on screen (see `components::app`), so the verbs never navigate.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use roomcast_protocol::{DisplayName, RoomName};
+use yew::prelude::*;
+
+use crate::browser;
+use crate::compose::ClientIds;
+use crate::connection::{self, Command, Commands};
+use crate::state::{Action, ChatState, Delivery};
+
+#[derive(Clone)]
+pub struct Chat {
+    pub state: UseReducerHandle<ChatState>,
+    commands: Commands,
+    ids: Rc<RefCell<ClientIds>>,
+}
+
+impl PartialEq for Chat {
+    fn eq(&self, other: &Self) -> bool {
+        self.state == other.state && self.commands == other.commands && Rc::ptr_eq(&self.ids, &other.ids)
+    }
+}
+
+impl Chat {
+    fn command(&self, command: Command) {
+        if !self.commands.send(command) {
+            self.state.dispatch(Action::Notify("The page is busy; try that again in a moment.".into()));
+        }
+    }
+
+    /// Chooses (or changes) the display name and remembers it.
+    pub fn choose_name(&self, name: &DisplayName) {
+        browser::store_name(name.as_str());
+        self.state.dispatch(Action::ChooseName(name.to_string()));
+        self.command(Command::Hello(name.to_string()));
+    }
+
+    /// Opens `room`: joins it if needed, shows it, and links to it.
+    pub fn open_room(&self, room: &RoomName) {
+        if self.state.room(room).is_none() {
+            self.command(Command::Join(room.clone()));
+        }
+        browser::remember_room(room);
+        self.state.dispatch(Action::Open(room.clone()));
+    }
+
+    /// Shows a room already in the list.
+    pub fn show_room(&self, room: &RoomName) {
+        self.state.dispatch(Action::Activate(room.clone()));
+    }
+
+    pub fn show_lobby(&self) {
+        self.state.dispatch(Action::ShowLobby);
+    }
+
+    /// Leaves `room`; the state picks the room to show next.
+    pub fn leave(&self, room: &RoomName) {
+        self.command(Command::Leave(room.clone()));
+        self.state.dispatch(Action::Close(room.clone()));
+    }
+
+    /// Sends `text` to the room on screen. It shows at once as queued.
+    pub fn send(&self, text: String) {
+        let Some(room) = self.state.active.clone() else { return };
+        let client_id = self.ids.borrow_mut().next_id();
+        self.state.dispatch(Action::Compose {
+            room: room.clone(),
+            client_id: client_id.clone(),
+            text: text.clone(),
+            now: browser::now_ms(),
+        });
+        self.command(Command::Send { room, client_id, text });
+    }
+
+    /// Sends a failed message again, under the same client id.
+    pub fn retry(&self, room: &RoomName, client_id: &str) {
+        let text = self.state.room(room).and_then(|state| {
+            state
+                .entries
+                .iter()
+                .find(|entry| {
+                    entry.client_id.as_deref() == Some(client_id)
+                        && matches!(entry.delivery, Delivery::Failed(_))
+                })
+                .map(|entry| entry.text.clone())
+        });
+        let Some(text) = text else { return };
+        self.state.dispatch(Action::Retry { room: room.clone(), client_id: client_id.to_owned() });
+        self.command(Command::Send { room: room.clone(), client_id: client_id.to_owned(), text });
+    }
+
+    pub fn discard(&self, room: &RoomName, client_id: &str) {
+        self.state.dispatch(Action::Discard { room: room.clone(), client_id: client_id.to_owned() });
+    }
+
+    pub fn dismiss_notice(&self, id: u64) {
+        self.state.dispatch(Action::DismissNotice(id));
+    }
+
+    pub fn reconnect_now(&self) {
+        self.command(Command::ReconnectNow);
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ChatProviderProps {
+    #[prop_or_default]
+    pub children: Html,
+}
+
+#[function_component(ChatProvider)]
+pub fn chat_provider(props: &ChatProviderProps) -> Html {
+    let state = use_reducer(ChatState::default);
+    let dispatcher = state.dispatcher();
+    let commands = use_memo((), move |()| connection::start(dispatcher));
+    let ids = use_memo((), |()| Rc::new(RefCell::new(ClientIds::new(browser::random()))));
+    let chat = Chat { state, commands: (*commands).clone(), ids: (*ids).clone() };
+    html! {
+        <ContextProvider<Chat> context={chat}>
+            { props.children.clone() }
+        </ContextProvider<Chat>>
+    }
+}
+
+/// The chat of the enclosing [`ChatProvider`].
+#[hook]
+pub fn use_chat() -> Chat {
+    // The provider wraps the whole app; a component outside it is a bug in the markup.
+    use_context::<Chat>().expect("use_chat is called inside <ChatProvider>")
+}

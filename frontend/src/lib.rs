@@ -1,0 +1,30 @@
+//! The Roomcast web client: a Yew single-page app that speaks the protocol of
+//! `roomcast-protocol` over one WebSocket.
+//!
+//! Plain Rust, tested on the host:
+//! - [`state`]: everything on screen as one reducible value driven by actions.
+//! - [`plan`]: what the connection owes the server (name, joins, queued messages).
+//! - [`backoff`], [`route`], [`endpoint`], [`compose`], [`prefs`], [`scroll`]:
+//!   reconnect timing, addresses, the WebSocket URL, composer rules, what is
+//!   remembered, and when the message list follows new messages.
+//!
+//! Browser-facing:
+//! - [`connection`]: the task that owns the WebSocket and reconnects.
+//! - [`context`]: the provider and `use_chat` hook that join state and connection.
+//! - [`components`]: the screens, one function component per file.
+//! - [`browser`]: the few browser APIs used, wrapped to never panic.
+
+pub mod backoff;
+pub mod browser;
+pub mod components;
+pub mod compose;
+pub mod connection;
+pub mod context;
+pub mod endpoint;
+pub mod plan;
+pub mod prefs;
+pub mod route;
+pub mod scroll;
+pub mod state;
+
+pub use components::App;

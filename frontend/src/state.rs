@@ -1,0 +1,438 @@
+//! Everything the screen shows, as one value changed only by [`Action`]s.
+//!
+//! [`ChatState`] is Yew's `Reducible`: the connection task and the components
+//! dispatch actions, and [`ChatState::apply`] is the only code that changes the
+//! state. It does no I/O (no sockets, timers or storage), so every rule here
+//! (unread counts, own-message matching, what a lost connection does to
+//! messages in flight) is unit-tested on the host.
+//!
+//! Rooms and messages sit behind `Rc`, so an action clones only the room it
+//! touches, not the whole history.
+
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+use roomcast_protocol::{limits, ErrorCode, MessageFrame, RoomName};
+
+/// Messages kept per room; older ones scroll out of memory.
+pub const HISTORY_PER_ROOM: usize = 500;
+/// Notices shown at once; a new one pushes out the oldest.
+pub const MAX_NOTICES: usize = 4;
+
+/// The state of the link to the server, always visible in the header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Link {
+    /// No name chosen yet, so nothing to connect for.
+    Idle,
+    Connecting,
+    /// Connected and greeted by `node`.
+    Live {
+        node: String,
+    },
+    /// Lost; the next attempt starts in `in_secs` seconds.
+    Reconnecting {
+        in_secs: u32,
+    },
+    /// The browser is offline, or the server closed for good; waits for the
+    /// network or a click on "Reconnect".
+    Offline,
+}
+
+/// Where one of our own messages is on its way to the room.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery {
+    /// Typed while not connected (or before the room was joined): sent by
+    /// itself once the room is joined again.
+    Queued,
+    /// Written to the socket; waiting for the server's copy.
+    Sending,
+    /// The server's copy arrived: everyone in the room has it.
+    Sent,
+    /// Not delivered, and not retried by itself; the reason is for the user.
+    Failed(String),
+}
+
+/// One line of a room's history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    /// The server's message id, once the server has the message.
+    pub id: Option<String>,
+    /// Our id for a message we sent; `None` for other people's messages.
+    pub client_id: Option<String>,
+    pub author: String,
+    pub text: String,
+    /// Milliseconds since the Unix epoch: the server's time once known, the
+    /// local clock's before.
+    pub ts: f64,
+    pub delivery: Delivery,
+}
+
+impl Entry {
+    /// Ours when it carries our client id: never decided by comparing names or text.
+    pub fn is_mine(&self) -> bool {
+        self.client_id.is_some()
+    }
+
+    /// A key that stays the same from "sending" to "sent", for the list's diffing.
+    pub fn key(&self) -> String {
+        match (&self.client_id, &self.id) {
+            (Some(client_id), _) => format!("c:{client_id}"),
+            (None, Some(id)) => id.clone(),
+            (None, None) => String::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoomState {
+    pub name: RoomName,
+    /// Membership is confirmed on the current connection (`joined` arrived).
+    pub joined: bool,
+    pub entries: VecDeque<Rc<Entry>>,
+    /// Other people's messages that arrived while another room was open.
+    pub unread: u32,
+}
+
+impl RoomState {
+    fn new(name: RoomName) -> Self {
+        RoomState { name, joined: false, entries: VecDeque::new(), unread: 0 }
+    }
+
+    fn position_of_own(&self, client_id: &str) -> Option<usize> {
+        self.entries.iter().rposition(|entry| entry.client_id.as_deref() == Some(client_id))
+    }
+
+    fn has_id(&self, id: &str) -> bool {
+        // Ids grow; a repeat can only be among the newest.
+        self.entries.iter().rev().take(64).any(|entry| entry.id.as_deref() == Some(id))
+    }
+
+    /// Adds one of our messages that the server does not have yet: at the
+    /// bottom, below everything the server has ordered.
+    fn push_pending(&mut self, entry: Entry) {
+        self.entries.push_back(Rc::new(entry));
+        self.trim();
+    }
+
+    /// Adds a message the server has ordered, after the last such message and
+    /// so above our own that are still on their way: every member sees the
+    /// room's messages in the server's order.
+    fn insert_ordered(&mut self, entry: Entry) {
+        let at = self.entries.iter().rposition(|entry| entry.id.is_some()).map_or(0, |last| last + 1);
+        self.entries.insert(at, Rc::new(entry));
+        self.trim();
+    }
+
+    fn trim(&mut self) {
+        while self.entries.len() > HISTORY_PER_ROOM {
+            self.entries.pop_front();
+        }
+    }
+}
+
+/// A message for the user that is not part of a room's history: a refused
+/// request, a failed join, a server notice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub id: u64,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChatState {
+    /// The display name as the server confirmed it (or as typed, before that).
+    pub me: Option<String>,
+    pub link: Link,
+    pub max_text_chars: usize,
+    pub max_rooms: usize,
+    /// Joined and joining rooms, in the order they were opened.
+    pub rooms: Vec<Rc<RoomState>>,
+    pub active: Option<RoomName>,
+    pub notices: VecDeque<Notice>,
+    next_notice: u64,
+}
+
+impl Default for ChatState {
+    fn default() -> Self {
+        ChatState {
+            me: None,
+            link: Link::Idle,
+            max_text_chars: limits::MAX_TEXT_CHARS,
+            max_rooms: limits::MAX_ROOMS,
+            rooms: Vec::new(),
+            active: None,
+            notices: VecDeque::new(),
+            next_notice: 1,
+        }
+    }
+}
+
+/// Everything that can happen to the state.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    ChooseName(String),
+    SetLink(Link),
+    Welcome {
+        name: String,
+        max_rooms: usize,
+        max_text_chars: usize,
+    },
+    /// The user opens a room: it is added (not yet joined) and shown.
+    Open(RoomName),
+    Joined(RoomName),
+    /// The user left the room, or the server says we are no longer in it.
+    Close(RoomName),
+    /// Show a room that is already in the list.
+    Activate(RoomName),
+    /// Show no room: the lobby, where rooms are picked.
+    ShowLobby,
+    /// Our own message, shown at once and marked queued.
+    Compose {
+        room: RoomName,
+        client_id: String,
+        text: String,
+        now: f64,
+    },
+    /// The message was written to the socket.
+    Sending {
+        room: RoomName,
+        client_id: String,
+    },
+    Received(MessageFrame<'static>),
+    ServerError {
+        code: ErrorCode,
+        message: String,
+        room: Option<String>,
+        client_id: Option<String>,
+    },
+    /// A failed message goes back into the queue.
+    Retry {
+        room: RoomName,
+        client_id: String,
+    },
+    /// A failed message is given up.
+    Discard {
+        room: RoomName,
+        client_id: String,
+    },
+    /// The connection dropped: memberships must be confirmed again and
+    /// messages in flight can no longer be confirmed.
+    ConnectionLost,
+    Notify(String),
+    DismissNotice(u64),
+}
+
+impl yew::Reducible for ChatState {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut state = Rc::unwrap_or_clone(self);
+        state.apply(action);
+        Rc::new(state)
+    }
+}
+
+impl ChatState {
+    pub fn room(&self, name: &RoomName) -> Option<&RoomState> {
+        self.rooms.iter().find(|room| &room.name == name).map(|room| room.as_ref())
+    }
+
+    pub fn active_room(&self) -> Option<&RoomState> {
+        self.active.as_ref().and_then(|name| self.room(name))
+    }
+
+    /// Unread messages over all rooms, for the page title.
+    pub fn total_unread(&self) -> u32 {
+        self.rooms.iter().map(|room| room.unread).fold(0, u32::saturating_add)
+    }
+
+    fn room_mut(&mut self, name: &str) -> Option<&mut RoomState> {
+        self.rooms.iter_mut().find(|room| room.name.as_str() == name).map(Rc::make_mut)
+    }
+
+    pub fn apply(&mut self, action: Action) {
+        match action {
+            Action::ChooseName(name) => self.me = Some(name),
+            Action::SetLink(link) => self.link = link,
+            Action::Welcome { name, max_rooms, max_text_chars } => {
+                self.me = Some(name);
+                self.max_rooms = max_rooms;
+                self.max_text_chars = max_text_chars;
+            }
+            Action::Open(room) => {
+                if self.room(&room).is_none() {
+                    self.rooms.push(Rc::new(RoomState::new(room.clone())));
+                }
+                self.activate(room);
+            }
+            Action::Joined(room) => {
+                if let Some(state) = self.room_mut(room.as_str()) {
+                    state.joined = true;
+                }
+            }
+            Action::Close(room) => self.close(&room),
+            Action::Activate(room) => self.activate(room),
+            Action::ShowLobby => self.active = None,
+            Action::Compose { room, client_id, text, now } => {
+                let author = self.me.clone().unwrap_or_default();
+                if let Some(state) = self.room_mut(room.as_str()) {
+                    let client_id = Some(client_id);
+                    state.push_pending(Entry {
+                        id: None,
+                        client_id,
+                        author,
+                        text,
+                        ts: now,
+                        delivery: Delivery::Queued,
+                    });
+                }
+            }
+            Action::Sending { room, client_id } => {
+                self.set_delivery(room.as_str(), &client_id, Delivery::Sending);
+            }
+            Action::Received(frame) => self.receive(frame),
+            Action::ServerError { code, message, room, client_id } => {
+                self.server_error(code, message, room, client_id)
+            }
+            Action::Retry { room, client_id } => {
+                self.set_delivery(room.as_str(), &client_id, Delivery::Queued)
+            }
+            Action::Discard { room, client_id } => {
+                if let Some(state) = self.room_mut(room.as_str()) {
+                    state.entries.retain(|entry| entry.client_id.as_deref() != Some(client_id.as_str()));
+                }
+            }
+            Action::ConnectionLost => self.connection_lost(),
+            Action::Notify(text) => self.notify(text),
+            Action::DismissNotice(id) => self.notices.retain(|notice| notice.id != id),
+        }
+    }
+
+    fn activate(&mut self, room: RoomName) {
+        if let Some(state) = self.room_mut(room.as_str()) {
+            state.unread = 0;
+            self.active = Some(room);
+        }
+    }
+
+    fn close(&mut self, room: &RoomName) {
+        let Some(index) = self.rooms.iter().position(|state| &state.name == room) else { return };
+        self.rooms.remove(index);
+        if self.active.as_ref() == Some(room) {
+            // Show the neighbour that moved into its place, or the one above.
+            let next = self.rooms.get(index).or_else(|| self.rooms.last());
+            self.active = next.map(|state| state.name.clone());
+            if let Some(next) = self.active.clone() {
+                self.activate(next);
+            }
+        }
+    }
+
+    fn set_delivery(&mut self, room: &str, client_id: &str, delivery: Delivery) {
+        let Some(state) = self.room_mut(room) else { return };
+        let Some(index) = state.position_of_own(client_id) else { return };
+        let entry = Rc::make_mut(&mut state.entries[index]);
+        // A late "sending" must not undo a confirmation.
+        if entry.delivery != Delivery::Sent {
+            entry.delivery = delivery;
+        }
+    }
+
+    fn receive(&mut self, frame: MessageFrame<'static>) {
+        let active = self.active.clone();
+        let Some(state) = self.room_mut(&frame.room) else { return };
+        let id = frame.id.to_string();
+        if state.has_id(&id) {
+            return;
+        }
+        let client_id = frame.client_id.map(|id| id.into_owned());
+        let entry = Entry {
+            id: Some(id),
+            author: frame.author.into_owned(),
+            text: frame.text.into_owned(),
+            ts: frame.ts as f64,
+            delivery: Delivery::Sent,
+            client_id,
+        };
+        if let Some(own) = entry.client_id.as_deref().and_then(|client_id| state.position_of_own(client_id)) {
+            state.entries.remove(own);
+            state.insert_ordered(entry);
+            return;
+        }
+        let mine = entry.is_mine();
+        state.insert_ordered(entry);
+        if !mine && active.as_ref() != Some(&state.name) {
+            state.unread = state.unread.saturating_add(1);
+        }
+    }
+
+    fn server_error(
+        &mut self,
+        code: ErrorCode,
+        message: String,
+        room: Option<String>,
+        client_id: Option<String>,
+    ) {
+        if let (Some(room), Some(client_id)) = (room.as_deref(), client_id.as_deref()) {
+            let reason = send_failure_text(code, &message);
+            self.set_delivery(room, client_id, Delivery::Failed(reason));
+            return;
+        }
+        if let Some(room) = room {
+            let joining = self
+                .rooms
+                .iter()
+                .find(|state| state.name.as_str() == room)
+                .is_some_and(|state| !state.joined);
+            if joining && code != ErrorCode::Unavailable {
+                // The join was refused: the room goes away with an explanation.
+                if let Ok(name) = RoomName::parse(&room) {
+                    self.close(&name);
+                }
+                self.notify(format!("Could not join #{room}: {message}"));
+            } else if joining {
+                self.notify(format!("#{room} is unavailable for a moment; joining again shortly."));
+            } else {
+                self.notify(format!("#{room}: {message}"));
+            }
+            return;
+        }
+        self.notify(message);
+    }
+
+    fn connection_lost(&mut self) {
+        for room in &mut self.rooms {
+            let room = Rc::make_mut(room);
+            room.joined = false;
+            for entry in room.entries.iter_mut().filter(|entry| entry.delivery == Delivery::Sending) {
+                Rc::make_mut(entry).delivery = Delivery::Failed(
+                    "Not confirmed: the connection dropped before the server answered. \
+                     It may or may not have been delivered."
+                        .to_owned(),
+                );
+            }
+        }
+    }
+
+    fn notify(&mut self, text: String) {
+        let id = self.next_notice;
+        self.next_notice += 1;
+        self.notices.push_back(Notice { id, text });
+        while self.notices.len() > MAX_NOTICES {
+            self.notices.pop_front();
+        }
+    }
+}
+
+/// Why a send failed, in words for the person who wrote it.
+fn send_failure_text(code: ErrorCode, message: &str) -> String {
+    match code {
+        ErrorCode::RateLimited => "Not sent: you are sending too fast. Wait a moment, then retry.".to_owned(),
+        ErrorCode::Unavailable => "Not sent: chat is briefly unavailable. Retry in a moment.".to_owned(),
+        ErrorCode::NotJoined => "Not sent: you are not in this room any more.".to_owned(),
+        _ => format!("Not sent: {message}"),
+    }
+}
+
+#[cfg(test)]
+mod tests;

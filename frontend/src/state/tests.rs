@@ -1,0 +1,319 @@
+use std::borrow::Cow;
+
+use roomcast_protocol::MessageId;
+
+use super::*;
+
+fn room(name: &str) -> RoomName {
+    RoomName::parse(name).unwrap()
+}
+
+fn message(room: &str, seq: u64, author: &str, text: &str, client_id: Option<&str>) -> Action {
+    Action::Received(MessageFrame {
+        id: MessageId::new(1_000 + seq, 0),
+        room: Cow::Owned(room.to_owned()),
+        author: Cow::Owned(author.to_owned()),
+        text: Cow::Owned(text.to_owned()),
+        ts: 1_000 + seq,
+        client_id: client_id.map(|id| Cow::Owned(id.to_owned())),
+    })
+}
+
+/// Ada, live, in #general (joined) and #random (joined), with #general open.
+fn ada_in_two_rooms() -> ChatState {
+    let mut state = ChatState::default();
+    for action in [
+        Action::ChooseName("Ada".into()),
+        Action::Welcome { name: "Ada".into(), max_rooms: 8, max_text_chars: 500 },
+        Action::Open(room("random")),
+        Action::Joined(room("random")),
+        Action::Open(room("general")),
+        Action::Joined(room("general")),
+    ] {
+        state.apply(action);
+    }
+    state
+}
+
+fn texts(state: &ChatState, name: &str) -> Vec<String> {
+    state.room(&room(name)).unwrap().entries.iter().map(|entry| entry.text.clone()).collect()
+}
+
+fn delivery_of(state: &ChatState, name: &str, client_id: &str) -> Delivery {
+    let entries = &state.room(&room(name)).unwrap().entries;
+    entries.iter().find(|entry| entry.client_id.as_deref() == Some(client_id)).unwrap().delivery.clone()
+}
+
+#[test]
+fn welcome_sets_the_confirmed_name_and_the_servers_limits() {
+    let state = ada_in_two_rooms();
+    assert_eq!(state.me.as_deref(), Some("Ada"));
+    assert_eq!((state.max_rooms, state.max_text_chars), (8, 500));
+}
+
+#[test]
+fn opening_a_room_adds_it_once_and_shows_it() {
+    let mut state = ada_in_two_rooms();
+    state.apply(Action::Open(room("random")));
+    let names: Vec<&str> = state.rooms.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, ["random", "general"]);
+    assert_eq!(state.active, Some(room("random")));
+}
+
+#[test]
+fn messages_in_other_rooms_count_as_unread_until_opened() {
+    let mut state = ada_in_two_rooms();
+    state.apply(message("random", 1, "Bob", "one", None));
+    state.apply(message("random", 2, "Bob", "two", None));
+    state.apply(message("general", 3, "Bob", "here", None));
+    assert_eq!(state.room(&room("random")).unwrap().unread, 2);
+    assert_eq!(state.room(&room("general")).unwrap().unread, 0, "the open room has nothing unread");
+    assert_eq!(state.total_unread(), 2);
+
+    state.apply(Action::Activate(room("random")));
+    assert_eq!(state.room(&room("random")).unwrap().unread, 0);
+    assert_eq!(texts(&state, "random"), ["one", "two"], "history survives switching");
+    assert_eq!(texts(&state, "general"), ["here"]);
+}
+
+#[test]
+fn our_own_message_is_matched_by_client_id_not_by_text() {
+    let mut state = ada_in_two_rooms();
+    state.apply(Action::Compose {
+        room: room("general"),
+        client_id: "c1".into(),
+        text: "hi".into(),
+        now: 5.0,
+    });
+    assert_eq!(delivery_of(&state, "general", "c1"), Delivery::Queued);
+    state.apply(Action::Sending { room: room("general"), client_id: "c1".into() });
+    assert_eq!(delivery_of(&state, "general", "c1"), Delivery::Sending);
+
+    // Someone else (even under the same name) says the same words: not ours.
+    state.apply(message("general", 1, "Ada", "hi", None));
+    assert_eq!(delivery_of(&state, "general", "c1"), Delivery::Sending);
+
+    state.apply(message("general", 2, "Ada", "hi", Some("c1")));
+    let entries = &state.room(&room("general")).unwrap().entries;
+    assert_eq!(entries.len(), 2, "our copy replaces the pending line instead of adding one");
+    assert!(!entries[0].is_mine());
+    assert!(entries[1].is_mine());
+    assert_eq!(entries[1].delivery, Delivery::Sent);
+    assert_eq!(entries[1].id.as_deref(), Some("1002-0"));
+    assert_eq!(entries[1].ts, 1_002.0, "the server's time replaces the local one");
+}
+
+#[test]
+fn messages_stay_in_the_servers_order_above_our_pending_ones() {
+    let mut state = ada_in_two_rooms();
+    state.apply(Action::Compose {
+        room: room("general"),
+        client_id: "c1".into(),
+        text: "mine 1".into(),
+        now: 1.0,
+    });
+    state.apply(Action::Compose {
+        room: room("general"),
+        client_id: "c2".into(),
+        text: "mine 2".into(),
+        now: 2.0,
+    });
+    state.apply(message("general", 1, "Bob", "bob 1", None));
+    assert_eq!(
+        texts(&state, "general"),
+        ["bob 1", "mine 1", "mine 2"],
+        "pending messages stay at the bottom"
+    );
+
+    state.apply(message("general", 2, "Ada", "mine 1", Some("c1")));
+    state.apply(message("general", 3, "Bob", "bob 2", None));
+    state.apply(message("general", 4, "Ada", "mine 2", Some("c2")));
+    assert_eq!(
+        texts(&state, "general"),
+        ["bob 1", "mine 1", "bob 2", "mine 2"],
+        "the server's order once confirmed"
+    );
+}
+
+#[test]
+fn our_own_messages_never_count_as_unread() {
+    let mut state = ada_in_two_rooms();
+    state.apply(message("random", 1, "Ada", "from my other tab", Some("c9")));
+    assert_eq!(state.room(&room("random")).unwrap().unread, 0);
+}
+
+#[test]
+fn a_message_id_seen_before_is_not_shown_twice() {
+    let mut state = ada_in_two_rooms();
+    state.apply(message("general", 1, "Bob", "once", None));
+    state.apply(message("general", 1, "Bob", "once", None));
+    assert_eq!(texts(&state, "general"), ["once"]);
+}
+
+#[test]
+fn messages_for_rooms_we_left_are_dropped() {
+    let mut state = ada_in_two_rooms();
+    state.apply(Action::Close(room("random")));
+    state.apply(message("random", 1, "Bob", "late", None));
+    assert!(state.room(&room("random")).is_none());
+    assert_eq!(state.total_unread(), 0);
+}
+
+#[test]
+fn history_is_capped_per_room() {
+    let mut state = ada_in_two_rooms();
+    for seq in 0..(HISTORY_PER_ROOM as u64 + 10) {
+        state.apply(message("general", seq, "Bob", &seq.to_string(), None));
+    }
+    let general = texts(&state, "general");
+    assert_eq!(general.len(), HISTORY_PER_ROOM);
+    assert_eq!(general[0], "10", "the oldest went first");
+}
+
+#[test]
+fn closing_the_open_room_shows_its_neighbour() {
+    let mut state = ada_in_two_rooms();
+    state.apply(Action::Open(room("third")));
+    state.apply(Action::Activate(room("general")));
+    state.apply(Action::Close(room("general")));
+    assert_eq!(state.active, Some(room("third")), "the room that moved into its place");
+    state.apply(Action::Close(room("third")));
+    assert_eq!(state.active, Some(room("random")), "the one above when it was last");
+    state.apply(Action::Close(room("random")));
+    assert_eq!(state.active, None);
+}
+
+#[test]
+fn a_lost_connection_marks_messages_in_flight_failed_and_keeps_queued_ones() {
+    let mut state = ada_in_two_rooms();
+    state.apply(Action::Compose {
+        room: room("general"),
+        client_id: "c1".into(),
+        text: "a".into(),
+        now: 1.0,
+    });
+    state.apply(Action::Sending { room: room("general"), client_id: "c1".into() });
+    state.apply(Action::Compose {
+        room: room("general"),
+        client_id: "c2".into(),
+        text: "b".into(),
+        now: 2.0,
+    });
+    state.apply(Action::ConnectionLost);
+
+    assert!(
+        matches!(delivery_of(&state, "general", "c1"), Delivery::Failed(reason) if reason.contains("Not confirmed"))
+    );
+    assert_eq!(
+        delivery_of(&state, "general", "c2"),
+        Delivery::Queued,
+        "never sent, so it goes out after reconnect"
+    );
+    assert!(state.rooms.iter().all(|r| !r.joined), "memberships are confirmed again after reconnect");
+    assert_eq!(texts(&state, "general"), ["a", "b"], "nothing typed is lost");
+}
+
+#[test]
+fn a_failed_message_can_be_retried_or_discarded() {
+    let mut state = ada_in_two_rooms();
+    state.apply(Action::Compose {
+        room: room("general"),
+        client_id: "c1".into(),
+        text: "a".into(),
+        now: 1.0,
+    });
+    state.apply(Action::ServerError {
+        code: ErrorCode::RateLimited,
+        message: "slow down".into(),
+        room: Some("general".into()),
+        client_id: Some("c1".into()),
+    });
+    assert!(
+        matches!(delivery_of(&state, "general", "c1"), Delivery::Failed(reason) if reason.contains("too fast"))
+    );
+
+    state.apply(Action::Retry { room: room("general"), client_id: "c1".into() });
+    assert_eq!(delivery_of(&state, "general", "c1"), Delivery::Queued);
+
+    state.apply(Action::Discard { room: room("general"), client_id: "c1".into() });
+    assert!(texts(&state, "general").is_empty());
+}
+
+#[test]
+fn a_late_sending_does_not_undo_a_confirmation() {
+    let mut state = ada_in_two_rooms();
+    state.apply(Action::Compose {
+        room: room("general"),
+        client_id: "c1".into(),
+        text: "a".into(),
+        now: 1.0,
+    });
+    state.apply(message("general", 1, "Ada", "a", Some("c1")));
+    state.apply(Action::Sending { room: room("general"), client_id: "c1".into() });
+    assert_eq!(delivery_of(&state, "general", "c1"), Delivery::Sent);
+}
+
+#[test]
+fn a_refused_join_removes_the_room_and_says_why() {
+    let mut state = ada_in_two_rooms();
+    state.apply(Action::Open(room("ninth")));
+    state.apply(Action::ServerError {
+        code: ErrorCode::TooManyRooms,
+        message: "at most 8 rooms".into(),
+        room: Some("ninth".into()),
+        client_id: None,
+    });
+    assert!(state.room(&room("ninth")).is_none());
+    assert_eq!(state.notices.back().unwrap().text, "Could not join #ninth: at most 8 rooms");
+}
+
+#[test]
+fn an_unavailable_join_keeps_the_room_waiting() {
+    let mut state = ada_in_two_rooms();
+    state.apply(Action::ConnectionLost);
+    state.apply(Action::ServerError {
+        code: ErrorCode::Unavailable,
+        message: "bus down".into(),
+        room: Some("general".into()),
+        client_id: None,
+    });
+    assert!(state.room(&room("general")).is_some());
+    assert!(state.notices.back().unwrap().text.contains("joining again"));
+}
+
+#[test]
+fn errors_without_a_room_become_notices_and_old_notices_make_room() {
+    let mut state = ChatState::default();
+    for n in 0..(MAX_NOTICES + 2) {
+        state.apply(Action::ServerError {
+            code: ErrorCode::InvalidName,
+            message: format!("problem {n}"),
+            room: None,
+            client_id: None,
+        });
+    }
+    let shown: Vec<&str> = state.notices.iter().map(|notice| notice.text.as_str()).collect();
+    assert_eq!(shown, ["problem 2", "problem 3", "problem 4", "problem 5"]);
+
+    let first = state.notices[0].id;
+    state.apply(Action::DismissNotice(first));
+    assert_eq!(state.notices.len(), MAX_NOTICES - 1);
+    assert!(state.notices.iter().all(|notice| notice.id != first));
+}
+
+#[test]
+fn keys_stay_the_same_from_sending_to_sent() {
+    let mut state = ada_in_two_rooms();
+    state.apply(Action::Compose {
+        room: room("general"),
+        client_id: "c1".into(),
+        text: "a".into(),
+        now: 1.0,
+    });
+    let before = state.room(&room("general")).unwrap().entries[0].key();
+    state.apply(message("general", 1, "Ada", "a", Some("c1")));
+    let after = state.room(&room("general")).unwrap().entries[0].key();
+    assert_eq!(before, after);
+    state.apply(message("general", 2, "Bob", "b", None));
+    assert_eq!(state.room(&room("general")).unwrap().entries[1].key(), "1002-0");
+}
