@@ -1,13 +1,31 @@
 #!/usr/bin/env bash
-# Sets up what the tests need (redis-server from apt) and runs every test of
-# the workspace: protocol and server unit tests, and the integration tests that
-# start their own redis-server, server nodes and WebSocket clients.
+# Sets up what the tests need and runs all of them:
+# - system packages: redis-server, chromium, chromium-driver (apt);
+# - the web client's toolchain and tools, and a release build into dist/
+#   (scripts/build-web.sh);
+# - the web client's DOM tests, in headless Chromium (wasm-bindgen-test);
+# - every host test of the workspace: unit tests, the server's integration
+#   tests (their own redis-server, nodes and WebSocket clients) and the
+#   browser tests (two nodes, one Redis, headless Chromium over WebDriver).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
+. scripts/web-env.sh
 
 require cargo "Install Rust with rustup (https://rustup.rs), then run this again."
-apt_ensure redis-server
-require redis-server "apt-get install redis-server"
+apt_ensure redis-server chromium chromium-driver
 # The Debian package starts a system Redis on 6379; the tests never use it.
+require redis-server "apt-get install redis-server"
+require chromium "apt-get install chromium"
+require chromedriver "apt-get install chromium-driver"
+
+scripts/build-web.sh
+web_setup >/dev/null
+
+echo "==> DOM tests of the web client (headless Chromium)"
+web_run env CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+    CHROMEDRIVER="$(command -v chromedriver)" \
+    cargo test --target wasm32-unknown-unknown -p roomcast-web --test dom
+
+echo "==> workspace tests"
 cargo test --workspace

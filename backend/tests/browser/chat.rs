@@ -1,0 +1,87 @@
+//! Two people on two nodes chat in one room; a third in another room hears
+//! nothing; a reload of the room's address goes straight back in.
+
+use crate::browser::{Driver, WebCluster};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_people_on_two_nodes_chat_while_another_room_stays_quiet() {
+    let cluster = WebCluster::start(2).await;
+    let driver = Driver::start().await;
+    let test = "chat";
+    let mut ada = driver.browser(test, "ada").await;
+    let mut bob = driver.browser(test, "bob").await;
+    let mut cy = driver.browser(test, "cy").await;
+
+    // Ada on node a and Bob on node b join #general; Cy joins #random on node b.
+    ada.open(&cluster.url(0, "/")).await;
+    ada.enter("Ada", "general").await;
+    bob.open(&cluster.url(1, "/")).await;
+    bob.enter("Bob", "general").await;
+    cy.open(&cluster.url(1, "/")).await;
+    cy.enter("Cy", "random").await;
+    ada.wait_for_link("live").await;
+    bob.wait_for_link("live").await;
+    assert_eq!(ada.node().await, cluster.node_name(0));
+    assert_eq!(bob.node().await, cluster.node_name(1));
+
+    // What Ada types appears at Bob's, under her name; hers is marked as hers.
+    ada.say("Hello from node a").await;
+    let at_bob = bob.wait_for_line("Hello from node a", "sent").await;
+    assert_eq!((at_bob.author.as_str(), at_bob.mine), ("Ada", false));
+    let at_ada = ada.wait_for_line("Hello from node a", "sent").await;
+    assert!(at_ada.mine, "Ada's own copy is recognised by its client id");
+
+    bob.say("Hi Ada, Bob here").await;
+    let at_ada = ada.wait_for_line("Hi Ada, Bob here", "sent").await;
+    assert_eq!((at_ada.author.as_str(), at_ada.mine), ("Bob", false));
+    bob.wait_for_line("Hi Ada, Bob here", "sent").await;
+    ada.screenshot("conversation").await;
+    bob.screenshot("conversation").await;
+
+    // Both see the conversation once each, in the same order.
+    let texts = |lines: Vec<crate::browser::Line>| lines.into_iter().map(|l| l.text).collect::<Vec<_>>();
+    let expected = ["Hello from node a", "Hi Ada, Bob here"];
+    assert_eq!(texts(ada.lines().await), expected);
+    assert_eq!(texts(bob.lines().await), expected);
+
+    // Cy, in #random, received none of it.
+    cy.say("anyone in random?").await;
+    cy.wait_for_line("anyone in random?", "sent").await;
+    assert_eq!(texts(cy.lines().await), ["anyone in random?"]);
+    assert_eq!(texts(ada.lines().await), expected, "#random stays out of #general");
+    cy.screenshot("other-room").await;
+
+    // Ada opens #random too, goes back to #general, and sees Cy's message
+    // there counted as unread; opening #random shows it and clears the count.
+    ada.fill("#sidebar-room", "random\u{E007}").await;
+    ada.wait_in_room("random").await;
+    ada.click("[data-room='general']").await;
+    ada.wait_in_room("general").await;
+    cy.say("psst, Ada").await;
+    let unread = "const badge = document.querySelector(\"[data-room='random'] [data-unread]\"); \
+                  return badge ? badge.dataset.unread : null;";
+    ada.wait_for("#random shows 1 unread", unread, |value| (value == "1").then_some(())).await;
+    assert_eq!(texts(ada.lines().await), expected, "#general kept its history");
+    ada.screenshot("unread").await;
+    ada.click("[data-room='random']").await;
+    ada.wait_in_room("random").await;
+    ada.wait_for_line("psst, Ada", "sent").await;
+    ada.wait_for("the unread count is cleared", unread, |value| value.is_null().then_some(())).await;
+    ada.click("[data-room='general']").await;
+    ada.wait_in_room("general").await;
+    assert_eq!(texts(ada.lines().await), expected, "switching rooms loses nothing");
+
+    // A reload of /room/general goes straight back into the room under the
+    // remembered name (history received so far is not kept across reloads).
+    ada.open(&cluster.url(0, "/room/general")).await;
+    ada.wait_in_room("general").await;
+    ada.wait_for_link("live").await;
+    bob.say("still there?").await;
+    let at_ada = ada.wait_for_line("still there?", "sent").await;
+    assert_eq!(at_ada.author, "Bob");
+    ada.screenshot("after-reload").await;
+
+    for browser in [ada, bob, cy] {
+        browser.close().await;
+    }
+}
