@@ -7,14 +7,15 @@ module.exports = {
   theme: {
     extend: {
       colors: {
-        // Backgrounds and text: a blue-tinted dark grey.
+        // Backgrounds and text: a blue-tinted dark grey. Text shades 500 and
+        // lighter keep a contrast of at least 4.5:1 on the 900 and 950 backgrounds.
         ink: {
           50: "#f5f7fb",
           100: "#e8ecf4",
           200: "#cdd4e3",
           300: "#a7b1c7",
-          400: "#7f8aa5",
-          500: "#5c6782",
+          400: "#98a2ba",
+          500: "#8590aa",
           600: "#434c64",
           700: "#2f364a",
           800: "#1f2433",

@@ -81,6 +81,25 @@ async fn two_people_on_two_nodes_chat_while_another_room_stays_quiet() {
     assert_eq!(at_ada.author, "Bob");
     ada.screenshot("after-reload").await;
 
+    // On a phone the room list is a drawer behind the menu button.
+    bob.client.set_window_size(390, 844).await.expect("resize to a phone's width");
+    // The drawer slides, so wait for it to be wholly in or out of view.
+    let aside_edges =
+        "const r = document.querySelector('aside').getBoundingClientRect(); return [r.left, r.right];";
+    let edges =
+        |value: &serde_json::Value| (value[0].as_f64().unwrap_or(-1.0), value[1].as_f64().unwrap_or(1.0));
+    let on_screen = |value: &serde_json::Value| (edges(value).0 >= 0.0).then_some(());
+    let off_screen = |value: &serde_json::Value| (edges(value).1 <= 0.0).then_some(());
+    bob.wait_for("the room list is hidden", aside_edges, off_screen).await;
+    bob.screenshot("phone").await;
+    bob.click("button[aria-label='Show rooms']").await;
+    bob.wait_for("the room list slides in", aside_edges, on_screen).await;
+    bob.screenshot("phone-drawer").await;
+    bob.click("[data-room='general']").await;
+    bob.wait_for("the room list closes after picking a room", aside_edges, off_screen).await;
+    bob.say("sent from a phone").await;
+    ada.wait_for_line("sent from a phone", "sent").await;
+
     for browser in [ada, bob, cy] {
         browser.close().await;
     }
