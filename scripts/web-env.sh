@@ -18,9 +18,6 @@ TRUNK_VERSION="0.22.1"
 RUSTUP_TARGET_TIMEOUT="${RUSTUP_TARGET_TIMEOUT:-90}"
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-# Web builds get their own target directory: in the fallback they use another
-# compiler, and sharing would rebuild host dependencies back and forth.
-WEB_TARGET_DIR="$ROOT/target/web"
 WASM_MODE=""
 
 wasm_bindgen_version() {
@@ -88,9 +85,12 @@ web_setup() {
 
 # Runs a command with the web build's environment (never used for host builds).
 web_run() {
+    # Web builds get their own target directory per toolchain: the two use
+    # different compilers, and sharing one directory with each other or with
+    # host builds would rebuild dependencies back and forth.
     local settings=(
         "PATH=$ROOT/node_modules/.bin:$HOME/.cargo/bin:$PATH"
-        "CARGO_TARGET_DIR=$WEB_TARGET_DIR"
+        "CARGO_TARGET_DIR=$ROOT/target/web-$WASM_MODE"
         # trunk must not look for tools or updates on the network.
         "TRUNK_OFFLINE=true"
         "TRUNK_SKIP_VERSION_CHECK=true"

@@ -6,6 +6,7 @@
 //! room on screen (see `components::app`), so the verbs never navigate.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use roomcast_protocol::{DisplayName, RoomName};
@@ -21,11 +22,16 @@ pub struct Chat {
     pub state: UseReducerHandle<ChatState>,
     commands: Commands,
     ids: Rc<RefCell<ClientIds>>,
+    /// Unsent drafts per room, so switching rooms does not lose what was typed.
+    drafts: Rc<RefCell<HashMap<RoomName, String>>>,
 }
 
 impl PartialEq for Chat {
     fn eq(&self, other: &Self) -> bool {
-        self.state == other.state && self.commands == other.commands && Rc::ptr_eq(&self.ids, &other.ids)
+        self.state == other.state
+            && self.commands == other.commands
+            && Rc::ptr_eq(&self.ids, &other.ids)
+            && Rc::ptr_eq(&self.drafts, &other.drafts)
     }
 }
 
@@ -61,8 +67,23 @@ impl Chat {
         self.state.dispatch(Action::ShowLobby);
     }
 
+    /// What was typed in `room` and not sent yet.
+    pub fn draft(&self, room: &RoomName) -> String {
+        self.drafts.borrow().get(room).cloned().unwrap_or_default()
+    }
+
+    pub fn keep_draft(&self, room: &RoomName, text: &str) {
+        let mut drafts = self.drafts.borrow_mut();
+        if text.is_empty() {
+            drafts.remove(room);
+        } else {
+            drafts.insert(room.clone(), text.to_owned());
+        }
+    }
+
     /// Leaves `room`; the state picks the room to show next.
     pub fn leave(&self, room: &RoomName) {
+        self.keep_draft(room, "");
         self.command(Command::Leave(room.clone()));
         self.state.dispatch(Action::Close(room.clone()));
     }
@@ -122,7 +143,8 @@ pub fn chat_provider(props: &ChatProviderProps) -> Html {
     let dispatcher = state.dispatcher();
     let commands = use_memo((), move |()| connection::start(dispatcher));
     let ids = use_memo((), |()| Rc::new(RefCell::new(ClientIds::new(browser::random()))));
-    let chat = Chat { state, commands: (*commands).clone(), ids: (*ids).clone() };
+    let drafts = use_memo((), |()| Rc::new(RefCell::new(HashMap::new())));
+    let chat = Chat { state, commands: (*commands).clone(), ids: (*ids).clone(), drafts: (*drafts).clone() };
     html! {
         <ContextProvider<Chat> context={chat}>
             { props.children.clone() }

@@ -53,6 +53,7 @@ async fn two_people_on_two_nodes_chat_while_another_room_stays_quiet() {
 
     // Ada opens #random too, goes back to #general, and sees Cy's message
     // there counted as unread; opening #random shows it and clears the count.
+    ada.fill("#composer", "a half-written thought").await;
     ada.fill("#sidebar-room", "random\u{E007}").await;
     ada.wait_in_room("random").await;
     ada.click("[data-room='general']").await;
@@ -70,6 +71,8 @@ async fn two_people_on_two_nodes_chat_while_another_room_stays_quiet() {
     ada.click("[data-room='general']").await;
     ada.wait_in_room("general").await;
     assert_eq!(texts(ada.lines().await), expected, "switching rooms loses nothing");
+    let draft = "return document.getElementById('composer').value;";
+    ada.wait_for("the draft is back", draft, |value| (value == "a half-written thought").then_some(())).await;
 
     // A reload of /room/general goes straight back into the room under the
     // remembered name (history received so far is not kept across reloads).

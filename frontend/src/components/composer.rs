@@ -1,6 +1,7 @@
 //! Writing a message: Enter sends, Shift+Enter adds a line, and the count of
 //! characters left is always visible. Empty and over-long drafts cannot be
-//! sent. Typing while offline is fine: the message is queued.
+//! sent. Typing while offline is fine: the message is queued. A draft is
+//! kept per room while switching rooms.
 
 use roomcast_protocol::RoomName;
 use web_sys::HtmlTextAreaElement;
@@ -23,18 +24,22 @@ pub struct ComposerProps {
 #[function_component(Composer)]
 pub fn composer(props: &ComposerProps) -> Html {
     let chat = use_chat();
-    let draft = use_state(String::new);
+    let draft = {
+        let (chat, room) = (chat.clone(), props.room.clone());
+        use_state(move || chat.draft(&room))
+    };
     let field = use_node_ref();
     let check = check_draft(&draft, props.max_chars);
 
     let submit = {
         let (chat, draft, field) = (chat.clone(), draft.clone(), field.clone());
-        let max_chars = props.max_chars;
+        let (max_chars, room) = (props.max_chars, props.room.clone());
         Callback::from(move |()| {
             if !check_draft(&draft, max_chars).sendable {
                 return;
             }
             chat.send((*draft).clone());
+            chat.keep_draft(&room, "");
             draft.set(String::new());
             if let Some(field) = field.cast::<web_sys::HtmlElement>() {
                 let _ = field.focus();
@@ -42,9 +47,11 @@ pub fn composer(props: &ComposerProps) -> Html {
         })
     };
     let oninput = {
-        let draft = draft.clone();
+        let (chat, draft, room) = (chat.clone(), draft.clone(), props.room.clone());
         Callback::from(move |event: InputEvent| {
-            draft.set(event.target_unchecked_into::<HtmlTextAreaElement>().value());
+            let text = event.target_unchecked_into::<HtmlTextAreaElement>().value();
+            chat.keep_draft(&room, &text);
+            draft.set(text);
         })
     };
     let onkeydown = {
