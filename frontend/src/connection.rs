@@ -242,9 +242,9 @@ impl Connection {
     async fn connect(&mut self) -> Ended {
         let socket = match WebSocket::open(&self.url) {
             Ok(socket) => socket,
+            // Only a malformed address fails here; retrying cannot help.
             Err(err) => {
-                self.dispatch.dispatch(Action::Notify(format!("Cannot open {}: {err}", self.url)));
-                return Ended::Refused { code: 0, reason: "invalid address".into() };
+                return Ended::Refused { code: 0, reason: format!("cannot open {}: {err}", self.url) }
             }
         };
         let (mut sink, stream) = socket.split();
