@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers for the scripts in this folder. Source it; do not run it.
 
 # Runs a command as root: directly when we are root, through sudo otherwise.

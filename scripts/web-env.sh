@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sets up the web client's toolchain and tools. Source it, then call
 # `web_setup`; afterwards run wasm builds through `web_run CMD...`.
 #

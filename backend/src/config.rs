@@ -16,6 +16,11 @@ pub struct Config {
     #[arg(long, env = "BIND", default_value = "0.0.0.0:8080")]
     pub bind: SocketAddr,
 
+    /// Do not serve: ask the node listening on BIND (over loopback) whether it
+    /// is ready, and exit 0 if it is, 1 if not. For container health checks.
+    #[arg(long)]
+    pub healthcheck: bool,
+
     /// Redis to share rooms with other nodes, e.g. redis://127.0.0.1:6379.
     /// Without it the node uses an in-process broker and stands alone.
     #[arg(long, env = "REDIS_URL")]

@@ -13,6 +13,7 @@
 //! - [`broker`]: carries messages between nodes: Redis Pub/Sub when
 //!   `REDIS_URL` is set, an in-process broker otherwise.
 //! - [`telemetry`]: `tracing` set-up.
+//! - [`healthcheck`]: `--healthcheck`, the container health probe.
 //!
 //! Only `roomcast-protocol` defines what crosses the client WebSocket; the
 //! node-to-node envelope in [`broker::envelope`] is private to the servers.
@@ -20,6 +21,7 @@
 pub mod app;
 pub mod broker;
 pub mod config;
+pub mod healthcheck;
 pub mod http;
 pub mod hub;
 pub mod rate;

@@ -1,9 +1,15 @@
+use std::time::Duration;
+
 use clap::Parser;
-use roomcast_server::{telemetry, Application, Config};
+use roomcast_server::{healthcheck, telemetry, Application, Config};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let config = Config::parse();
+    if config.healthcheck {
+        let ready = healthcheck::is_ready(config.bind, Duration::from_secs(3)).unwrap_or(false);
+        std::process::exit(if ready { 0 } else { 1 });
+    }
     telemetry::init(config.log_format);
     let app = Application::build(config).await?;
     app.run_until_stopped(shutdown_signal()).await

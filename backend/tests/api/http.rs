@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::helpers::{http_get, test_config, unique_prefix, Cluster, TestNode};
+use crate::helpers::{eventually, http_get, test_config, unique_prefix, Cluster, TestNode};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_endpoints_name_the_node_and_its_broker() {
@@ -45,4 +45,29 @@ async fn without_a_web_client_the_root_says_where_the_api_is() {
     let (status, body) = http_get(cluster.node(0).addr, "/").await;
     assert_eq!(status, 404);
     assert!(body.contains("/ws"), "{body}");
+}
+
+/// What `roomcast-server --healthcheck` (the container health check) sees.
+async fn probe(node: &TestNode) -> std::io::Result<bool> {
+    let addr = node.addr;
+    tokio::task::spawn_blocking(move || {
+        roomcast_server::healthcheck::is_ready(addr, std::time::Duration::from_secs(2))
+    })
+    .await
+    .expect("probe task")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_healthcheck_passes_only_while_the_node_is_ready() {
+    let mut cluster = Cluster::redis(1).await;
+    assert!(probe(cluster.node(0)).await.expect("the node answers"), "ready with Redis up");
+
+    cluster.redis.as_mut().expect("redis").kill();
+    eventually("the probe reports not ready without Redis", || async {
+        matches!(probe(cluster.node(0)).await, Ok(false))
+    })
+    .await;
+
+    cluster.nodes[0].shut_down().await;
+    assert!(probe(&cluster.nodes[0]).await.is_err(), "nothing answers once the node is gone");
 }

@@ -2,8 +2,9 @@
 //! WebDriver (chromedriver), loading the built web client (`dist/`) from real
 //! server nodes that share a real `redis-server`.
 //!
-//! They need `dist/` (built by `scripts/build-web.sh`), `chromium` and
-//! `chromedriver`; `scripts/test.sh` provides all three. A missing one fails
+//! They need `dist/` (built by `scripts/build-web.sh`), `chromium`,
+//! `chromedriver` and, for the topology test, `nginx`; `scripts/test.sh`
+//! provides them all. A missing one fails
 //! the test with a hint instead of skipping it. Screenshots of every step are
 //! saved under `target/browser-screenshots/`, so a failure can be seen.
 
@@ -12,6 +13,8 @@
 mod helpers;
 
 mod browser;
+mod nginx;
 
 mod chat;
 mod reconnect;
+mod topology;

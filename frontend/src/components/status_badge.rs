@@ -27,8 +27,12 @@ pub fn status_badge() -> Html {
             </button>
         }
     });
+    let tooltip = match &chat.state.link {
+        Link::Live { node } => format!("Connected to server node {node}"),
+        _ => label.clone(),
+    };
     html! {
-        <div class="flex items-center gap-2 text-sm" role="status" aria-live="polite">
+        <div class="flex items-center gap-2 text-sm" role="status" aria-live="polite" title={tooltip}>
             <span class={classes!("h-2.5", "w-2.5", "rounded-full", dot)} aria-hidden="true"></span>
             <span class="whitespace-nowrap text-ink-200" data-link={state} id="link-state">{ label }</span>
             if let Some(node) = node {
