@@ -192,6 +192,16 @@ mod tests {
         Outgoing { room: room(room_name), client_id: client_id.into(), text: format!("text of {client_id}") }
     }
 
+    /// A plan that greeted as Ada and is in `rooms`, not yet connected.
+    fn ada_in(rooms: &[&str]) -> Plan {
+        let mut plan = Plan::default();
+        plan.hello("Ada".into());
+        for name in rooms {
+            plan.join(room(name));
+        }
+        plan
+    }
+
     /// Frames as compact strings: "hello Ada", "join general", "send general c1".
     fn show(frames: Vec<ClientFrame<'static>>) -> Vec<String> {
         frames
@@ -218,10 +228,7 @@ mod tests {
 
     #[test]
     fn messages_typed_offline_go_out_after_their_room_is_joined_again() {
-        let mut plan = Plan::default();
-        plan.hello("Ada".into());
-        plan.join(room("general"));
-        plan.join(room("rust"));
+        let mut plan = ada_in(&["general", "rust"]);
         plan.connected();
         plan.joined(&room("general"));
         plan.joined(&room("rust"));
@@ -258,10 +265,7 @@ mod tests {
 
     #[test]
     fn leaving_drops_the_rooms_queue_and_tells_the_server_only_if_joined() {
-        let mut plan = Plan::default();
-        plan.hello("Ada".into());
-        plan.join(room("general"));
-        plan.join(room("rust"));
+        let mut plan = ada_in(&["general", "rust"]);
         plan.connected();
         plan.joined(&room("general"));
         plan.disconnected();
@@ -277,10 +281,7 @@ mod tests {
 
     #[test]
     fn a_refused_join_is_forgotten_and_an_unavailable_one_is_asked_again() {
-        let mut plan = Plan::default();
-        plan.hello("Ada".into());
-        plan.join(room("full"));
-        plan.join(room("busy"));
+        let mut plan = ada_in(&["full", "busy"]);
         plan.connected();
         plan.join_refused(&room("full"), ErrorCode::TooManyRooms);
         plan.join_refused(&room("busy"), ErrorCode::Unavailable);

@@ -19,6 +19,15 @@ fn message(room: &str, seq: u64, author: &str, text: &str, client_id: Option<&st
     })
 }
 
+/// Our own message, as the composer dispatches it.
+fn compose(room_name: &str, client_id: &str, text: &str) -> Action {
+    Action::Compose { room: room(room_name), client_id: client_id.into(), text: text.into(), now: 1.0 }
+}
+
+fn sending(room_name: &str, client_id: &str) -> Action {
+    Action::Sending { room: room(room_name), client_id: client_id.into() }
+}
+
 /// Ada, live, in #general (joined) and #random (joined), with #general open.
 fn ada_in_two_rooms() -> ChatState {
     let mut state = ChatState::default();
@@ -79,14 +88,9 @@ fn messages_in_other_rooms_count_as_unread_until_opened() {
 #[test]
 fn our_own_message_is_matched_by_client_id_not_by_text() {
     let mut state = ada_in_two_rooms();
-    state.apply(Action::Compose {
-        room: room("general"),
-        client_id: "c1".into(),
-        text: "hi".into(),
-        now: 5.0,
-    });
+    state.apply(compose("general", "c1", "hi"));
     assert_eq!(delivery_of(&state, "general", "c1"), Delivery::Queued);
-    state.apply(Action::Sending { room: room("general"), client_id: "c1".into() });
+    state.apply(sending("general", "c1"));
     assert_eq!(delivery_of(&state, "general", "c1"), Delivery::Sending);
 
     // Someone else (even under the same name) says the same words: not ours.
@@ -106,18 +110,8 @@ fn our_own_message_is_matched_by_client_id_not_by_text() {
 #[test]
 fn messages_stay_in_the_servers_order_above_our_pending_ones() {
     let mut state = ada_in_two_rooms();
-    state.apply(Action::Compose {
-        room: room("general"),
-        client_id: "c1".into(),
-        text: "mine 1".into(),
-        now: 1.0,
-    });
-    state.apply(Action::Compose {
-        room: room("general"),
-        client_id: "c2".into(),
-        text: "mine 2".into(),
-        now: 2.0,
-    });
+    state.apply(compose("general", "c1", "mine 1"));
+    state.apply(compose("general", "c2", "mine 2"));
     state.apply(message("general", 1, "Bob", "bob 1", None));
     assert_eq!(
         texts(&state, "general"),
@@ -186,19 +180,9 @@ fn closing_the_open_room_shows_its_neighbour() {
 #[test]
 fn a_lost_connection_marks_messages_in_flight_failed_and_keeps_queued_ones() {
     let mut state = ada_in_two_rooms();
-    state.apply(Action::Compose {
-        room: room("general"),
-        client_id: "c1".into(),
-        text: "a".into(),
-        now: 1.0,
-    });
-    state.apply(Action::Sending { room: room("general"), client_id: "c1".into() });
-    state.apply(Action::Compose {
-        room: room("general"),
-        client_id: "c2".into(),
-        text: "b".into(),
-        now: 2.0,
-    });
+    state.apply(compose("general", "c1", "a"));
+    state.apply(sending("general", "c1"));
+    state.apply(compose("general", "c2", "b"));
     state.apply(Action::ConnectionLost);
 
     assert!(
@@ -216,12 +200,7 @@ fn a_lost_connection_marks_messages_in_flight_failed_and_keeps_queued_ones() {
 #[test]
 fn a_failed_message_can_be_retried_or_discarded() {
     let mut state = ada_in_two_rooms();
-    state.apply(Action::Compose {
-        room: room("general"),
-        client_id: "c1".into(),
-        text: "a".into(),
-        now: 1.0,
-    });
+    state.apply(compose("general", "c1", "a"));
     state.apply(Action::ServerError {
         code: ErrorCode::RateLimited,
         message: "slow down".into(),
@@ -242,14 +221,9 @@ fn a_failed_message_can_be_retried_or_discarded() {
 #[test]
 fn a_late_sending_does_not_undo_a_confirmation() {
     let mut state = ada_in_two_rooms();
-    state.apply(Action::Compose {
-        room: room("general"),
-        client_id: "c1".into(),
-        text: "a".into(),
-        now: 1.0,
-    });
+    state.apply(compose("general", "c1", "a"));
     state.apply(message("general", 1, "Ada", "a", Some("c1")));
-    state.apply(Action::Sending { room: room("general"), client_id: "c1".into() });
+    state.apply(sending("general", "c1"));
     assert_eq!(delivery_of(&state, "general", "c1"), Delivery::Sent);
 }
 
@@ -304,12 +278,7 @@ fn errors_without_a_room_become_notices_and_old_notices_make_room() {
 #[test]
 fn keys_stay_the_same_from_sending_to_sent() {
     let mut state = ada_in_two_rooms();
-    state.apply(Action::Compose {
-        room: room("general"),
-        client_id: "c1".into(),
-        text: "a".into(),
-        now: 1.0,
-    });
+    state.apply(compose("general", "c1", "a"));
     let before = state.room(&room("general")).unwrap().entries[0].key();
     state.apply(message("general", 1, "Ada", "a", Some("c1")));
     let after = state.room(&room("general")).unwrap().entries[0].key();
