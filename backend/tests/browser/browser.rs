@@ -280,6 +280,11 @@ pub struct WebCluster {
 
 impl WebCluster {
     pub async fn start(nodes: usize) -> WebCluster {
+        WebCluster::start_with(nodes, |_| {}).await
+    }
+
+    /// Like [`WebCluster::start`], with `tweak` applied to every node's settings.
+    pub async fn start_with(nodes: usize, tweak: impl Fn(&mut Config)) -> WebCluster {
         let dist = dist_dir();
         let redis = RedisServer::start().await;
         let prefix = unique_prefix();
@@ -292,6 +297,7 @@ impl WebCluster {
             // Browsers answer the server's pings by themselves; keep them on.
             config.ping_interval = Duration::from_secs(5);
             config.ping_timeout = Duration::from_secs(10);
+            tweak(&mut config);
             let node = TestNode::spawn(config.clone()).await;
             // A restart must come back on the same address, as a real node would.
             config.bind = node.addr;

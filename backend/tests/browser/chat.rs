@@ -107,3 +107,38 @@ async fn two_people_on_two_nodes_chat_while_another_room_stays_quiet() {
         browser.close().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_join_the_server_refuses_is_explained_and_the_room_removed() {
+    let cluster = WebCluster::start_with(1, |config| config.max_rooms = 1).await;
+    let driver = Driver::start().await;
+    let mut ada = driver.browser("refused", "ada").await;
+    ada.open(&cluster.url(0, "/")).await;
+    ada.enter("Ada", "general").await;
+    ada.wait_for_link("live").await;
+
+    ada.fill("#sidebar-room", "second\u{E007}").await;
+    let notice = "return Array.from(document.querySelectorAll('[data-notice]')).map(n => n.textContent);";
+    let text = ada
+        .wait_for("a notice explains the refusal", notice, |value| {
+            value
+                .as_array()?
+                .iter()
+                .filter_map(|n| n.as_str())
+                .find(|n| n.contains("#second"))
+                .map(str::to_owned)
+        })
+        .await;
+    assert!(text.starts_with("Could not join #second:"), "{text}");
+    let rooms = "return Array.from(document.querySelectorAll('[data-room]')).map(b => b.dataset.room);";
+    ada.wait_for("only #general is listed", rooms, |value| {
+        (value == &serde_json::json!(["general"])).then_some(())
+    })
+    .await;
+    ada.wait_in_room("general").await;
+    ada.screenshot("refused").await;
+
+    ada.click("button[aria-label='Dismiss']").await;
+    ada.wait_for("the notice is dismissed", notice, |value| value.as_array()?.is_empty().then_some(())).await;
+    ada.close().await;
+}

@@ -94,7 +94,11 @@ pub fn message_list(props: &MessageListProps) -> Html {
                 aria-live="polite" class="flex-1 space-y-1 overflow-y-auto px-4 py-4">
                 if entries.is_empty() {
                     <li class="mx-auto mt-16 max-w-sm text-center text-ink-400">
-                        <p class="text-3xl" aria-hidden="true">{ "👋" }</p>
+                        <svg class="mx-auto h-10 w-10 text-accent-300" viewBox="0 0 24 24" fill="none" stroke="currentColor"
+                            stroke-width="1.5" aria-hidden="true">
+                            <path stroke-linecap="round" stroke-linejoin="round"
+                                d="M8 10h8M8 14h5M21 12a8.5 8.5 0 0 1-12.4 7.6L4 21l1.4-4.6A8.5 8.5 0 1 1 21 12z" />
+                        </svg>
                         <p class="mt-2 font-medium text-ink-200">{ format!("Welcome to #{}", props.room.name) }</p>
                         <p class="mt-1 text-sm">{ "Messages from now on appear here. Say hello!" }</p>
                     </li>

@@ -1,5 +1,5 @@
 //! Notices that are not part of a room's history (a refused join, a closed
-//! connection), stacked in a corner until dismissed.
+//! connection), stacked under the header's right end until dismissed.
 
 use yew::prelude::*;
 
@@ -21,7 +21,7 @@ pub fn notices() -> Html {
         }
     });
     html! {
-        <ul class="pointer-events-auto fixed bottom-24 right-4 z-40 w-[min(24rem,calc(100vw-2rem))] space-y-2" aria-live="polite" aria-label="Notices">
+        <ul class="pointer-events-auto fixed right-4 top-16 z-40 w-[min(24rem,calc(100vw-2rem))] space-y-2" aria-live="polite" aria-label="Notices">
             { for items }
         </ul>
     }
