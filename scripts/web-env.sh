@@ -63,7 +63,8 @@ cargo_tool() {
 }
 
 npm_tools() {
-    require npm "Install Node.js 20 or newer with npm (apt-get install nodejs npm)."
+    command -v npm >/dev/null 2>&1 || apt_ensure nodejs npm
+    require npm "Install Node.js with npm (apt-get install nodejs npm)."
     local stamp="$ROOT/node_modules/.package-lock.json"
     if [ ! -f "$stamp" ] || [ "$ROOT/package-lock.json" -nt "$stamp" ]; then
         echo "==> npm ci (Tailwind CSS, binaryen)"
