@@ -130,9 +130,12 @@ impl Connection {
                     self.wait(delay).await
                 }
                 Ended::Refused { code, reason } => {
-                    let reason = if reason.is_empty() { format!("code {code}") } else { reason };
-                    self.dispatch
-                        .dispatch(Action::Notify(format!("The server closed the connection ({reason}).")));
+                    let text = match (code, reason.is_empty()) {
+                        (0, _) => format!("Cannot connect: {reason}. Check config.json."),
+                        (_, true) => format!("The server closed the connection (code {code})."),
+                        (_, false) => format!("The server closed the connection: {reason}."),
+                    };
+                    self.dispatch.dispatch(Action::Notify(text));
                     self.dispatch.dispatch(Action::SetLink(Link::Offline));
                     attempt = 0;
                     self.wait_for_reconnect_click().await

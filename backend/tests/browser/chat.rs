@@ -1,7 +1,10 @@
-//! Two people on two nodes chat in one room; a third in another room hears
-//! nothing; a reload of the room's address goes straight back in.
+//! Chatting in the browser: two people on two nodes in one room while a third
+//! in another room hears nothing, rooms side by side with unread counts and
+//! drafts, the phone layout, reloads of a room's address, a refused join
+//! explained, and `config.json` pointing a static copy at another backend.
 
-use crate::browser::{Driver, WebCluster};
+use crate::browser::{dist_dir, Driver, WebCluster};
+use crate::helpers::{test_config, unique_prefix, TestNode};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_people_on_two_nodes_chat_while_another_room_stays_quiet() {
@@ -141,4 +144,30 @@ async fn a_join_the_server_refuses_is_explained_and_the_room_removed() {
     ada.click("button[aria-label='Dismiss']").await;
     ada.wait_for("the notice is dismissed", notice, |value| value.as_array()?.is_empty().then_some(())).await;
     ada.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn config_json_points_a_static_copy_of_the_app_at_another_backend() {
+    let cluster = WebCluster::start(2).await;
+    // A plain static host: a copy of dist/ whose config.json names node b.
+    let copy = std::env::temp_dir().join(format!("roomcast-static-{}", unique_prefix()));
+    std::fs::create_dir_all(&copy).expect("create the copy");
+    for entry in std::fs::read_dir(dist_dir()).expect("read dist").filter_map(Result::ok) {
+        std::fs::copy(entry.path(), copy.join(entry.file_name())).expect("copy a file of dist");
+    }
+    let backend = format!("ws://{}/ws", cluster.nodes[1].addr);
+    std::fs::write(copy.join("config.json"), format!("{{\"websocket_url\": \"{backend}\"}}"))
+        .expect("edit config.json");
+    let mut config = test_config(None, &unique_prefix());
+    config.static_dir = copy.clone();
+    let static_host = TestNode::spawn(config).await;
+
+    let driver = Driver::start().await;
+    let mut ada = driver.browser("config", "ada").await;
+    ada.open(&format!("http://{}/", static_host.addr)).await;
+    ada.enter("Ada", "general").await;
+    ada.wait_for_link("live").await;
+    assert_eq!(ada.node().await, cluster.node_name(1), "the page connects where config.json says");
+    ada.close().await;
+    let _ = std::fs::remove_dir_all(copy);
 }
