@@ -147,7 +147,7 @@ async fn redis_ping(url: &str) -> bool {
     redis::cmd("PING").query_async::<String>(&mut conn).await.is_ok()
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
     listener.local_addr().expect("local addr").port()
 }
@@ -298,7 +298,11 @@ pub struct Client {
 
 impl Client {
     pub async fn connect(node: &TestNode) -> Client {
-        let (ws, _) = tokio_tungstenite::connect_async(node.ws_url()).await.expect("websocket connects");
+        Client::connect_to(&node.ws_url()).await
+    }
+
+    pub async fn connect_to(url: &str) -> Client {
+        let (ws, _) = tokio_tungstenite::connect_async(url).await.expect("websocket connects");
         Client { name: String::new(), ws, next_id: 0 }
     }
 

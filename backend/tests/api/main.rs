@@ -9,6 +9,7 @@ mod bad_input;
 mod chat;
 mod connections;
 mod http;
+mod process;
 mod redis_broker;
 
 /// Runs each named `async fn(&Cluster)` against two Redis-backed nodes and
