@@ -5,6 +5,7 @@ use yew::prelude::*;
 use super::recent_rooms::RecentRooms;
 use super::room_form::RoomForm;
 use super::status_badge::StatusBadge;
+use super::top_bar::TopBar;
 use crate::browser;
 use crate::context::use_chat;
 
@@ -18,15 +19,12 @@ pub fn lobby(props: &LobbyProps) -> Html {
     let chat = use_chat();
     let recent = use_memo(chat.state.rooms.len(), |_| browser::recent_rooms());
     let on_pick = Callback::from(move |room| chat.open_room(&room));
-    let on_menu = props.on_menu.clone();
     html! {
         <>
-            <header class="flex items-center gap-3 border-b border-ink-800 px-4 py-3">
-                <button type="button" class="rounded-md p-1 text-ink-300 hover:text-white md:hidden focus:outline-none focus-visible:ring-2 focus-visible:ring-accent-400"
-                    aria-label="Show rooms" onclick={Callback::from(move |_| on_menu.emit(()))}>{ "☰" }</button>
+            <TopBar on_menu={props.on_menu.clone()}>
                 <h1 class="flex-1 text-lg font-semibold">{ "Lobby" }</h1>
                 <StatusBadge />
-            </header>
+            </TopBar>
             <section class="flex flex-1 items-start justify-center overflow-y-auto px-4 py-10">
                 <div class="w-full max-w-md space-y-6 rounded-2xl border border-ink-800 bg-ink-900/60 p-6 shadow-xl">
                     <div>

@@ -13,6 +13,7 @@ pub mod room_form;
 pub mod room_view;
 pub mod sidebar;
 pub mod status_badge;
+pub mod top_bar;
 
 pub use app::App;
 pub use composer::Composer;

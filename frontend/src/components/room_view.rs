@@ -6,6 +6,7 @@ use yew::prelude::*;
 use super::composer::Composer;
 use super::message_list::MessageList;
 use super::status_badge::StatusBadge;
+use super::top_bar::TopBar;
 use crate::context::use_chat;
 use crate::state::Link;
 
@@ -26,7 +27,6 @@ pub fn room_view(props: &RoomViewProps) -> Html {
         let (chat, name) = (chat.clone(), room.name.clone());
         Callback::from(move |_| chat.leave(&name))
     };
-    let on_menu = props.on_menu.clone();
     let live = matches!(chat.state.link, Link::Live { .. });
     let subtitle = match (room.joined, live) {
         (true, _) => None,
@@ -35,9 +35,7 @@ pub fn room_view(props: &RoomViewProps) -> Html {
     };
     html! {
         <>
-            <header class="flex items-center gap-3 border-b border-ink-800 px-4 py-3">
-                <button type="button" class="rounded-md p-1 text-ink-300 hover:text-white md:hidden focus:outline-none focus-visible:ring-2 focus-visible:ring-accent-400"
-                    aria-label="Show rooms" onclick={Callback::from(move |_| on_menu.emit(()))}>{ "☰" }</button>
+            <TopBar on_menu={props.on_menu.clone()}>
                 <div class="min-w-0 flex-1">
                     <h1 class="truncate text-lg font-semibold" id="room-title">
                         <span class="text-ink-500" aria-hidden="true">{ "# " }</span>{ room.name.to_string() }
@@ -51,7 +49,7 @@ pub fn room_view(props: &RoomViewProps) -> Html {
                     class="rounded-lg border border-ink-700 px-3 py-1.5 text-sm text-ink-200 hover:border-danger-400 hover:text-danger-300 focus:outline-none focus-visible:ring-2 focus-visible:ring-danger-400">
                     { "Leave" }
                 </button>
-            </header>
+            </TopBar>
             <MessageList room={room.clone()} />
             <Composer room={room.name.clone()} max_chars={chat.state.max_text_chars} />
         </>
