@@ -16,8 +16,9 @@ use std::time::{Duration, Instant};
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes};
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
-use roomcast_protocol::close::{HEARTBEAT_TIMEOUT, MESSAGE_TOO_BIG, SERVICE_RESTART, SLOW_CONSUMER};
+use roomcast_protocol::close::{self, HEARTBEAT_TIMEOUT, MESSAGE_TOO_BIG, SERVICE_RESTART, SLOW_CONSUMER};
 use roomcast_protocol::limits::MAX_TEXT_CHARS;
+use roomcast_protocol::version;
 use roomcast_protocol::{
     ClientFrame, ClientMsgId, DisplayName, ErrorCode, MessageText, RoomName, ServerFrame,
 };
@@ -49,7 +50,15 @@ where
         let closer = outbox.closer().clone();
         let writer = tokio::spawn(write_loop(sink, queue, closer.clone()).in_current_span());
         let sends = TokenBucket::new(node.settings.send_rate, node.settings.send_burst, Instant::now());
-        let mut session = Session { id, node, outbox, name: None, rooms: HashSet::new(), sends };
+        let mut session = Session {
+            id,
+            node,
+            outbox,
+            name: None,
+            protocol: version::UNVERSIONED,
+            rooms: HashSet::new(),
+            sends,
+        };
         debug!("connected");
         session.read_loop(stream).await;
         session.leave_all();
@@ -58,7 +67,7 @@ where
         let _ = writer.await;
         match closer.code() {
             Some(code @ (SLOW_CONSUMER | HEARTBEAT_TIMEOUT | MESSAGE_TOO_BIG)) => {
-                info!(code, reason = close_reason(code), "disconnected by the server");
+                info!(code, reason = close::reason(code), "disconnected by the server");
             }
             code => debug!(code, "disconnected"),
         }
@@ -73,6 +82,9 @@ struct Session {
     outbox: Outbox,
     /// Set by `hello`; required before `join` and `send`.
     name: Option<DisplayName>,
+    /// The protocol version agreed in `hello`; frames and fields newer than
+    /// it are never sent to this client.
+    protocol: u32,
     /// Rooms this session is a member of (mirrors the registry).
     rooms: HashSet<RoomName>,
     /// Limits how fast this connection may post.
@@ -157,7 +169,7 @@ impl Session {
     async fn handle_text(&mut self, text: &Utf8Bytes) {
         match ClientFrame::decode(text.as_str()) {
             Err(err) => self.fail(err.code(), err.to_string(), None, None),
-            Ok(ClientFrame::Hello { name }) => self.hello(&name),
+            Ok(ClientFrame::Hello { name, protocol }) => self.hello(&name, protocol),
             Ok(ClientFrame::Join { room }) => self.join(&room).await,
             Ok(ClientFrame::Leave { room }) => self.leave(&room),
             Ok(ClientFrame::Send { room, client_id, text }) => self.post(&room, &client_id, &text).await,
@@ -165,7 +177,11 @@ impl Session {
         }
     }
 
-    fn hello(&mut self, raw: &str) {
+    fn hello(&mut self, raw: &str, offered: Option<u32>) {
+        let protocol = match version::negotiate(offered) {
+            Ok(protocol) => protocol,
+            Err(err) => return self.fail(ErrorCode::UnsupportedProtocol, err.to_string(), None, None),
+        };
         match DisplayName::parse(raw) {
             Ok(name) => {
                 self.reply(&ServerFrame::Welcome {
@@ -173,8 +189,10 @@ impl Session {
                     node: Cow::Borrowed(&self.node.name),
                     max_rooms: self.node.settings.max_rooms,
                     max_text_chars: MAX_TEXT_CHARS,
+                    protocol,
                 });
                 self.name = Some(name);
+                self.protocol = protocol;
             }
             Err(err) => self.fail(err.code(), err.to_string(), None, None),
         }
@@ -327,7 +345,7 @@ where
         }
     }
     let code = closer.code().unwrap_or(1000);
-    let frame = CloseFrame { code, reason: Utf8Bytes::from_static(close_reason(code)) };
+    let frame = CloseFrame { code, reason: Utf8Bytes::from_static(close::reason(code)) };
     let _ = tokio::time::timeout(CLOSE_TIMEOUT, sink.send(Message::Close(Some(frame)))).await;
 }
 
@@ -348,16 +366,6 @@ where
         }
     }
     sink.flush().await
-}
-
-fn close_reason(code: u16) -> &'static str {
-    match code {
-        SERVICE_RESTART => "server restarting; reconnect",
-        SLOW_CONSUMER => "too slow to keep up; reconnect",
-        HEARTBEAT_TIMEOUT => "no answer to pings",
-        MESSAGE_TOO_BIG => "frame too large",
-        _ => "",
-    }
 }
 
 #[cfg(test)]

@@ -1,44 +1,9 @@
-//! When to try again after a connection is lost: exponential backoff with
-//! jitter, so that a thousand browsers dropped by one restarting node do not
-//! all come back in the same millisecond.
-//!
-//! The schedule is pure: the caller passes the random number, which keeps it
-//! testable and leaves the source of randomness (`Math.random` in the browser)
-//! at the edge.
+//! When to try again after a connection is lost. The schedule itself is the
+//! protocol's one backoff rule ([`roomcast_protocol::backoff`], equal jitter,
+//! shared with the server); this module adds what the header shows while
+//! waiting.
 
-/// Exponential backoff with "equal jitter": attempt `n` waits a random time in
-/// `[d/2, d]` where `d = min(cap, base * 2^n)`. Half of the delay is certain,
-/// so retries never hammer a node that is down, and half is random, so
-/// clients spread out.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Backoff {
-    /// Delay ceiling of the first retry, in milliseconds.
-    pub base_ms: u32,
-    /// No retry waits longer than this, in milliseconds.
-    pub cap_ms: u32,
-}
-
-impl Default for Backoff {
-    fn default() -> Self {
-        Backoff { base_ms: 1_000, cap_ms: 30_000 }
-    }
-}
-
-impl Backoff {
-    /// The ceiling of the delay before retry number `attempt` (0 for the first).
-    pub fn ceiling_ms(&self, attempt: u32) -> u32 {
-        let factor = 1u32.checked_shl(attempt.min(31)).unwrap_or(u32::MAX);
-        self.base_ms.saturating_mul(factor).min(self.cap_ms)
-    }
-
-    /// The delay before retry number `attempt`, given `random` in `[0, 1)`.
-    pub fn delay_ms(&self, attempt: u32, random: f64) -> u32 {
-        let ceiling = self.ceiling_ms(attempt);
-        let half = ceiling / 2;
-        let jitter = (f64::from(ceiling - half) * random.clamp(0.0, 1.0)) as u32;
-        half + jitter
-    }
-}
+pub use roomcast_protocol::backoff::Backoff;
 
 /// Whole seconds to show in "reconnecting in N s" for `remaining_ms`, rounded
 /// up so the countdown never shows 0 while it is still waiting.
@@ -49,34 +14,6 @@ pub fn countdown_secs(remaining_ms: u32) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ceilings_double_from_the_base_up_to_the_cap() {
-        let backoff = Backoff { base_ms: 1_000, cap_ms: 30_000 };
-        let ceilings: Vec<u32> = (0..8).map(|n| backoff.ceiling_ms(n)).collect();
-        assert_eq!(ceilings, [1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000, 30_000]);
-        assert_eq!(backoff.ceiling_ms(u32::MAX), 30_000, "huge attempt counts do not overflow");
-    }
-
-    #[test]
-    fn delays_stay_between_half_the_ceiling_and_the_ceiling() {
-        let backoff = Backoff::default();
-        for attempt in 0..10 {
-            let ceiling = backoff.ceiling_ms(attempt);
-            assert_eq!(backoff.delay_ms(attempt, 0.0), ceiling / 2);
-            assert_eq!(backoff.delay_ms(attempt, 0.999_999), ceiling - 1);
-            let middle = backoff.delay_ms(attempt, 0.5);
-            assert!(middle > ceiling / 2 && middle < ceiling, "{attempt}: {middle}");
-        }
-    }
-
-    #[test]
-    fn out_of_range_randoms_are_clamped() {
-        let backoff = Backoff::default();
-        assert_eq!(backoff.delay_ms(0, -3.0), 500);
-        assert_eq!(backoff.delay_ms(0, 7.0), 1_000);
-        assert_eq!(backoff.delay_ms(0, f64::NAN.max(0.0)), 500);
-    }
 
     #[test]
     fn countdown_rounds_up_to_whole_seconds() {

@@ -336,7 +336,7 @@ impl Connection {
         };
         let welcome = matches!(frame, ServerFrame::Welcome { .. });
         let frames = match frame {
-            ServerFrame::Welcome { name, node, max_rooms, max_text_chars } => {
+            ServerFrame::Welcome { name, node, max_rooms, max_text_chars, .. } => {
                 let name = name.into_owned();
                 browser::store_name(&name);
                 self.dispatch.dispatch(Action::Welcome { name, max_rooms, max_text_chars });

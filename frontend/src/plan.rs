@@ -10,7 +10,7 @@
 use std::borrow::Cow;
 use std::collections::VecDeque;
 
-use roomcast_protocol::{ClientFrame, ErrorCode, RoomName};
+use roomcast_protocol::{ClientFrame, ErrorCode, RoomName, PROTOCOL_VERSION};
 
 /// Messages that may wait for a connection; more are refused at once so a
 /// long outage cannot grow memory without bound.
@@ -44,6 +44,10 @@ fn owned(text: &str) -> Cow<'static, str> {
     Cow::Owned(text.to_owned())
 }
 
+fn hello_frame(name: &str) -> ClientFrame<'static> {
+    ClientFrame::Hello { name: owned(name), protocol: Some(PROTOCOL_VERSION) }
+}
+
 fn join_frame(room: &RoomName) -> ClientFrame<'static> {
     ClientFrame::Join { room: owned(room.as_str()) }
 }
@@ -64,7 +68,7 @@ impl Plan {
         self.retry_joins.clear();
         let mut frames = Vec::with_capacity(self.rooms.len() + 1);
         if let Some(name) = &self.name {
-            frames.push(ClientFrame::Hello { name: owned(name) });
+            frames.push(hello_frame(name));
         }
         frames.extend(self.rooms.iter().map(join_frame));
         frames
@@ -77,7 +81,7 @@ impl Plan {
     }
 
     pub fn hello(&mut self, name: String) -> Vec<ClientFrame<'static>> {
-        let frame = ClientFrame::Hello { name: owned(&name) };
+        let frame = hello_frame(&name);
         self.name = Some(name);
         self.when_connected(vec![frame])
     }
@@ -207,7 +211,7 @@ mod tests {
         frames
             .into_iter()
             .map(|frame| match frame {
-                ClientFrame::Hello { name } => format!("hello {name}"),
+                ClientFrame::Hello { name, .. } => format!("hello {name}"),
                 ClientFrame::Join { room } => format!("join {room}"),
                 ClientFrame::Leave { room } => format!("leave {room}"),
                 ClientFrame::Send { room, client_id, .. } => format!("send {room} {client_id}"),

@@ -17,6 +17,19 @@ pub const SLOW_CONSUMER: u16 = 4000;
 /// The client stopped answering the server's pings.
 pub const HEARTBEAT_TIMEOUT: u16 = 4001;
 
+/// The short reason a server puts in the close frame beside `code`, for
+/// logs and for people reading a browser's network panel. Empty for codes
+/// that need no explanation (1000).
+pub fn reason(code: u16) -> &'static str {
+    match code {
+        SERVICE_RESTART => "server restarting; reconnect",
+        SLOW_CONSUMER => "too slow to keep up; reconnect",
+        HEARTBEAT_TIMEOUT => "no answer to pings",
+        MESSAGE_TOO_BIG => "frame too large",
+        _ => "",
+    }
+}
+
 /// Whether a client that sees this close code should reconnect by itself.
 pub fn should_reconnect(code: u16) -> bool {
     matches!(code, SERVICE_RESTART | SLOW_CONSUMER | HEARTBEAT_TIMEOUT | 1001 | 1006 | 1011 | 1013)
@@ -34,5 +47,13 @@ mod tests {
         for code in [1000, MESSAGE_TOO_BIG, 1008] {
             assert!(!should_reconnect(code), "{code}");
         }
+    }
+
+    #[test]
+    fn every_code_the_server_sends_has_a_reason_and_a_normal_close_needs_none() {
+        for code in [SERVICE_RESTART, SLOW_CONSUMER, HEARTBEAT_TIMEOUT, MESSAGE_TOO_BIG] {
+            assert!(!reason(code).is_empty(), "{code}");
+        }
+        assert_eq!(reason(1000), "");
     }
 }

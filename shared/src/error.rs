@@ -36,6 +36,8 @@ pub enum ErrorCode {
     Unavailable,
     /// Something failed inside the server; details are in its logs.
     Internal,
+    /// `hello` offered a protocol version older than this server serves.
+    UnsupportedProtocol,
     /// A code this build does not know yet (sent by a newer server).
     #[serde(other)]
     Unknown,

@@ -23,6 +23,10 @@ pub enum ClientFrame<'a> {
     Hello {
         #[serde(borrow)]
         name: Cow<'a, str>,
+        /// The newest protocol version the client speaks (see [`crate::version`]);
+        /// absent from version 1 clients.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        protocol: Option<u32>,
     },
     /// Become a member of a room; answered by `joined` once messages flow.
     Join {
@@ -94,8 +98,17 @@ fn classify(text: &str, err: serde_json::Error) -> DecodeError {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerFrame<'a> {
     /// Answer to `hello`: the name as the server will show it (trimmed), the
-    /// node serving this connection, and this server's limits.
-    Welcome { name: Cow<'a, str>, node: Cow<'a, str>, max_rooms: usize, max_text_chars: usize },
+    /// node serving this connection, this server's limits, and the protocol
+    /// version spoken on this connection.
+    Welcome {
+        name: Cow<'a, str>,
+        node: Cow<'a, str>,
+        max_rooms: usize,
+        max_text_chars: usize,
+        /// Absent from servers that predate versions, which speak version 1.
+        #[serde(default = "crate::version::unversioned")]
+        protocol: u32,
+    },
     /// The connection is a member of `room` and receives its messages from now on.
     Joined { room: Cow<'a, str> },
     /// The connection is no longer a member of `room`.
@@ -170,7 +183,14 @@ mod tests {
 
     #[test]
     fn every_client_frame_round_trips_with_its_documented_shape() {
-        round_trip_client(ClientFrame::Hello { name: "Ada".into() }, json!({"type": "hello", "name": "Ada"}));
+        round_trip_client(
+            ClientFrame::Hello { name: "Ada".into(), protocol: Some(2) },
+            json!({"type": "hello", "name": "Ada", "protocol": 2}),
+        );
+        round_trip_client(
+            ClientFrame::Hello { name: "Ada".into(), protocol: None },
+            json!({"type": "hello", "name": "Ada"}),
+        );
         round_trip_client(
             ClientFrame::Join { room: "general".into() },
             json!({"type": "join", "room": "general"}),
@@ -198,8 +218,9 @@ mod tests {
                 node: "node-a".into(),
                 max_rooms: 32,
                 max_text_chars: 2000,
+                protocol: 2,
             },
-            json!({"type": "welcome", "name": "Ada", "node": "node-a", "max_rooms": 32, "max_text_chars": 2000}),
+            json!({"type": "welcome", "name": "Ada", "node": "node-a", "max_rooms": 32, "max_text_chars": 2000, "protocol": 2}),
         );
         round_trip_server(
             ServerFrame::Joined { room: "general".into() },
@@ -239,6 +260,13 @@ mod tests {
             json!({"type": "error", "code": "unavailable", "message": "try again", "room": "general", "client_id": "c-2"}),
         );
         round_trip_server(ServerFrame::Pong { nonce: 7 }, json!({"type": "pong", "nonce": 7}));
+    }
+
+    #[test]
+    fn a_welcome_from_a_server_without_versions_means_version_1() {
+        let old =
+            "{\"type\":\"welcome\",\"name\":\"Ada\",\"node\":\"n\",\"max_rooms\":32,\"max_text_chars\":2000}";
+        assert!(matches!(ServerFrame::decode(old), Ok(ServerFrame::Welcome { protocol: 1, .. })));
     }
 
     #[test]

@@ -1,0 +1,61 @@
+//! Protocol versions, so that clients and servers of different releases can
+//! talk during a rolling deploy and while a browser still runs a cached copy
+//! of an older web client.
+//!
+//! A client offers the newest version it speaks in `hello`; the server answers
+//! in `welcome` with the version it will speak on this connection: the lower
+//! of the two. Neither side then sends a frame or field the other's version
+//! does not have. A `hello` without a version is version 1, the protocol as
+//! it was before versions existed.
+
+/// The newest version this build speaks.
+///
+/// - 1: the first protocol (`hello`, `join`, `leave`, `send`, `ping`).
+/// - 2: `hello` offers and `welcome` states the version.
+pub const PROTOCOL_VERSION: u32 = 2;
+
+/// The oldest version this build still serves.
+pub const OLDEST_SUPPORTED: u32 = 1;
+
+/// What a `hello` or `welcome` without a version field means.
+pub const UNVERSIONED: u32 = 1;
+
+/// A client's offer is older than anything this build serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("protocol version {offered} is no longer served (oldest: {OLDEST_SUPPORTED}); reload the page")]
+pub struct UnsupportedVersion {
+    pub offered: u32,
+}
+
+/// The version to speak with a peer that offered `offered` (`None`: it did
+/// not say, so it speaks version 1).
+pub fn negotiate(offered: Option<u32>) -> Result<u32, UnsupportedVersion> {
+    let offered = offered.unwrap_or(UNVERSIONED);
+    if offered < OLDEST_SUPPORTED {
+        return Err(UnsupportedVersion { offered });
+    }
+    Ok(offered.min(PROTOCOL_VERSION))
+}
+
+/// Serde default for a `welcome` from a server that predates versions.
+pub(crate) fn unversioned() -> u32 {
+    UNVERSIONED
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_sides_speak_the_lower_of_their_versions() {
+        assert_eq!(negotiate(None), Ok(1), "a hello without a version is version 1");
+        assert_eq!(negotiate(Some(1)), Ok(1));
+        assert_eq!(negotiate(Some(PROTOCOL_VERSION)), Ok(PROTOCOL_VERSION));
+        assert_eq!(negotiate(Some(PROTOCOL_VERSION + 5)), Ok(PROTOCOL_VERSION), "a newer client steps down");
+    }
+
+    #[test]
+    fn versions_older_than_the_oldest_supported_are_refused() {
+        assert_eq!(negotiate(Some(0)), Err(UnsupportedVersion { offered: 0 }));
+    }
+}
