@@ -1,44 +1,68 @@
 //! Node settings, from flags or environment variables (flags win). Every
 //! setting has a default that gives a working single node on a laptop.
+//!
+//! The settings come in groups, and each part of the node receives only its
+//! own: [`HttpSettings`] for the listener and static files,
+//! [`SessionSettings`] for every connection's limits and timers, and
+//! [`RedisSettings`] for the broker. [`RedisSettings::broker_kind`] is the one
+//! place that decides between the embedded broker and Redis.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::builder::TypedValueParser;
-use clap::{Parser, ValueEnum};
+use clap::{Args, Parser, ValueEnum};
 use roomcast_protocol::limits::MAX_ROOMS;
 
 #[derive(Debug, Clone, Parser)]
 #[command(name = "roomcast-server", version, about = "Roomcast chat node")]
 pub struct Config {
-    /// Address and port to listen on.
-    #[arg(long, env = "BIND", default_value = "0.0.0.0:8080")]
-    pub bind: SocketAddr,
-
     /// Do not serve: ask the node listening on BIND (over loopback) whether it
     /// is ready, and exit 0 if it is, 1 if not. For container health checks.
     #[arg(long)]
     pub healthcheck: bool,
-
-    /// Redis to share rooms with other nodes, e.g. redis://127.0.0.1:6379.
-    /// Without it the node uses an in-process broker and stands alone.
-    #[arg(long, env = "REDIS_URL")]
-    pub redis_url: Option<String>,
-
-    /// Prefix of every Redis key and channel, so deployments can share a Redis.
-    #[arg(long, env = "CHANNEL_PREFIX", default_value = "roomcast")]
-    pub channel_prefix: String,
 
     /// This node's name in logs, health output and `welcome` frames.
     /// Defaults to the host name with a random suffix.
     #[arg(long, env = "NODE_NAME")]
     pub node_name: Option<String>,
 
+    /// Log line format.
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
+    #[command(flatten)]
+    pub http: HttpSettings,
+
+    #[command(flatten)]
+    pub session: SessionSettings,
+
+    #[command(flatten)]
+    pub redis: RedisSettings,
+}
+
+/// The listener, what it serves besides `/ws`, and how it stops.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "HTTP")]
+pub struct HttpSettings {
+    /// Address and port to listen on.
+    #[arg(long, env = "BIND", default_value = "0.0.0.0:8080")]
+    pub bind: SocketAddr,
+
     /// Folder with the built web client, served at `/` with SPA fallback.
     #[arg(long, env = "STATIC_DIR", default_value = "dist")]
     pub static_dir: PathBuf,
 
+    /// How long shutdown waits for connections to close.
+    #[arg(long, env = "SHUTDOWN_GRACE", default_value = "5s", value_parser = parse_duration)]
+    pub shutdown_grace: Duration,
+}
+
+/// The limits and timers of every client connection.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Connections")]
+pub struct SessionSettings {
     /// Most rooms one connection may join (at most the protocol's 32).
     #[arg(long, env = "MAX_ROOMS_PER_CONNECTION", default_value_t = MAX_ROOMS,
           value_parser = clap::value_parser!(u16).range(1..=MAX_ROOMS as i64).map(usize::from))]
@@ -68,14 +92,33 @@ pub struct Config {
     /// Longest wait for the broker when joining a room.
     #[arg(long, env = "JOIN_TIMEOUT", default_value = "5s", value_parser = parse_duration)]
     pub join_timeout: Duration,
+}
+
+/// The broker: Redis when a URL is given, the embedded one otherwise.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Redis")]
+pub struct RedisSettings {
+    /// Redis to share rooms with other nodes, e.g. redis://127.0.0.1:6379.
+    /// Without it the node uses an in-process broker and stands alone.
+    #[arg(long = "redis-url", env = "REDIS_URL", value_name = "REDIS_URL")]
+    pub url: Option<String>,
+
+    /// Prefix of every Redis key and channel, so deployments can share a Redis.
+    #[arg(long, env = "CHANNEL_PREFIX", default_value = "roomcast")]
+    pub channel_prefix: String,
 
     /// Longest wait for one Redis operation (connect, publish, subscribe).
-    #[arg(long, env = "REDIS_TIMEOUT", default_value = "2s", value_parser = parse_duration)]
-    pub redis_timeout: Duration,
+    #[arg(long = "redis-timeout", env = "REDIS_TIMEOUT", value_name = "REDIS_TIMEOUT", default_value = "2s", value_parser = parse_duration)]
+    pub timeout: Duration,
 
     /// Pooled Redis connections for publishing.
-    #[arg(long, env = "REDIS_POOL_SIZE", default_value_t = 16)]
-    pub redis_pool_size: usize,
+    #[arg(
+        long = "redis-pool-size",
+        env = "REDIS_POOL_SIZE",
+        value_name = "REDIS_POOL_SIZE",
+        default_value_t = 16
+    )]
+    pub pool_size: usize,
 
     /// How often the node sends a probe through its own Redis channel.
     #[arg(long, env = "PROBE_INTERVAL", default_value = "2s", value_parser = parse_duration)]
@@ -89,14 +132,26 @@ pub struct Config {
     /// Messages kept per room in Redis (a capped stream; approximate).
     #[arg(long, env = "ROOM_BACKLOG", default_value_t = 1000)]
     pub room_backlog: usize,
+}
 
-    /// How long shutdown waits for connections to close.
-    #[arg(long, env = "SHUTDOWN_GRACE", default_value = "5s", value_parser = parse_duration)]
-    pub shutdown_grace: Duration,
+/// Which broker a node runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BrokerKind {
+    /// In-process: the node stands alone.
+    Embedded,
+    /// Redis Pub/Sub, shared with every other node on the same Redis.
+    Redis,
+}
 
-    /// Log line format.
-    #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
-    pub log_format: LogFormat,
+impl RedisSettings {
+    /// The one place that decides which broker runs: Redis exactly when a
+    /// URL is set.
+    pub fn broker_kind(&self) -> BrokerKind {
+        match self.url {
+            Some(_) => BrokerKind::Redis,
+            None => BrokerKind::Embedded,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -114,22 +169,15 @@ impl Config {
     }
 }
 
-/// Accepts `250ms`, `20s`, `2m` or a bare number of seconds.
+/// A duration as `humantime` reads it (`250ms`, `20s`, `2m`, `1h 30m`), or a
+/// bare number of seconds, which older configurations use.
 pub fn parse_duration(input: &str) -> Result<Duration, String> {
     let input = input.trim();
-    let (number, unit) = match input.find(|c: char| !c.is_ascii_digit() && c != '.') {
-        Some(at) => input.split_at(at),
-        None => (input, "s"),
-    };
-    let value: f64 =
-        number.parse().map_err(|_| format!("{input:?} is not a duration like 500ms, 20s or 2m"))?;
-    let seconds = match unit.trim() {
-        "ms" => value / 1000.0,
-        "s" => value,
-        "m" => value * 60.0,
-        other => return Err(format!("unknown unit {other:?} in {input:?}: use ms, s or m")),
-    };
-    Duration::try_from_secs_f64(seconds).map_err(|err| format!("{input:?}: {err}"))
+    if let Ok(seconds) = input.parse::<u64>() {
+        return Ok(Duration::from_secs(seconds));
+    }
+    humantime::parse_duration(input)
+        .map_err(|err| format!("{input:?} is not a duration like 500ms, 20s or 2m: {err}"))
 }
 
 #[cfg(test)]
@@ -140,11 +188,12 @@ mod tests {
     fn durations_accept_the_usual_units() {
         assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
         assert_eq!(parse_duration("20s"), Ok(Duration::from_secs(20)));
-        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse_duration("1s 500ms"), Ok(Duration::from_millis(1500)));
         assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
-        assert_eq!(parse_duration("7"), Ok(Duration::from_secs(7)));
+        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
+        assert_eq!(parse_duration(" 7 "), Ok(Duration::from_secs(7)), "a bare number is seconds");
         assert!(parse_duration("soon").is_err());
-        assert!(parse_duration("5h").is_err());
+        assert!(parse_duration("5 parsecs").is_err());
         assert!(parse_duration("").is_err());
     }
 
@@ -158,11 +207,26 @@ mod tests {
             "4",
             "--ping-interval",
             "500ms",
+            "--redis-timeout",
+            "3s",
         ])
         .unwrap();
-        assert_eq!(config.max_rooms, 4);
-        assert_eq!(config.ping_interval, Duration::from_millis(500));
+        assert_eq!(config.session.max_rooms, 4);
+        assert_eq!(config.session.ping_interval, Duration::from_millis(500));
+        assert_eq!(config.redis.timeout, Duration::from_secs(3));
         assert!(Config::try_parse_from(["roomcast-server", "--max-rooms", "33"]).is_err());
         assert!(Config::try_parse_from(["roomcast-server", "--outbound-queue", "0"]).is_err());
+    }
+
+    #[test]
+    fn a_redis_url_and_nothing_else_chooses_the_redis_broker() {
+        let embedded = Config::try_parse_from(["roomcast-server"]).unwrap();
+        let redis =
+            Config::try_parse_from(["roomcast-server", "--redis-url", "redis://127.0.0.1:1"]).unwrap();
+        // The environment may set REDIS_URL; only the flag's effect is certain.
+        assert_eq!(redis.redis.broker_kind(), BrokerKind::Redis);
+        if std::env::var_os("REDIS_URL").is_none() {
+            assert_eq!(embedded.redis.broker_kind(), BrokerKind::Embedded);
+        }
     }
 }

@@ -13,7 +13,7 @@ use roomcast_protocol::limits::MAX_FRAME_BYTES;
 use serde_json::json;
 use tower_http::services::{ServeDir, ServeFile};
 
-use crate::app::Node;
+use crate::node::Node;
 use crate::session;
 
 /// Frames up to this size are read (and those over `MAX_FRAME_BYTES` answered
@@ -60,11 +60,13 @@ async fn upgrade(State(node): State<Arc<Node>>, ws: WebSocketUpgrade) -> Respons
 }
 
 async fn healthz(State(node): State<Arc<Node>>) -> Json<serde_json::Value> {
+    let deliveries = node.hub.deliveries();
     Json(json!({
         "status": "ok",
         "node": node.name,
         "connections": node.sessions.len(),
-        "rooms": node.registry.room_count(),
+        "rooms": node.hub.room_count(),
+        "deliveries": { "queued": deliveries.queued, "overflowed": deliveries.overflowed },
     }))
 }
 

@@ -1,96 +1,30 @@
-//! The node's room registry: which local sessions are members of which room,
-//! and the fan-out of a delivered message to them.
+//! The hub: which local sessions are members of which room, and the fan-out
+//! of each message the broker delivers to them.
 //!
-//! The registry is the node's single source of truth for "does this node need
-//! room X?". Brokers read it: the Redis broker subscribes to a room's channel
-//! when the room appears here and unsubscribes when it disappears. Rooms whose
-//! membership changed sign are queued as `dirty` and the broker is woken; the
-//! broker marks a room `active` once its subscription is confirmed, which is
-//! what a joining session waits for.
+//! The hub is the node's single source of truth for "does this node need
+//! room X?", and it is the node's side of the broker seam
+//! ([`BrokerHandler`]): the broker asks it which rooms are wanted (rooms whose
+//! membership changed sign are queued as `dirty` and the broker is woken),
+//! tells it which rooms are active (subscribed; what a joining session waits
+//! for), and hands it each arriving message, which the hub encodes once and
+//! pushes into every member's [`Outbox`].
 //!
 //! The lock is a `std` mutex held only for map operations and `try_send`s,
 //! never across an `.await`.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use axum::extract::ws::{Message, Utf8Bytes};
-use roomcast_protocol::RoomName;
-use tokio::sync::{mpsc, watch, Notify};
-use tokio_util::sync::CancellationToken;
+use roomcast_protocol::{MessageFrame, MessageId, RoomName, ServerFrame};
+use tokio::sync::{watch, Notify};
 
-/// Identifies a session on this node.
-pub type SessionId = u64;
-
-/// How the rest of the node reaches one session: its bounded outbound queue,
-/// and the switch that ends it.
-#[derive(Debug, Clone)]
-pub struct Outbox {
-    queue: mpsc::Sender<Message>,
-    closer: Arc<Closer>,
-}
-
-/// Ends a session once, remembering the first close code given.
-#[derive(Debug, Default)]
-pub struct Closer {
-    code: AtomicU16,
-    token: CancellationToken,
-}
-
-impl Closer {
-    /// Asks the session to close with `code`; later calls keep the first code.
-    pub fn close(&self, code: u16) {
-        let _ = self.code.compare_exchange(0, code, Ordering::AcqRel, Ordering::Acquire);
-        self.token.cancel();
-    }
-
-    pub fn code(&self) -> Option<u16> {
-        match self.code.load(Ordering::Acquire) {
-            0 => None,
-            code => Some(code),
-        }
-    }
-
-    pub async fn closed(&self) {
-        self.token.cancelled().await;
-    }
-}
-
-/// What a push into an outbox did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Push {
-    Queued,
-    /// The queue was full: the session has been told to close as too slow.
-    Overflowed,
-    /// The session is already gone.
-    Gone,
-}
-
-impl Outbox {
-    pub fn new(capacity: usize) -> (Self, mpsc::Receiver<Message>) {
-        let (queue, rx) = mpsc::channel(capacity);
-        (Outbox { queue, closer: Arc::default() }, rx)
-    }
-
-    pub fn closer(&self) -> &Arc<Closer> {
-        &self.closer
-    }
-
-    /// Queues a frame without waiting. A full queue means the client cannot
-    /// keep up; it is closed rather than allowed to hold memory or slow others.
-    pub fn push(&self, message: Message) -> Push {
-        match self.queue.try_send(message) {
-            Ok(()) => Push::Queued,
-            Err(mpsc::error::TrySendError::Full(_)) => {
-                self.closer.close(roomcast_protocol::close::SLOW_CONSUMER);
-                Push::Overflowed
-            }
-            Err(mpsc::error::TrySendError::Closed(_)) => Push::Gone,
-        }
-    }
-}
+pub use crate::broker::envelope::SessionId;
+use crate::broker::{BrokerHandler, Envelope};
+use crate::outbox::{Outbox, Push};
 
 #[derive(Debug)]
 struct Room {
@@ -106,33 +40,42 @@ struct Rooms {
     dirty: HashSet<RoomName>,
 }
 
-/// Counts of one fan-out, for logs and tests.
+/// Running totals of the hub's fan-out, for health output and metrics.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Fanout {
-    pub queued: usize,
-    pub overflowed: usize,
+pub struct Deliveries {
+    /// Room messages queued for a member.
+    pub queued: u64,
+    /// Room messages that found a member's queue full (that member was closed as too slow).
+    pub overflowed: u64,
 }
 
 #[derive(Debug)]
-pub struct Registry {
+pub struct Hub {
     rooms: Mutex<Rooms>,
+    /// This node's origin, to recognise messages its own sessions sent.
+    origin: u64,
     /// Wakes the broker's subscription task when `dirty` gains a room.
     changed: Notify,
     /// Bumped whenever a room turns active, for sessions waiting in `join`.
     activations: watch::Sender<u64>,
-    /// Rooms are active as soon as they exist (the in-process broker).
+    /// Rooms are active as soon as they exist (the embedded broker).
     always_active: bool,
     next_session: AtomicU64,
+    queued: AtomicU64,
+    overflowed: AtomicU64,
 }
 
-impl Registry {
-    pub fn new(always_active: bool) -> Self {
-        Registry {
+impl Hub {
+    pub fn new(origin: u64, always_active: bool) -> Self {
+        Hub {
             rooms: Mutex::default(),
+            origin,
             changed: Notify::new(),
             activations: watch::Sender::new(0),
             always_active,
             next_session: AtomicU64::new(1),
+            queued: AtomicU64::new(0),
+            overflowed: AtomicU64::new(0),
         }
     }
 
@@ -195,6 +138,14 @@ impl Registry {
         self.lock().map.get(room).map_or(0, |r| r.members.len())
     }
 
+    /// Totals of every fan-out so far.
+    pub fn deliveries(&self) -> Deliveries {
+        Deliveries {
+            queued: self.queued.load(Ordering::Relaxed),
+            overflowed: self.overflowed.load(Ordering::Relaxed),
+        }
+    }
+
     /// Waits until the node receives `room`'s messages. False on timeout,
     /// or when the room disappeared meanwhile.
     pub async fn wait_active(&self, room: &RoomName, limit: Duration) -> bool {
@@ -214,41 +165,78 @@ impl Registry {
         tokio::time::timeout(limit, wait).await.unwrap_or(false)
     }
 
-    /// Sends `shared` to every member of `room`, except `own.0`, who gets `own.1`.
-    /// The bytes are shared, not copied, between members.
-    pub fn deliver(
+    /// Sends `shared` to every member of `room`, except `own.0`, who gets
+    /// `own.1`. The bytes are shared, not copied, between members. Returns
+    /// how many members there were.
+    fn push_to_members(
         &self,
         room: &RoomName,
         shared: &Utf8Bytes,
         own: Option<(SessionId, Utf8Bytes)>,
-    ) -> Fanout {
-        let mut fanout = Fanout::default();
+    ) -> usize {
+        let (mut queued, mut overflowed) = (0, 0);
         let rooms = self.lock();
-        let Some(entry) = rooms.map.get(room) else { return fanout };
+        let Some(entry) = rooms.map.get(room) else { return 0 };
         for (session, outbox) in &entry.members {
             let bytes = match &own {
                 Some((sender, own_bytes)) if sender == session => own_bytes.clone(),
                 _ => shared.clone(),
             };
             match outbox.push(Message::Text(bytes)) {
-                Push::Queued => fanout.queued += 1,
-                Push::Overflowed => fanout.overflowed += 1,
+                Push::Queued => queued += 1,
+                Push::Overflowed => overflowed += 1,
                 Push::Gone => {}
             }
         }
-        fanout
+        let members = entry.members.len();
+        drop(rooms);
+        self.queued.fetch_add(queued, Ordering::Relaxed);
+        self.overflowed.fetch_add(overflowed, Ordering::Relaxed);
+        members
+    }
+}
+
+impl BrokerHandler for Hub {
+    /// Encodes the message once for all local members of `room`, and once
+    /// more with `client_id` for the sender when the sender is on this node.
+    fn deliver(&self, room: &RoomName, id: MessageId, envelope: &Envelope<'_>) -> usize {
+        let mut frame = MessageFrame {
+            id,
+            room: Cow::Borrowed(room.as_str()),
+            author: Cow::Borrowed(&envelope.author),
+            text: Cow::Borrowed(&envelope.text),
+            ts: id.ms,
+            client_id: None,
+        };
+        let shared = Utf8Bytes::from(ServerFrame::Message(frame.clone()).encode());
+        let own = (envelope.origin == self.origin).then(|| {
+            frame.client_id = Some(Cow::Borrowed(&envelope.client_id));
+            (envelope.session, Utf8Bytes::from(ServerFrame::Message(frame).encode()))
+        });
+        self.push_to_members(room, &shared, own)
     }
 
-    // ----- for the broker's subscription task -----
-
-    /// Waits until some room appeared or disappeared.
-    pub async fn changed(&self) {
-        self.changed.notified().await;
+    fn activate(&self, names: &[RoomName]) {
+        let mut rooms = self.lock();
+        for name in names {
+            if let Some(room) = rooms.map.get_mut(name) {
+                room.active = true;
+            }
+        }
+        drop(rooms);
+        self.activations.send_modify(|n| *n += 1);
     }
 
-    /// Rooms whose presence changed since the last call, with whether the node
-    /// needs them now.
-    pub fn take_changes(&self) -> Vec<(RoomName, bool)> {
+    fn deactivate_all(&self) {
+        if self.always_active {
+            return;
+        }
+        for room in self.lock().map.values_mut() {
+            room.active = false;
+        }
+    }
+
+    fn take_changes(&self) -> Vec<(RoomName, bool)> {
         let mut rooms = self.lock();
         let dirty = std::mem::take(&mut rooms.dirty);
         dirty
@@ -260,40 +248,21 @@ impl Registry {
             .collect()
     }
 
-    /// Every room with members on this node; clears the change queue, since
-    /// the caller is about to synchronise from scratch.
-    pub fn snapshot(&self) -> Vec<RoomName> {
+    fn wanted_rooms(&self) -> Vec<RoomName> {
         let mut rooms = self.lock();
         rooms.dirty.clear();
         rooms.map.keys().cloned().collect()
     }
 
-    /// Marks rooms as receiving messages and wakes sessions waiting to join.
-    pub fn activate<'a>(&self, names: impl IntoIterator<Item = &'a RoomName>) {
-        let mut rooms = self.lock();
-        for name in names {
-            if let Some(room) = rooms.map.get_mut(name) {
-                room.active = true;
-            }
-        }
-        drop(rooms);
-        self.activations.send_modify(|n| *n += 1);
-    }
-
-    /// The subscription connection is gone: no room receives messages until
-    /// it is back.
-    pub fn deactivate_all(&self) {
-        if self.always_active {
-            return;
-        }
-        for room in self.lock().map.values_mut() {
-            room.active = false;
-        }
+    fn changes(&self) -> &Notify {
+        &self.changed
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
     use roomcast_protocol::close::SLOW_CONSUMER;
 
@@ -301,76 +270,88 @@ mod tests {
         RoomName::parse(name).unwrap()
     }
 
-    #[test]
-    fn first_join_and_last_leave_are_reported_and_queued_for_the_broker() {
-        let registry = Registry::new(false);
-        let (a, _rx_a) = Outbox::new(4);
-        let (b, _rx_b) = Outbox::new(4);
-        assert!(registry.join(&room("x"), 1, a));
-        assert!(!registry.join(&room("x"), 2, b));
-        assert_eq!(registry.take_changes(), vec![(room("x"), true)]);
-        assert!(!registry.leave(&room("x"), 1));
-        assert!(registry.take_changes().is_empty());
-        assert!(registry.leave(&room("x"), 2));
-        assert_eq!(registry.take_changes(), vec![(room("x"), false)]);
-        assert!(!registry.leave(&room("x"), 2), "leaving twice is harmless");
+    fn envelope(origin: u64, session: SessionId) -> Envelope<'static> {
+        Envelope { origin, session, client_id: "c-1".into(), author: "Ada".into(), text: "hi".into() }
+    }
+
+    fn text_of(message: Message) -> String {
+        match message {
+            Message::Text(text) => text.as_str().to_owned(),
+            other => panic!("expected a text frame, got {other:?}"),
+        }
     }
 
     #[test]
-    fn deliver_shares_bytes_and_gives_the_sender_its_own_copy() {
-        let registry = Registry::new(true);
+    fn first_join_and_last_leave_are_reported_and_queued_for_the_broker() {
+        let hub = Hub::new(1, false);
+        let (a, _rx_a) = Outbox::new(4);
+        let (b, _rx_b) = Outbox::new(4);
+        assert!(hub.join(&room("x"), 1, a));
+        assert!(!hub.join(&room("x"), 2, b));
+        assert_eq!(hub.take_changes(), vec![(room("x"), true)]);
+        assert!(!hub.leave(&room("x"), 1));
+        assert!(hub.take_changes().is_empty());
+        assert!(hub.leave(&room("x"), 2));
+        assert_eq!(hub.take_changes(), vec![(room("x"), false)]);
+        assert!(!hub.leave(&room("x"), 2), "leaving twice is harmless");
+    }
+
+    #[test]
+    fn a_message_is_encoded_once_for_members_and_the_sender_gets_its_client_id() {
+        let hub = Hub::new(7, true);
         let (a, mut rx_a) = Outbox::new(4);
         let (b, mut rx_b) = Outbox::new(4);
         let (c, mut rx_c) = Outbox::new(4);
-        registry.join(&room("x"), 1, a);
-        registry.join(&room("x"), 2, b);
-        registry.join(&room("y"), 3, c);
-        let fanout =
-            registry.deliver(&room("x"), &Utf8Bytes::from("all"), Some((1, Utf8Bytes::from("mine"))));
-        assert_eq!(fanout, Fanout { queued: 2, overflowed: 0 });
-        assert_eq!(rx_a.try_recv().unwrap(), Message::Text("mine".into()));
-        assert_eq!(rx_b.try_recv().unwrap(), Message::Text("all".into()));
+        hub.join(&room("x"), 1, a);
+        hub.join(&room("x"), 2, b);
+        hub.join(&room("y"), 3, c);
+        let reached = hub.deliver(&room("x"), MessageId::new(5, 0), &envelope(7, 1));
+        assert_eq!(reached, 2);
+        assert!(text_of(rx_a.try_recv().unwrap()).contains("\"client_id\":\"c-1\""));
+        assert!(!text_of(rx_b.try_recv().unwrap()).contains("client_id"));
         assert!(rx_c.try_recv().is_err(), "other rooms get nothing");
+        assert_eq!(hub.deliveries(), Deliveries { queued: 2, overflowed: 0 });
+    }
+
+    #[test]
+    fn a_session_of_another_node_with_the_same_number_gets_no_client_id() {
+        let hub = Hub::new(7, true);
+        let (a, mut rx_a) = Outbox::new(4);
+        hub.join(&room("x"), 1, a);
+        hub.deliver(&room("x"), MessageId::new(5, 0), &envelope(8, 1));
+        assert!(!text_of(rx_a.try_recv().unwrap()).contains("client_id"));
     }
 
     #[test]
     fn a_full_queue_closes_only_that_session_as_too_slow() {
-        let registry = Registry::new(true);
+        let hub = Hub::new(1, true);
         let (slow, _rx_slow) = Outbox::new(1);
         let (fast, mut rx_fast) = Outbox::new(8);
         let slow_closer = slow.closer().clone();
-        registry.join(&room("x"), 1, slow);
-        registry.join(&room("x"), 2, fast.clone());
-        registry.deliver(&room("x"), &Utf8Bytes::from("1"), None);
-        let fanout = registry.deliver(&room("x"), &Utf8Bytes::from("2"), None);
-        assert_eq!(fanout, Fanout { queued: 1, overflowed: 1 });
+        hub.join(&room("x"), 1, slow);
+        hub.join(&room("x"), 2, fast.clone());
+        hub.deliver(&room("x"), MessageId::new(1, 0), &envelope(9, 9));
+        hub.deliver(&room("x"), MessageId::new(2, 0), &envelope(9, 9));
+        assert_eq!(hub.deliveries(), Deliveries { queued: 3, overflowed: 1 });
         assert_eq!(slow_closer.code(), Some(SLOW_CONSUMER));
         assert_eq!(fast.closer().code(), None);
-        assert_eq!(rx_fast.try_recv().unwrap(), Message::Text("1".into()));
-        assert_eq!(rx_fast.try_recv().unwrap(), Message::Text("2".into()));
+        assert!(text_of(rx_fast.try_recv().unwrap()).contains("\"id\":\"1-0\""));
+        assert!(text_of(rx_fast.try_recv().unwrap()).contains("\"id\":\"2-0\""));
     }
 
     #[tokio::test]
     async fn joiners_wait_until_the_broker_activates_the_room() {
-        let registry = Arc::new(Registry::new(false));
+        let hub = Arc::new(Hub::new(1, false));
         let (a, _rx) = Outbox::new(4);
-        registry.join(&room("x"), 1, a);
-        assert!(!registry.wait_active(&room("x"), Duration::from_millis(20)).await);
+        hub.join(&room("x"), 1, a);
+        assert!(!hub.wait_active(&room("x"), Duration::from_millis(20)).await);
         let waiter = {
-            let registry = registry.clone();
-            tokio::spawn(async move { registry.wait_active(&room("x"), Duration::from_secs(5)).await })
+            let hub = hub.clone();
+            tokio::spawn(async move { hub.wait_active(&room("x"), Duration::from_secs(5)).await })
         };
-        registry.activate([&room("x")]);
+        hub.activate(&[room("x")]);
         assert!(waiter.await.unwrap());
-        registry.deactivate_all();
-        assert!(!registry.is_active(&room("x")));
-    }
-
-    #[test]
-    fn the_first_close_code_wins() {
-        let closer = Closer::default();
-        closer.close(4000);
-        closer.close(1012);
-        assert_eq!(closer.code(), Some(4000));
+        hub.deactivate_all();
+        assert!(!hub.is_active(&room("x")));
     }
 }

@@ -1,14 +1,20 @@
 //! A Roomcast node: WebSocket sessions at `/ws`, room membership, and fan-out of
 //! room messages through a broker that every node shares.
 //!
-//! - [`config`]: command-line and environment settings.
-//! - [`app`]: builds the HTTP server (WebSocket endpoint, health, static web
-//!   client) and runs it until a shutdown signal, then drains.
+//! Dependencies form a tree: `main` → [`app`] → [`http`] → [`session`] →
+//! [`node`] → [`hub`] → [`broker`]; [`config`], [`outbox`] and [`rate`] are
+//! leaves that several of them use.
+//!
+//! - [`config`]: command-line and environment settings, in groups.
+//! - [`app`]: binds the listener, builds the node, serves until a shutdown
+//!   signal, then drains.
+//! - [`http`]: routes: `/ws`, `/healthz`, `/readyz`, and the web client.
 //! - [`session`]: one client connection: a reader that handles client frames
 //!   and a writer fed by a bounded queue.
-//! - [`http`]: routes: `/ws`, `/healthz`, `/readyz`, and the web client.
-//! - [`hub`]: the node's room registry (who is in which room on this node) and
-//!   the local fan-out of each delivered message.
+//! - [`node`]: what every session of the node shares.
+//! - [`hub`]: who is in which room on this node, and the local fan-out of
+//!   each delivered message; the node's side of the broker seam.
+//! - [`outbox`]: a session's bounded outbound queue and its close switch.
 //! - [`rate`]: the per-connection send rate limit.
 //! - [`broker`]: carries messages between nodes: Redis Pub/Sub when
 //!   `REDIS_URL` is set, an in-process broker otherwise.
@@ -24,6 +30,8 @@ pub mod config;
 pub mod healthcheck;
 pub mod http;
 pub mod hub;
+pub mod node;
+pub mod outbox;
 pub mod rate;
 pub mod session;
 pub mod telemetry;

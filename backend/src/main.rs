@@ -7,7 +7,7 @@ use roomcast_server::{healthcheck, telemetry, Application, Config};
 async fn main() -> anyhow::Result<()> {
     let config = Config::parse();
     if config.healthcheck {
-        let ready = healthcheck::is_ready(config.bind, Duration::from_secs(3)).unwrap_or(false);
+        let ready = healthcheck::is_ready(config.http.bind, Duration::from_secs(3)).unwrap_or(false);
         std::process::exit(if ready { 0 } else { 1 });
     }
     telemetry::init(config.log_format);

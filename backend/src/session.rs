@@ -23,11 +23,12 @@ use roomcast_protocol::{
     ClientFrame, ClientMsgId, DisplayName, ErrorCode, MessageText, RoomName, ServerFrame,
 };
 use tokio::sync::mpsc;
-use tracing::{debug, info, info_span, warn, Instrument};
+use tracing::{debug, error, info, info_span, warn, Instrument};
 
-use crate::app::Node;
 use crate::broker::Envelope;
-use crate::hub::{Closer, Outbox, SessionId};
+use crate::hub::SessionId;
+use crate::node::Node;
+use crate::outbox::{Closer, Outbox};
 use crate::rate::TokenBucket;
 
 /// Frames written per flush at most, so one busy connection cannot hold its
@@ -42,7 +43,7 @@ pub async fn run<S>(socket: S, node: Arc<Node>)
 where
     S: Sink<Message> + Stream<Item = Result<Message, axum::Error>> + Send + 'static,
 {
-    let id = node.registry.next_session_id();
+    let id = node.hub.next_session_id();
     let span = info_span!("session", conn_id = id, node = %node.name);
     async move {
         let (sink, stream) = socket.split();
@@ -85,7 +86,7 @@ struct Session {
     /// The protocol version agreed in `hello`; frames and fields newer than
     /// it are never sent to this client.
     protocol: u32,
-    /// Rooms this session is a member of (mirrors the registry).
+    /// Rooms this session is a member of (mirrors the hub).
     rooms: HashSet<RoomName>,
     /// Limits how fast this connection may post.
     sends: TokenBucket,
@@ -217,11 +218,11 @@ impl Session {
                 let message = format!("a connection can be in at most {max} rooms; leave one first");
                 return self.fail(ErrorCode::TooManyRooms, message, Some(room.as_str()), None);
             }
-            self.node.registry.join(&room, self.id, self.outbox.clone());
+            self.node.hub.join(&room, self.id, self.outbox.clone());
             self.rooms.insert(room.clone());
-            if !self.node.registry.wait_active(&room, self.node.settings.join_timeout).await {
+            if !self.node.hub.wait_active(&room, self.node.settings.join_timeout).await {
                 self.rooms.remove(&room);
-                self.node.registry.leave(&room, self.id);
+                self.node.hub.leave(&room, self.id);
                 let message = "cannot join now: the message bus is unreachable; try again shortly";
                 return self.fail(ErrorCode::Unavailable, message, Some(room.as_str()), None);
             }
@@ -237,7 +238,7 @@ impl Session {
         if !self.rooms.remove(&room) {
             return self.fail(ErrorCode::NotJoined, "you are not in this room", Some(room.as_str()), None);
         }
-        self.node.registry.leave(&room, self.id);
+        self.node.hub.leave(&room, self.id);
         self.reply(&ServerFrame::Left { room: Cow::Borrowed(room.as_str()) });
     }
 
@@ -280,9 +281,15 @@ impl Session {
             text: Cow::Borrowed(text),
         };
         if let Err(err) = self.node.broker.publish(&room, &envelope).await {
-            warn!(%room, cause = %err, "publish failed");
-            let message = "message not sent: the message bus is unreachable; try again";
-            self.fail(ErrorCode::Unavailable, message, Some(room.as_str()), client_id);
+            let code = err.client_code();
+            let message = if code == ErrorCode::Unavailable {
+                warn!(%room, cause = %err, "publish failed");
+                "message not sent: the message bus is unreachable; try again"
+            } else {
+                error!(%room, cause = %err, "publish failed unexpectedly");
+                "message not sent: the server failed unexpectedly; the failure is logged"
+            };
+            self.fail(code, message, Some(room.as_str()), client_id);
         }
     }
 
@@ -309,7 +316,7 @@ impl Session {
     /// it no longer needs).
     fn leave_all(&mut self) {
         for room in self.rooms.drain() {
-            self.node.registry.leave(&room, self.id);
+            self.node.hub.leave(&room, self.id);
         }
     }
 }
@@ -382,9 +389,9 @@ mod tests {
     use tokio_util::task::TaskTracker;
 
     use super::*;
-    use crate::app::SessionSettings;
-    use crate::broker::{Broker, MemoryBroker};
-    use crate::hub::Registry;
+    use crate::broker::{Broker, BrokerHandler, MemoryBroker};
+    use crate::config::SessionSettings;
+    use crate::hub::Hub;
 
     /// The server's end of a fake connection.
     struct ChannelSocket {
@@ -420,12 +427,13 @@ mod tests {
 
     /// Starts a session on an embedded-broker node; returns the client's ends.
     fn connect() -> (UnboundedSender<Result<Message, axum::Error>>, UnboundedReceiver<Message>) {
-        let registry = Arc::new(Registry::new(true));
+        let hub = Arc::new(Hub::new(1, true));
+        let handler: Arc<dyn BrokerHandler> = hub.clone();
         let node = Arc::new(Node {
             name: "test".into(),
             origin: 1,
-            registry: registry.clone(),
-            broker: Broker::Memory(MemoryBroker::new(registry, 1)),
+            hub,
+            broker: Broker::Memory(MemoryBroker::new(handler)),
             settings: SessionSettings {
                 max_rooms: 4,
                 outbound_queue: 8,

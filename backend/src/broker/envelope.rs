@@ -1,4 +1,5 @@
-//! The node-to-node form of a posted message, and its local fan-out.
+//! The node-to-node form of a posted message. The hub turns it into the
+//! client's `message` frame when it fans it out.
 //!
 //! Servers only: clients never see an envelope. On Redis a message travels as
 //! `<id> <envelope JSON>` on the room's channel; the id is put in front by the
@@ -6,11 +7,12 @@
 
 use std::borrow::Cow;
 
-use axum::extract::ws::Utf8Bytes;
-use roomcast_protocol::{MessageFrame, MessageId, RoomName, ServerFrame};
+use roomcast_protocol::MessageId;
 use serde::{Deserialize, Serialize};
 
-use crate::hub::{Fanout, Registry, SessionId};
+/// Identifies a session on its node; with the node's `origin` it names the
+/// sender of a message anywhere in the fleet.
+pub type SessionId = u64;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Envelope<'a> {
@@ -49,25 +51,6 @@ impl<'a> Envelope<'a> {
         let text = std::str::from_utf8(payload).map_err(|_| EnvelopeError::NotUtf8)?;
         let (id, json) = text.split_once(' ').ok_or(EnvelopeError::NoId)?;
         Ok((id.parse()?, serde_json::from_str(json)?))
-    }
-
-    /// Encodes the message once for all local members of `room`, and once more
-    /// with `client_id` for the sender when the sender is on this node.
-    pub fn fan_out(&self, registry: &Registry, origin: u64, room: &RoomName, id: MessageId) -> Fanout {
-        let mut frame = MessageFrame {
-            id,
-            room: Cow::Borrowed(room.as_str()),
-            author: Cow::Borrowed(&self.author),
-            text: Cow::Borrowed(&self.text),
-            ts: id.ms,
-            client_id: None,
-        };
-        let shared = Utf8Bytes::from(ServerFrame::Message(frame.clone()).encode());
-        let own = (self.origin == origin).then(|| {
-            frame.client_id = Some(Cow::Borrowed(&self.client_id));
-            (self.session, Utf8Bytes::from(ServerFrame::Message(frame).encode()))
-        });
-        registry.deliver(room, &shared, own)
     }
 }
 

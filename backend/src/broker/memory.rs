@@ -1,5 +1,6 @@
 //! The in-process broker: one node, no network. Ids are minted and messages
-//! fanned out under one lock, so members see a room's messages in id order.
+//! handed to the node under one lock, so members see a room's messages in id
+//! order.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -7,28 +8,26 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use roomcast_protocol::{MessageId, RoomName};
 
-use super::Envelope;
-use crate::hub::Registry;
+use super::{BrokerHandler, Envelope};
 
 #[derive(Debug)]
 pub struct MemoryBroker {
-    registry: Arc<Registry>,
-    origin: u64,
-    /// Last id minted per room that has members. Lock order: this, then the registry's.
+    handler: Arc<dyn BrokerHandler>,
+    /// Last id minted per room that has members. Lock order: this, then the
+    /// handler's own locks.
     last_ids: Mutex<HashMap<RoomName, MessageId>>,
 }
 
 impl MemoryBroker {
-    pub fn new(registry: Arc<Registry>, origin: u64) -> Self {
-        MemoryBroker { registry, origin, last_ids: Mutex::default() }
+    pub fn new(handler: Arc<dyn BrokerHandler>) -> Self {
+        MemoryBroker { handler, last_ids: Mutex::default() }
     }
 
     pub fn publish(&self, room: &RoomName, envelope: &Envelope<'_>) -> MessageId {
         let mut last_ids = self.last_ids.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let last = last_ids.get(room).copied().unwrap_or(MessageId::new(0, 0));
         let id = last.next_after(now_ms());
-        envelope.fan_out(&self.registry, self.origin, room, id);
-        if self.registry.member_count(room) == 0 {
+        if self.handler.deliver(room, id, envelope) == 0 {
             // Forget rooms nobody is in; a room made again later starts from
             // the clock, which is past every id it had.
             last_ids.remove(room);

@@ -1,6 +1,12 @@
 //! Brokers carry each posted message to every node that has members in its
 //! room, and assign the message its id.
 //!
+//! The seam between a broker and the rest of the node is [`BrokerHandler`],
+//! which the hub implements: a broker hands it each arriving message ("deliver
+//! this to room R"), tells it which rooms receive messages ("these rooms are
+//! now active", "none is, the link is down"), and asks it which rooms the node
+//! needs. Brokers know nothing else of the node.
+//!
 //! Delivery guarantee, for both implementations: a message whose `publish`
 //! succeeded reaches every node that was subscribed to the room at that moment
 //! exactly once, and all nodes see a room's messages in id order. A node cut
@@ -11,21 +17,47 @@
 //! - [`memory`]: in-process, for a node that stands alone.
 //! - [`redis`]: Redis Pub/Sub; publishes through a pool, subscriptions on one
 //!   dedicated connection per node, health checked by a probe.
-//! - [`envelope`]: what travels between nodes, and the local fan-out of it.
+//! - [`envelope`]: what travels between nodes.
 
 pub mod envelope;
 pub mod memory;
 pub mod redis;
 
+use std::fmt::Debug;
 use std::sync::Arc;
 
-use roomcast_protocol::{MessageId, RoomName};
+use roomcast_protocol::{ErrorCode, MessageId, RoomName};
+use tokio::sync::Notify;
 
 pub use self::envelope::Envelope;
 pub use self::memory::MemoryBroker;
 pub use self::redis::RedisBroker;
-use crate::config::Config;
-use crate::hub::Registry;
+use crate::config::{BrokerKind, RedisSettings};
+
+/// What a broker tells the node it serves, and asks of it.
+pub trait BrokerHandler: Send + Sync + Debug {
+    /// A message for `room` arrived: deliver it to this node's members of the
+    /// room. Returns how many local members it was offered to.
+    fn deliver(&self, room: &RoomName, id: MessageId, envelope: &Envelope<'_>) -> usize;
+
+    /// These rooms now receive messages: their subscriptions are confirmed.
+    fn activate(&self, rooms: &[RoomName]);
+
+    /// No room receives messages until it is activated again: the link to
+    /// the bus is down.
+    fn deactivate_all(&self);
+
+    /// Rooms whose need changed since the last call, each with whether the
+    /// node needs it now.
+    fn take_changes(&self) -> Vec<(RoomName, bool)>;
+
+    /// Every room the node needs now; clears the change queue, since the
+    /// caller is about to synchronise from scratch.
+    fn wanted_rooms(&self) -> Vec<RoomName>;
+
+    /// Woken when [`BrokerHandler::take_changes`] has something new.
+    fn changes(&self) -> &Notify;
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum BrokerError {
@@ -37,6 +69,48 @@ pub enum BrokerError {
     Timeout(std::time::Duration),
     #[error("invalid redis configuration: {0}")]
     Config(String),
+    #[error("redis answered something unexpected: {0}")]
+    UnexpectedReply(String),
+}
+
+impl BrokerError {
+    /// The code a client is told: `unavailable` when the bus is unreachable
+    /// or busy and a retry may succeed, `internal` when the failure points at
+    /// a bug or a misconfiguration that a retry will not fix.
+    pub fn client_code(&self) -> ErrorCode {
+        let transient = match self {
+            BrokerError::Timeout(_) => true,
+            BrokerError::Pool(deadpool_redis::PoolError::Backend(err)) | BrokerError::Redis(err) => {
+                is_transient(err)
+            }
+            BrokerError::Pool(_) => true,
+            BrokerError::Config(_) | BrokerError::UnexpectedReply(_) => false,
+        };
+        if transient {
+            ErrorCode::Unavailable
+        } else {
+            ErrorCode::Internal
+        }
+    }
+}
+
+/// Redis errors that mean "not reachable right now", not "this request is wrong".
+fn is_transient(err: &::redis::RedisError) -> bool {
+    use ::redis::{ErrorKind, ServerErrorKind};
+    err.is_io_error()
+        || err.is_timeout()
+        || err.is_connection_dropped()
+        || err.is_connection_refusal()
+        || matches!(
+            err.kind(),
+            ErrorKind::Server(
+                ServerErrorKind::BusyLoading
+                    | ServerErrorKind::TryAgain
+                    | ServerErrorKind::ClusterDown
+                    | ServerErrorKind::MasterDown
+                    | ServerErrorKind::ReadOnly
+            )
+        )
 }
 
 /// What `/readyz` reports about the broker.
@@ -53,19 +127,19 @@ pub enum Broker {
 }
 
 impl Broker {
-    /// The Redis broker when `REDIS_URL` is set, the in-process one otherwise.
-    /// An unreachable Redis does not fail start-up: the node reports not ready
-    /// and keeps trying.
-    pub fn start(config: &Config, registry: Arc<Registry>, origin: u64) -> Result<Broker, BrokerError> {
-        match &config.redis_url {
-            Some(url) => Ok(Broker::Redis(RedisBroker::start(url, config, registry, origin)?)),
-            None => Ok(Broker::Memory(MemoryBroker::new(registry, origin))),
+    /// The broker [`RedisSettings::broker_kind`] chose. An unreachable Redis
+    /// does not fail start-up: the node reports not ready and keeps trying.
+    pub fn start(
+        settings: &RedisSettings,
+        handler: Arc<dyn BrokerHandler>,
+        origin: u64,
+    ) -> Result<Broker, BrokerError> {
+        match (settings.broker_kind(), &settings.url) {
+            (BrokerKind::Redis, Some(url)) => {
+                Ok(Broker::Redis(RedisBroker::start(url, settings, handler, origin)?))
+            }
+            _ => Ok(Broker::Memory(MemoryBroker::new(handler))),
         }
-    }
-
-    /// Whether rooms on this broker are receiving as soon as they exist.
-    pub fn rooms_always_active(config: &Config) -> bool {
-        config.redis_url.is_none()
     }
 
     /// Assigns the message an id and sends it to every node in the room.
@@ -95,5 +169,32 @@ impl Broker {
         if let Broker::Redis(broker) = self {
             broker.shutdown().await;
         }
+    }
+}
+
+impl BrokerKind {
+    /// Whether rooms receive messages as soon as they exist (the embedded
+    /// broker), rather than once a subscription is confirmed (Redis).
+    pub fn rooms_always_active(self) -> bool {
+        self == BrokerKind::Embedded
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unreachable_bus_is_unavailable_and_a_wrong_answer_is_internal() {
+        let refused = ::redis::RedisError::from(std::io::Error::from(std::io::ErrorKind::ConnectionRefused));
+        assert_eq!(BrokerError::Redis(refused).client_code(), ErrorCode::Unavailable);
+        assert_eq!(
+            BrokerError::Timeout(std::time::Duration::from_secs(1)).client_code(),
+            ErrorCode::Unavailable
+        );
+        let wrong_type =
+            ::redis::RedisError::from((::redis::ErrorKind::UnexpectedReturnType, "not a string"));
+        assert_eq!(BrokerError::Redis(wrong_type).client_code(), ErrorCode::Internal);
+        assert_eq!(BrokerError::UnexpectedReply("x".into()).client_code(), ErrorCode::Internal);
     }
 }

@@ -8,9 +8,9 @@
 //!
 //! Receiving runs on one dedicated pub/sub connection per node, owned by the
 //! subscription task. It keeps the connection's channels equal to the rooms
-//! in the [`Registry`]: it subscribes when a room appears and unsubscribes when
-//! it disappears. When the connection drops it reconnects with backoff and
-//! subscribes every room again. Every `probe_interval` the node publishes a
+//! its [`BrokerHandler`] (the hub) wants: it subscribes when a room appears and
+//! unsubscribes when it disappears. When the connection drops it reconnects
+//! with the protocol's backoff rule and subscribes every room again. Every `probe_interval` the node publishes a
 //! probe on its own channel through the pool; a subscription that has not
 //! delivered a probe within `probe_timeout` is open but dead, and is replaced.
 
@@ -20,17 +20,16 @@ use std::time::{Duration, Instant};
 
 use deadpool_redis::{Manager, Pool, Runtime};
 use futures_util::StreamExt;
-use rand::Rng;
 use redis::aio::PubSubSink;
 use redis::{AsyncConnectionConfig, Msg};
+use roomcast_protocol::backoff::Backoff;
 use roomcast_protocol::{MessageId, RoomName};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
-use super::{BrokerError, Envelope, Health};
-use crate::config::Config;
-use crate::hub::Registry;
+use super::{BrokerError, BrokerHandler, Envelope, Health};
+use crate::config::RedisSettings;
 
 const PUBLISH_SCRIPT: &str = r"
 local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'm', ARGV[1])
@@ -51,8 +50,7 @@ struct Inner {
     pool: Pool,
     script: redis::Script,
     names: Names,
-    registry: Arc<Registry>,
-    origin: u64,
+    handler: Arc<dyn BrokerHandler>,
     timeout: Duration,
     backlog: usize,
     probe_interval: Duration,
@@ -67,21 +65,35 @@ struct Link {
     last_probe: Option<Instant>,
 }
 
-/// Redis key and channel names under the deployment's prefix.
+/// Redis key and channel names under the deployment's prefix: the one
+/// definition of the layout, which tests use too.
 #[derive(Debug, Clone)]
 pub struct Names {
     prefix: String,
     room_channel_prefix: String,
+    probe_channel_prefix: String,
     probe_channel: String,
 }
 
 impl Names {
     pub fn new(prefix: &str, origin: u64) -> Self {
+        let probe_channel_prefix = format!("{prefix}:node:");
         Names {
             prefix: prefix.to_owned(),
             room_channel_prefix: format!("{prefix}:room:"),
-            probe_channel: format!("{prefix}:node:{origin:016x}"),
+            probe_channel: format!("{probe_channel_prefix}{origin:016x}"),
+            probe_channel_prefix,
         }
+    }
+
+    /// What every room's channel name starts with.
+    pub fn room_channel_prefix(&self) -> &str {
+        &self.room_channel_prefix
+    }
+
+    /// What every node's probe channel name starts with.
+    pub fn probe_channel_prefix(&self) -> &str {
+        &self.probe_channel_prefix
     }
 
     pub fn room_channel(&self, room: &RoomName) -> String {
@@ -100,20 +112,20 @@ impl Names {
 impl RedisBroker {
     pub fn start(
         url: &str,
-        config: &Config,
-        registry: Arc<Registry>,
+        settings: &RedisSettings,
+        handler: Arc<dyn BrokerHandler>,
         origin: u64,
     ) -> Result<Self, BrokerError> {
         let client = redis::Client::open(url)?;
         let connection = AsyncConnectionConfig::new()
-            .set_connection_timeout(Some(config.redis_timeout))
-            .set_response_timeout(Some(config.redis_timeout));
+            .set_connection_timeout(Some(settings.timeout))
+            .set_response_timeout(Some(settings.timeout));
         let manager = Manager::new_with_config(url, connection)?;
         let pool = Pool::builder(manager)
-            .max_size(config.redis_pool_size.max(1))
-            .wait_timeout(Some(config.redis_timeout))
-            .create_timeout(Some(config.redis_timeout))
-            .recycle_timeout(Some(config.redis_timeout))
+            .max_size(settings.pool_size.max(1))
+            .wait_timeout(Some(settings.timeout))
+            .create_timeout(Some(settings.timeout))
+            .recycle_timeout(Some(settings.timeout))
             .runtime(Runtime::Tokio1)
             .build()
             .map_err(|err| BrokerError::Config(err.to_string()))?;
@@ -121,13 +133,12 @@ impl RedisBroker {
             client,
             pool,
             script: redis::Script::new(PUBLISH_SCRIPT),
-            names: Names::new(&config.channel_prefix, origin),
-            registry,
-            origin,
-            timeout: config.redis_timeout,
-            backlog: config.room_backlog,
-            probe_interval: config.probe_interval,
-            probe_timeout: config.probe_timeout,
+            names: Names::new(&settings.channel_prefix, origin),
+            handler,
+            timeout: settings.timeout,
+            backlog: settings.room_backlog,
+            probe_interval: settings.probe_interval,
+            probe_timeout: settings.probe_timeout,
             link: Mutex::default(),
         });
         let stop = CancellationToken::new();
@@ -148,7 +159,7 @@ impl RedisBroker {
                 .invoke_async(&mut conn)
                 .await?;
             id.parse::<MessageId>()
-                .map_err(|err| BrokerError::Config(format!("XADD returned an unexpected id: {err}")))
+                .map_err(|err| BrokerError::UnexpectedReply(format!("XADD returned the id {id:?}: {err}")))
         };
         tokio::time::timeout(inner.timeout, publish).await.map_err(|_| BrokerError::Timeout(inner.timeout))?
     }
@@ -191,7 +202,7 @@ impl Inner {
     }
 
     async fn run_subscriptions(self: Arc<Self>, stop: CancellationToken) {
-        let mut backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(5));
+        let mut retry = Retry::new(SUBSCRIPTION_BACKOFF);
         loop {
             let mut connected_once = false;
             let outcome = self.subscription_session(&stop, &mut connected_once).await;
@@ -200,17 +211,17 @@ impl Inner {
                 link.connected = false;
                 link.last_probe = None;
             }
-            self.registry.deactivate_all();
+            self.handler.deactivate_all();
             match outcome {
                 LinkLost::Stopped => return,
                 lost => warn!(cause = %lost, "redis subscription connection lost; reconnecting"),
             }
             if connected_once {
-                backoff.reset();
+                retry.reset();
             }
             tokio::select! {
                 () = stop.cancelled() => return,
-                () = tokio::time::sleep(backoff.next_delay()) => {}
+                () = tokio::time::sleep(retry.next_delay()) => {}
             }
         }
     }
@@ -225,7 +236,7 @@ impl Inner {
         let mut subscribed = HashSet::new();
         let setup = async {
             self.bounded(sink.subscribe(&self.names.probe_channel)).await?;
-            let rooms = self.registry.snapshot();
+            let rooms = self.handler.wanted_rooms();
             self.subscribe(&mut sink, &mut subscribed, rooms).await
         };
         if let Err(err) = setup.await {
@@ -244,7 +255,7 @@ impl Inner {
                     Some(message) => self.handle_message(&message, &mut last_probe),
                     None => return LinkLost::Closed,
                 },
-                () = self.registry.changed() => {
+                () = self.handler.changes().notified() => {
                     if let Err(err) = self.reconcile(&mut sink, &mut subscribed).await {
                         return err.into();
                     }
@@ -260,7 +271,7 @@ impl Inner {
         }
     }
 
-    /// Brings the connection's channels in line with the registry's rooms.
+    /// Brings the connection's channels in line with the rooms the node wants.
     async fn reconcile(
         &self,
         sink: &mut PubSubSink,
@@ -268,13 +279,13 @@ impl Inner {
     ) -> Result<(), BrokerError> {
         let mut add = Vec::new();
         let mut remove = Vec::new();
-        for (room, wanted) in self.registry.take_changes() {
+        for (room, wanted) in self.handler.take_changes() {
             match (wanted, subscribed.contains(&room)) {
                 (true, false) => add.push(room),
                 (false, true) => remove.push(room),
                 // Left and joined again before we looked: still subscribed,
                 // but the new room entry needs to be marked active.
-                (true, true) => self.registry.activate([&room]),
+                (true, true) => self.handler.activate(std::slice::from_ref(&room)),
                 (false, false) => {}
             }
         }
@@ -300,7 +311,7 @@ impl Inner {
         }
         let channels: Vec<String> = rooms.iter().map(|r| self.names.room_channel(r)).collect();
         self.bounded(sink.subscribe(&channels)).await?;
-        self.registry.activate(&rooms);
+        self.handler.activate(&rooms);
         debug!(rooms = ?rooms, "subscribed");
         subscribed.extend(rooms);
         Ok(())
@@ -319,7 +330,7 @@ impl Inner {
         };
         match Envelope::parse_payload(message.get_payload_bytes()) {
             Ok((id, envelope)) => {
-                envelope.fan_out(&self.registry, self.origin, &room, id);
+                self.handler.deliver(&room, id, &envelope);
             }
             Err(err) => warn!(%room, cause = %err, "dropped an unreadable message"),
         }
@@ -358,28 +369,31 @@ impl Inner {
     }
 }
 
-/// Exponential backoff with jitter, so nodes do not reconnect in lockstep.
+/// How the subscription task waits between reconnects: 50–100 ms first,
+/// doubling up to 2.5–5 s.
+const SUBSCRIPTION_BACKOFF: Backoff = Backoff { base_ms: 100, cap_ms: 5_000 };
+
+/// Counts consecutive failed attempts and turns them into delays with the
+/// protocol's backoff rule, so nodes do not reconnect in lockstep.
 #[derive(Debug)]
-pub struct Backoff {
-    first: Duration,
-    max: Duration,
-    current: Duration,
+struct Retry {
+    schedule: Backoff,
+    attempt: u32,
 }
 
-impl Backoff {
-    pub fn new(first: Duration, max: Duration) -> Self {
-        Backoff { first, max, current: first }
+impl Retry {
+    fn new(schedule: Backoff) -> Self {
+        Retry { schedule, attempt: 0 }
     }
 
-    /// The next delay: the current step, jittered by up to ±25%.
-    pub fn next_delay(&mut self) -> Duration {
-        let base = self.current;
-        self.current = (self.current * 2).min(self.max);
-        base.mul_f64(rand::rng().random_range(0.75..=1.25))
+    fn next_delay(&mut self) -> Duration {
+        let delay = self.schedule.delay_ms(self.attempt, rand::random::<f64>());
+        self.attempt = self.attempt.saturating_add(1);
+        Duration::from_millis(u64::from(delay))
     }
 
-    pub fn reset(&mut self) {
-        self.current = self.first;
+    fn reset(&mut self) {
+        self.attempt = 0;
     }
 }
 
@@ -388,16 +402,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn backoff_doubles_up_to_its_cap_with_jitter_and_resets() {
-        let mut backoff = Backoff::new(Duration::from_millis(100), Duration::from_millis(500));
-        let steps: Vec<Duration> = (0..5).map(|_| backoff.next_delay()).collect();
-        let bases = [100, 200, 400, 500, 500];
-        for (step, base) in steps.iter().zip(bases) {
-            let base = Duration::from_millis(base);
-            assert!(*step >= base.mul_f64(0.75) && *step <= base.mul_f64(1.25), "{step:?} vs {base:?}");
+    fn reconnect_delays_follow_the_protocols_rule_and_restart_after_a_success() {
+        let mut retry = Retry::new(Backoff { base_ms: 100, cap_ms: 500 });
+        let ceilings = [100, 200, 400, 500, 500];
+        for ceiling in ceilings {
+            let step = retry.next_delay();
+            let ceiling = Duration::from_millis(ceiling);
+            assert!(step >= ceiling / 2 && step <= ceiling, "{step:?} vs {ceiling:?}");
         }
-        backoff.reset();
-        assert!(backoff.next_delay() <= Duration::from_millis(125));
+        retry.reset();
+        assert!(retry.next_delay() <= Duration::from_millis(100));
     }
 
     #[test]

@@ -83,8 +83,8 @@ on_both_brokers!(tweak = slow_refill; a_sender_over_the_rate_limit_is_refused);
 
 /// A burst of 5, then one message per 100 s: nothing refills during a test.
 fn slow_refill(config: &mut roomcast_server::Config) {
-    config.send_rate = 0.01;
-    config.send_burst = 5;
+    config.session.send_rate = 0.01;
+    config.session.send_burst = 5;
 }
 
 async fn a_sender_over_the_rate_limit_is_refused(cluster: &Cluster) {

@@ -16,8 +16,8 @@ async fn connections(node: &TestNode) -> u64 {
 }
 
 fn fast_heartbeat(config: &mut roomcast_server::Config) {
-    config.ping_interval = Duration::from_millis(150);
-    config.ping_timeout = Duration::from_millis(300);
+    config.session.ping_interval = Duration::from_millis(150);
+    config.session.ping_timeout = Duration::from_millis(300);
 }
 
 on_both_brokers!(tweak = fast_heartbeat; unresponsive_client_is_dropped_and_its_rooms_left);
@@ -59,7 +59,7 @@ async fn unresponsive_client_is_dropped_and_its_rooms_left(cluster: &Cluster) {
 }
 
 fn small_queue(config: &mut roomcast_server::Config) {
-    config.outbound_queue = 16;
+    config.session.outbound_queue = 16;
 }
 
 async fn slow_consumer_is_disconnected_without_holding_back_others(cluster: &Cluster) {

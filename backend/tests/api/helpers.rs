@@ -9,7 +9,8 @@ use std::sync::{Arc, Once};
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use roomcast_protocol::{ClientFrame, ErrorCode, MessageFrame, ServerFrame, PROTOCOL_VERSION};
+use roomcast_protocol::{ClientFrame, ErrorCode, MessageFrame, RoomName, ServerFrame, PROTOCOL_VERSION};
+use roomcast_server::broker::redis::Names;
 use roomcast_server::{Application, Config};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -157,20 +158,20 @@ pub fn free_port() -> u16 {
 /// Settings for tests: loopback, port 0, fast probes, no pings unless asked.
 pub fn test_config(redis_url: Option<String>, prefix: &str) -> Config {
     let mut config = Config::defaults();
-    config.bind = "127.0.0.1:0".parse().expect("valid address");
-    config.redis_url = redis_url;
-    config.channel_prefix = prefix.to_owned();
-    config.static_dir = "/nonexistent-roomcast-static".into();
+    config.http.bind = "127.0.0.1:0".parse().expect("valid address");
+    config.redis.url = redis_url;
+    config.redis.channel_prefix = prefix.to_owned();
+    config.http.static_dir = "/nonexistent-roomcast-static".into();
     // Tests send in bursts; the rate limit has its own tests.
-    config.send_rate = 1e9;
-    config.send_burst = u32::MAX;
-    config.ping_interval = Duration::from_secs(60);
-    config.ping_timeout = Duration::from_secs(60);
-    config.join_timeout = Duration::from_secs(3);
-    config.redis_timeout = Duration::from_millis(1000);
-    config.probe_interval = Duration::from_millis(200);
-    config.probe_timeout = Duration::from_millis(1500);
-    config.shutdown_grace = Duration::from_secs(3);
+    config.session.send_rate = 1e9;
+    config.session.send_burst = u32::MAX;
+    config.session.ping_interval = Duration::from_secs(60);
+    config.session.ping_timeout = Duration::from_secs(60);
+    config.session.join_timeout = Duration::from_secs(3);
+    config.redis.timeout = Duration::from_millis(1000);
+    config.redis.probe_interval = Duration::from_millis(200);
+    config.redis.probe_timeout = Duration::from_millis(1500);
+    config.http.shutdown_grace = Duration::from_secs(3);
     config
 }
 
@@ -269,8 +270,13 @@ impl Cluster {
         self.redis.as_ref().expect("this test needs the Redis broker")
     }
 
+    /// The Redis names of this cluster's keys and channels, as the broker defines them.
+    pub fn names(&self) -> Names {
+        Names::new(&self.prefix, 0)
+    }
+
     pub fn room_channel(&self, room: &str) -> String {
-        format!("{}:room:{room}", self.prefix)
+        self.names().room_channel(&RoomName::parse(room).expect("a valid room name"))
     }
 }
 

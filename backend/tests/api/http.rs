@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::helpers::{eventually, http_get, test_config, unique_prefix, Cluster, TestNode};
+use crate::helpers::{eventually, http_get, test_config, unique_prefix, Client, Cluster, TestNode};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_endpoints_name_the_node_and_its_broker() {
@@ -20,13 +20,30 @@ async fn health_endpoints_name_the_node_and_its_broker() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn healthz_counts_the_room_messages_the_node_has_queued_for_its_members() {
+    let cluster = Cluster::embedded().await;
+    let node = cluster.node(0);
+    let mut ada = Client::named(node, "ada").await;
+    let mut bob = Client::named(node, "bob").await;
+    ada.join("general").await;
+    bob.join("general").await;
+    ada.say("general", "one").await;
+    ada.next_message().await;
+    bob.next_message().await;
+
+    let (_, body) = http_get(node.addr, "/healthz").await;
+    let health: serde_json::Value = serde_json::from_str(&body).expect("healthz is JSON");
+    assert_eq!(health["deliveries"], serde_json::json!({"queued": 2, "overflowed": 0}), "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_web_client_is_served_with_a_single_page_fallback() {
     let dir = std::env::temp_dir().join(format!("roomcast-static-{}", unique_prefix()));
     std::fs::create_dir_all(dir.join("assets")).expect("create static dir");
     std::fs::write(dir.join("index.html"), "<!doctype html><title>Roomcast</title>").expect("write index");
     std::fs::write(dir.join("assets/app.js"), "console.log('hi')").expect("write asset");
     let mut config = test_config(None, &unique_prefix());
-    config.static_dir = PathBuf::from(&dir);
+    config.http.static_dir = PathBuf::from(&dir);
     let node = TestNode::spawn(config).await;
 
     for path in ["/", "/room/general", "/some/deep/link"] {

@@ -11,6 +11,7 @@ mod connections;
 mod http;
 mod process;
 mod redis_broker;
+mod versions;
 
 /// Runs each named `async fn(&Cluster)` against two Redis-backed nodes and
 /// against one embedded-broker node, as `<name>::on_redis` and

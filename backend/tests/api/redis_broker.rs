@@ -1,7 +1,7 @@
 //! What only the Redis broker does: per-node subscriptions that follow room
 //! membership, and riding out a Redis that crashes or goes silent.
 
-use roomcast_protocol::{ClientFrame, ErrorCode, ServerFrame};
+use roomcast_protocol::{ClientFrame, ErrorCode, RoomName, ServerFrame};
 
 use crate::helpers::{
     eventually, http_get, test_config, wait_ready, Client, Cluster, FreezingProxy, RedisServer, TestNode,
@@ -12,9 +12,9 @@ async fn a_node_subscribes_on_its_first_member_and_unsubscribes_after_its_last()
     let cluster = Cluster::redis(2).await;
     let redis = cluster.redis_server();
     let general = cluster.room_channel("general");
-    assert!(redis.channels(&cluster.room_channel("")).await.is_empty());
+    assert!(redis.channels(cluster.names().room_channel_prefix()).await.is_empty());
     assert_eq!(
-        redis.channels(&format!("{}:node:", cluster.prefix)).await.len(),
+        redis.channels(cluster.names().probe_channel_prefix()).await.len(),
         2,
         "one probe channel per node"
     );
@@ -48,13 +48,42 @@ async fn a_node_subscribes_on_its_first_member_and_unsubscribes_after_its_last()
     bob.send(&ClientFrame::Leave { room: "general".into() }).await;
     assert!(matches!(bob.next_frame().await, ServerFrame::Left { .. }));
     eventually("no node subscribes to the room", || async {
-        redis.channels(&cluster.room_channel("")).await.is_empty()
+        redis.channels(cluster.names().room_channel_prefix()).await.is_empty()
     })
     .await;
 
     // Joining again subscribes again.
     bob.join("general").await;
     assert_eq!(redis.numsub(&general).await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_send_that_fails_for_an_unexpected_reason_is_answered_internal_and_chat_goes_on() {
+    let cluster = Cluster::redis(2).await;
+    let mut ada = Client::named(cluster.node(0), "ada").await;
+    let mut bob = Client::named(cluster.node(1), "bob").await;
+    for client in [&mut ada, &mut bob] {
+        client.join("general").await;
+        client.join("broken").await;
+    }
+    // Break one room's history key the way a stray script or an operator
+    // might: it holds a string where the broker expects a stream.
+    let stream = cluster.names().room_stream(&RoomName::parse("broken").expect("valid room"));
+    let mut conn = cluster.redis_server().connection().await;
+    redis::cmd("SET").arg(&stream).arg("not a stream").query_async::<()>(&mut conn).await.expect("SET");
+
+    let lost = ada.say("broken", "into the void").await;
+    match ada.expect_error(ErrorCode::Internal).await {
+        ServerFrame::Error { client_id, room, message, .. } => {
+            assert_eq!((client_id.as_deref(), room.as_deref()), (Some(lost.as_str()), Some("broken")));
+            assert!(!message.contains("WRONGTYPE"), "internals stay in the logs: {message}");
+        }
+        other => unreachable!("{other:?}"),
+    }
+    // Nothing was delivered, and the other room still works for everyone.
+    ada.say("general", "still here").await;
+    assert_eq!(ada.next_message().await.text, "still here");
+    assert_eq!(bob.next_message().await.text, "still here");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

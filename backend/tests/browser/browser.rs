@@ -292,15 +292,15 @@ impl WebCluster {
         let mut spawned = Vec::new();
         for i in 0..nodes {
             let mut config = test_config(Some(redis.url()), &prefix);
-            config.static_dir = dist.clone();
+            config.http.static_dir = dist.clone();
             config.node_name = Some(format!("node-{}", char::from(b'a' + i as u8)));
             // Browsers answer the server's pings by themselves; keep them on.
-            config.ping_interval = Duration::from_secs(5);
-            config.ping_timeout = Duration::from_secs(10);
+            config.session.ping_interval = Duration::from_secs(5);
+            config.session.ping_timeout = Duration::from_secs(10);
             tweak(&mut config);
             let node = TestNode::spawn(config.clone()).await;
             // A restart must come back on the same address, as a real node would.
-            config.bind = node.addr;
+            config.http.bind = node.addr;
             configs.push(config);
             spawned.push(node);
         }

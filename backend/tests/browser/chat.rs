@@ -113,7 +113,7 @@ async fn two_people_on_two_nodes_chat_while_another_room_stays_quiet() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_join_the_server_refuses_is_explained_and_the_room_removed() {
-    let cluster = WebCluster::start_with(1, |config| config.max_rooms = 1).await;
+    let cluster = WebCluster::start_with(1, |config| config.session.max_rooms = 1).await;
     let driver = Driver::start().await;
     let mut ada = driver.browser("refused", "ada").await;
     ada.open(&cluster.url(0, "/")).await;
@@ -159,7 +159,7 @@ async fn config_json_points_a_static_copy_of_the_app_at_another_backend() {
     std::fs::write(copy.join("config.json"), format!("{{\"websocket_url\": \"{backend}\"}}"))
         .expect("edit config.json");
     let mut config = test_config(None, &unique_prefix());
-    config.static_dir = copy.clone();
+    config.http.static_dir = copy.clone();
     let static_host = TestNode::spawn(config).await;
 
     let driver = Driver::start().await;
