@@ -160,7 +160,7 @@ async fn member(url: &str, name: &str, room: &str) -> anyhow::Result<Ws> {
         ClientFrame::Hello { name: name.into(), protocol: Some(PROTOCOL_VERSION) }.encode(),
     ))
     .await?;
-    ws.send(Message::text(ClientFrame::Join { room: room.into() }.encode())).await?;
+    ws.send(Message::text(ClientFrame::join(room).encode())).await?;
     loop {
         match next_frame(&mut ws).await? {
             ServerFrame::Joined { .. } => return Ok(ws),

@@ -25,12 +25,13 @@ pub struct Application {
 
 impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
-        let Config { http, session, redis, node_name, .. } = config;
+        let Config { http, session, redis, history, node_name, .. } = config;
         let listener =
             TcpListener::bind(http.bind).await.with_context(|| format!("cannot listen on {}", http.bind))?;
         let origin: u64 = rand::random();
         let name = node_name.unwrap_or_else(|| default_node_name(origin));
-        let node = Node::start(name, origin, session, &redis).context("cannot set up the broker")?;
+        let node =
+            Node::start(name, origin, session, &redis, &history).context("cannot set up the broker")?;
         Ok(Application { listener, node: Arc::new(node), http })
     }
 

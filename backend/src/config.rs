@@ -3,8 +3,9 @@
 //!
 //! The settings come in groups, and each part of the node receives only its
 //! own: [`HttpSettings`] for the listener and static files,
-//! [`SessionSettings`] for every connection's limits and timers, and
-//! [`RedisSettings`] for the broker. [`RedisSettings::broker_kind`] is the one
+//! [`SessionSettings`] for every connection's limits and timers,
+//! [`RedisSettings`] for the broker and [`HistorySettings`] for what each room
+//! remembers. [`RedisSettings::broker_kind`] is the one
 //! place that decides between the embedded broker and Redis.
 
 use std::net::SocketAddr;
@@ -40,6 +41,9 @@ pub struct Config {
 
     #[command(flatten)]
     pub redis: RedisSettings,
+
+    #[command(flatten)]
+    pub history: HistorySettings,
 }
 
 /// The listener, what it serves besides `/ws`, and how it stops.
@@ -128,10 +132,23 @@ pub struct RedisSettings {
     /// is treated as dead and replaced.
     #[arg(long, env = "PROBE_TIMEOUT", default_value = "6s", value_parser = parse_duration)]
     pub probe_timeout: Duration,
+}
 
-    /// Messages kept per room in Redis (a capped stream; approximate).
-    #[arg(long, env = "ROOM_BACKLOG", default_value_t = 1000)]
-    pub room_backlog: usize,
+/// What each room remembers, on either broker.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "History")]
+pub struct HistorySettings {
+    /// Most recent messages kept per room (Redis trims approximately, a few
+    /// dozen more may stay).
+    #[arg(long = "history-size", env = "HISTORY_SIZE", value_name = "HISTORY_SIZE", default_value_t = 1000,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000).map(|n| n as usize))]
+    pub size: usize,
+
+    /// How long a message is kept. A room nobody writes to for this long is
+    /// forgotten, epoch and all.
+    #[arg(long = "history-ttl", env = "HISTORY_TTL", value_name = "HISTORY_TTL", default_value = "24h",
+          value_parser = parse_duration)]
+    pub ttl: Duration,
 }
 
 /// Which broker a node runs.
@@ -214,6 +231,7 @@ mod tests {
         assert_eq!(config.session.max_rooms, 4);
         assert_eq!(config.session.ping_interval, Duration::from_millis(500));
         assert_eq!(config.redis.timeout, Duration::from_secs(3));
+        assert_eq!(config.history.ttl, Duration::from_secs(24 * 3600), "history lasts a day by default");
         assert!(Config::try_parse_from(["roomcast-server", "--max-rooms", "33"]).is_err());
         assert!(Config::try_parse_from(["roomcast-server", "--outbound-queue", "0"]).is_err());
     }

@@ -9,6 +9,12 @@
 //! for), and hands it each arriving message, which the hub encodes once and
 //! pushes into every member's [`Outbox`].
 //!
+//! A new member is first *held*: live messages for it are kept aside while
+//! its session sends the room's history, and [`Hub::go_live`] then releases
+//! those newer than the history's last message. That is the seam between
+//! history and live messages: nothing missing (the node subscribed before the
+//! history was read) and nothing twice (duplicates are dropped by id).
+//!
 //! The lock is a `std` mutex held only for map operations and `try_send`s,
 //! never across an `.await`.
 
@@ -19,7 +25,8 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use axum::extract::ws::{Message, Utf8Bytes};
-use roomcast_protocol::{MessageFrame, MessageId, RoomName, ServerFrame};
+use roomcast_protocol::close::SLOW_CONSUMER;
+use roomcast_protocol::{MessageId, RoomName, ServerFrame};
 use tokio::sync::{watch, Notify};
 
 pub use crate::broker::envelope::SessionId;
@@ -27,8 +34,17 @@ use crate::broker::{BrokerHandler, Envelope};
 use crate::outbox::{Outbox, Push};
 
 #[derive(Debug)]
+struct Member {
+    outbox: Outbox,
+    /// While the session sends the room's history after `join`: the live
+    /// messages that arrived meanwhile, to follow the history. `None` once
+    /// the member is live. Bounded by the outbox's capacity.
+    held: Option<Vec<(MessageId, Utf8Bytes)>>,
+}
+
+#[derive(Debug)]
 struct Room {
-    members: HashMap<SessionId, Outbox>,
+    members: HashMap<SessionId, Member>,
     /// The broker confirmed this node receives the room's messages.
     active: bool,
 }
@@ -89,7 +105,8 @@ impl Hub {
         self.rooms.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Adds a member. Returns true when the room is new on this node.
+    /// Adds a member, held until [`Hub::go_live`]. Returns true when the
+    /// room is new on this node.
     pub fn join(&self, room: &RoomName, session: SessionId, outbox: Outbox) -> bool {
         let mut rooms = self.lock();
         let created = !rooms.map.contains_key(room);
@@ -99,7 +116,7 @@ impl Hub {
             rooms.dirty.insert(room.clone());
         }
         if let Some(entry) = rooms.map.get_mut(room) {
-            entry.members.insert(session, outbox);
+            entry.members.insert(session, Member { outbox, held: Some(Vec::new()) });
         }
         drop(rooms);
         if created {
@@ -123,6 +140,20 @@ impl Hub {
             self.changed.notify_one();
         }
         emptied
+    }
+
+    /// Makes a held member live: the messages held for it that are newer
+    /// than `after` (the last one its session already sent) are queued, in
+    /// order, and later ones go straight to its outbox.
+    pub fn go_live(&self, room: &RoomName, session: SessionId, after: Option<MessageId>) {
+        let mut rooms = self.lock();
+        let Some(member) = rooms.map.get_mut(room).and_then(|r| r.members.get_mut(&session)) else { return };
+        let Some(held) = member.held.take() else { return };
+        for (id, bytes) in held {
+            if after.is_none_or(|after| id > after) {
+                member.outbox.push(Message::Text(bytes));
+            }
+        }
     }
 
     pub fn is_active(&self, room: &RoomName) -> bool {
@@ -171,18 +202,31 @@ impl Hub {
     fn push_to_members(
         &self,
         room: &RoomName,
+        id: MessageId,
         shared: &Utf8Bytes,
         own: Option<(SessionId, Utf8Bytes)>,
     ) -> usize {
         let (mut queued, mut overflowed) = (0, 0);
-        let rooms = self.lock();
-        let Some(entry) = rooms.map.get(room) else { return 0 };
-        for (session, outbox) in &entry.members {
+        let mut rooms = self.lock();
+        let Some(entry) = rooms.map.get_mut(room) else { return 0 };
+        for (session, member) in &mut entry.members {
             let bytes = match &own {
                 Some((sender, own_bytes)) if sender == session => own_bytes.clone(),
                 _ => shared.clone(),
             };
-            match outbox.push(Message::Text(bytes)) {
+            let pushed = match &mut member.held {
+                None => member.outbox.push(Message::Text(bytes)),
+                Some(held) if held.len() < member.outbox.capacity() => {
+                    held.push((id, bytes));
+                    Push::Queued
+                }
+                Some(held) => {
+                    held.clear();
+                    member.outbox.closer().close(SLOW_CONSUMER);
+                    Push::Overflowed
+                }
+            };
+            match pushed {
                 Push::Queued => queued += 1,
                 Push::Overflowed => overflowed += 1,
                 Push::Gone => {}
@@ -200,20 +244,13 @@ impl BrokerHandler for Hub {
     /// Encodes the message once for all local members of `room`, and once
     /// more with `client_id` for the sender when the sender is on this node.
     fn deliver(&self, room: &RoomName, id: MessageId, envelope: &Envelope<'_>) -> usize {
-        let mut frame = MessageFrame {
-            id,
-            room: Cow::Borrowed(room.as_str()),
-            author: Cow::Borrowed(&envelope.author),
-            text: Cow::Borrowed(&envelope.text),
-            ts: id.ms,
-            client_id: None,
-        };
+        let mut frame = envelope.to_frame(room, id);
         let shared = Utf8Bytes::from(ServerFrame::Message(frame.clone()).encode());
         let own = (envelope.origin == self.origin).then(|| {
             frame.client_id = Some(Cow::Borrowed(&envelope.client_id));
             (envelope.session, Utf8Bytes::from(ServerFrame::Message(frame).encode()))
         });
-        self.push_to_members(room, &shared, own)
+        self.push_to_members(room, id, &shared, own)
     }
 
     fn activate(&self, names: &[RoomName]) {
@@ -264,10 +301,15 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use roomcast_protocol::close::SLOW_CONSUMER;
 
     fn room(name: &str) -> RoomName {
         RoomName::parse(name).unwrap()
+    }
+
+    /// Joins and goes live at once, as a session without history does.
+    fn join_live(hub: &Hub, name: &str, session: SessionId, outbox: Outbox) {
+        hub.join(&room(name), session, outbox);
+        hub.go_live(&room(name), session, None);
     }
 
     fn envelope(origin: u64, session: SessionId) -> Envelope<'static> {
@@ -302,9 +344,9 @@ mod tests {
         let (a, mut rx_a) = Outbox::new(4);
         let (b, mut rx_b) = Outbox::new(4);
         let (c, mut rx_c) = Outbox::new(4);
-        hub.join(&room("x"), 1, a);
-        hub.join(&room("x"), 2, b);
-        hub.join(&room("y"), 3, c);
+        join_live(&hub, "x", 1, a);
+        join_live(&hub, "x", 2, b);
+        join_live(&hub, "y", 3, c);
         let reached = hub.deliver(&room("x"), MessageId::new(5, 0), &envelope(7, 1));
         assert_eq!(reached, 2);
         assert!(text_of(rx_a.try_recv().unwrap()).contains("\"client_id\":\"c-1\""));
@@ -317,7 +359,7 @@ mod tests {
     fn a_session_of_another_node_with_the_same_number_gets_no_client_id() {
         let hub = Hub::new(7, true);
         let (a, mut rx_a) = Outbox::new(4);
-        hub.join(&room("x"), 1, a);
+        join_live(&hub, "x", 1, a);
         hub.deliver(&room("x"), MessageId::new(5, 0), &envelope(8, 1));
         assert!(!text_of(rx_a.try_recv().unwrap()).contains("client_id"));
     }
@@ -328,8 +370,8 @@ mod tests {
         let (slow, _rx_slow) = Outbox::new(1);
         let (fast, mut rx_fast) = Outbox::new(8);
         let slow_closer = slow.closer().clone();
-        hub.join(&room("x"), 1, slow);
-        hub.join(&room("x"), 2, fast.clone());
+        join_live(&hub, "x", 1, slow);
+        join_live(&hub, "x", 2, fast.clone());
         hub.deliver(&room("x"), MessageId::new(1, 0), &envelope(9, 9));
         hub.deliver(&room("x"), MessageId::new(2, 0), &envelope(9, 9));
         assert_eq!(hub.deliveries(), Deliveries { queued: 3, overflowed: 1 });
@@ -337,6 +379,35 @@ mod tests {
         assert_eq!(fast.closer().code(), None);
         assert!(text_of(rx_fast.try_recv().unwrap()).contains("\"id\":\"1-0\""));
         assert!(text_of(rx_fast.try_recv().unwrap()).contains("\"id\":\"2-0\""));
+    }
+
+    #[test]
+    fn a_held_member_gets_what_came_during_its_history_once_and_in_order() {
+        let hub = Hub::new(1, true);
+        let (a, mut rx) = Outbox::new(8);
+        hub.join(&room("x"), 1, a);
+        for seq in 1..=3 {
+            hub.deliver(&room("x"), MessageId::new(10, seq), &envelope(9, 9));
+        }
+        assert!(rx.try_recv().is_err(), "nothing passes while the history is being sent");
+        // The session's history ended with 10-2, so only 10-3 is new.
+        hub.go_live(&room("x"), 1, Some(MessageId::new(10, 2)));
+        hub.deliver(&room("x"), MessageId::new(10, 4), &envelope(9, 9));
+        assert!(text_of(rx.try_recv().unwrap()).contains("\"id\":\"10-3\""));
+        assert!(text_of(rx.try_recv().unwrap()).contains("\"id\":\"10-4\""));
+        assert!(rx.try_recv().is_err());
+    }
+
+    #[test]
+    fn a_member_held_for_too_long_is_closed_as_too_slow() {
+        let hub = Hub::new(1, true);
+        let (a, _rx) = Outbox::new(2);
+        let closer = a.closer().clone();
+        hub.join(&room("x"), 1, a);
+        for seq in 0..3 {
+            hub.deliver(&room("x"), MessageId::new(10, seq), &envelope(9, 9));
+        }
+        assert_eq!(closer.code(), Some(SLOW_CONSUMER));
     }
 
     #[tokio::test]

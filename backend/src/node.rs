@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::broker::{Broker, BrokerError, BrokerHandler};
-use crate::config::{RedisSettings, SessionSettings};
+use crate::config::{HistorySettings, RedisSettings, SessionSettings};
 use crate::hub::Hub;
 
 #[derive(Debug)]
@@ -31,16 +31,18 @@ pub struct Node {
 }
 
 impl Node {
-    /// Creates the hub and starts the broker that `redis` chooses.
+    /// Creates the hub and starts the broker that `redis` chooses, keeping
+    /// `history` for each room.
     pub fn start(
         name: String,
         origin: u64,
         settings: SessionSettings,
         redis: &RedisSettings,
+        history: &HistorySettings,
     ) -> Result<Node, BrokerError> {
         let hub = Arc::new(Hub::new(origin, redis.broker_kind().rooms_always_active()));
         let handler: Arc<dyn BrokerHandler> = hub.clone();
-        let broker = Broker::start(redis, handler, origin)?;
+        let broker = Broker::start(redis, history, handler, origin)?;
         Ok(Node {
             name,
             origin,

@@ -8,6 +8,7 @@
 
 use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::ws::Message;
 use tokio::sync::mpsc;
@@ -66,6 +67,30 @@ impl Outbox {
         &self.closer
     }
 
+    /// How many frames the queue holds at most.
+    pub fn capacity(&self) -> usize {
+        self.queue.max_capacity()
+    }
+
+    /// Queues a frame, waiting up to `patience` for room while the writer
+    /// drains: for a long run of frames (a room's history) that may exceed
+    /// the queue. A client that does not make room in time is closed as too
+    /// slow; a session that is closing meanwhile takes nothing more.
+    pub async fn push_waiting(&self, message: Message, patience: Duration) -> Push {
+        tokio::select! {
+            biased;
+            () = self.closer.closed() => Push::Gone,
+            sent = tokio::time::timeout(patience, self.queue.send(message)) => match sent {
+                Ok(Ok(())) => Push::Queued,
+                Ok(Err(_)) => Push::Gone,
+                Err(_) => {
+                    self.closer.close(roomcast_protocol::close::SLOW_CONSUMER);
+                    Push::Overflowed
+                }
+            },
+        }
+    }
+
     /// Queues a frame without waiting; a full queue closes the session as too slow.
     pub fn push(&self, message: Message) -> Push {
         match self.queue.try_send(message) {
@@ -90,6 +115,22 @@ mod tests {
         closer.close(4000);
         closer.close(1012);
         assert_eq!(closer.code(), Some(4000));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn waiting_pushes_pass_as_the_writer_drains_and_close_a_reader_that_stalls() {
+        let (outbox, mut rx) = Outbox::new(1);
+        assert_eq!(outbox.push_waiting(Message::text("1"), Duration::from_secs(1)).await, Push::Queued);
+        let drain = tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            let first = rx.recv().await;
+            (first, rx)
+        });
+        assert_eq!(outbox.push_waiting(Message::text("2"), Duration::from_secs(1)).await, Push::Queued);
+        let (first, _rx) = drain.await.unwrap();
+        assert_eq!(first, Some(Message::text("1")));
+        assert_eq!(outbox.push_waiting(Message::text("3"), Duration::from_secs(1)).await, Push::Overflowed);
+        assert_eq!(outbox.closer().code(), Some(SLOW_CONSUMER));
     }
 
     #[test]

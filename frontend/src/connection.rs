@@ -343,7 +343,7 @@ impl Connection {
                 self.dispatch.dispatch(Action::SetLink(Link::Live { node: node.into_owned() }));
                 Vec::new()
             }
-            ServerFrame::Joined { room } => match RoomName::parse(&room) {
+            ServerFrame::Joined { room, .. } => match RoomName::parse(&room) {
                 Ok(room) => {
                     self.dispatch.dispatch(Action::Joined(room.clone()));
                     self.plan.joined(&room)
@@ -375,7 +375,7 @@ impl Connection {
                 });
                 Vec::new()
             }
-            ServerFrame::Pong { .. } => Vec::new(),
+            ServerFrame::Pong { .. } | ServerFrame::History { .. } => Vec::new(),
         };
         (frames, welcome)
     }

@@ -49,7 +49,7 @@ fn hello_frame(name: &str) -> ClientFrame<'static> {
 }
 
 fn join_frame(room: &RoomName) -> ClientFrame<'static> {
-    ClientFrame::Join { room: owned(room.as_str()) }
+    ClientFrame::join(owned(room.as_str()))
 }
 
 impl Plan {
@@ -212,10 +212,11 @@ mod tests {
             .into_iter()
             .map(|frame| match frame {
                 ClientFrame::Hello { name, .. } => format!("hello {name}"),
-                ClientFrame::Join { room } => format!("join {room}"),
+                ClientFrame::Join { room, .. } => format!("join {room}"),
                 ClientFrame::Leave { room } => format!("leave {room}"),
                 ClientFrame::Send { room, client_id, .. } => format!("send {room} {client_id}"),
                 ClientFrame::Ping { nonce } => format!("ping {nonce}"),
+                ClientFrame::History { room, .. } => format!("history {room}"),
             })
             .collect()
     }

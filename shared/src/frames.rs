@@ -29,9 +29,21 @@ pub enum ClientFrame<'a> {
         protocol: Option<u32>,
     },
     /// Become a member of a room; answered by `joined` once messages flow.
+    /// From version 3 a join may ask for the room's recent messages
+    /// (`history`) or, after a reconnect, for everything after the last
+    /// message seen (`since` in `epoch`).
     Join {
         #[serde(borrow)]
         room: Cow<'a, str>,
+        /// How many of the room's most recent messages to deliver after `joined`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        history: Option<u32>,
+        /// The id of the last message this client saw in the room.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        since: Option<MessageId>,
+        /// The room's epoch (from an earlier `joined`) that `since` belongs to.
+        #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+        epoch: Option<Cow<'a, str>>,
     },
     /// Stop being a member; answered by `left`.
     Leave {
@@ -50,13 +62,27 @@ pub enum ClientFrame<'a> {
     },
     /// Application-level liveness check (browsers cannot send WebSocket pings).
     Ping { nonce: u64 },
+    /// Ask for a joined room's messages older than `before` (version 3).
+    History {
+        #[serde(borrow)]
+        room: Cow<'a, str>,
+        before: MessageId,
+        /// At most this many (the server caps it at `limits::MAX_HISTORY_PAGE`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        limit: Option<u32>,
+    },
 }
 
 /// Every value of `type` a client may send, for telling "unknown type" from
 /// "known type with bad fields".
-const CLIENT_TYPES: [&str; 5] = ["hello", "join", "leave", "send", "ping"];
+const CLIENT_TYPES: [&str; 6] = ["hello", "join", "leave", "send", "ping", "history"];
 
 impl<'a> ClientFrame<'a> {
+    /// A plain `join`: no history, no recovery.
+    pub fn join(room: impl Into<Cow<'a, str>>) -> Self {
+        ClientFrame::Join { room: room.into(), history: None, since: None, epoch: None }
+    }
+
     /// Decodes one text frame, checking its size before parsing anything.
     pub fn decode(text: &'a str) -> Result<Self, DecodeError> {
         if text.len() > MAX_FRAME_BYTES {
@@ -109,8 +135,23 @@ pub enum ServerFrame<'a> {
         #[serde(default = "crate::version::unversioned")]
         protocol: u32,
     },
-    /// The connection is a member of `room` and receives its messages from now on.
-    Joined { room: Cow<'a, str> },
+    /// The connection is a member of `room` and receives its messages from now
+    /// on. From version 3 it names the room's epoch and how many earlier
+    /// messages follow it.
+    Joined {
+        room: Cow<'a, str>,
+        /// The room's history incarnation; changes whenever its history is lost.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        epoch: Option<Cow<'a, str>>,
+        /// How many `message` frames of the room's history follow, oldest first,
+        /// before its live messages.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        history: Option<u32>,
+        /// Only when the join gave `since`: whether the messages that follow are
+        /// exactly the ones missed since then.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        recovered: Option<bool>,
+    },
     /// The connection is no longer a member of `room`.
     Left { room: Cow<'a, str> },
     /// A message posted to a room the connection has joined.
@@ -128,6 +169,14 @@ pub enum ServerFrame<'a> {
     },
     /// Answer to `ping`, echoing its nonce.
     Pong { nonce: u64 },
+    /// Answer to `history`: messages older than `before`, oldest first.
+    History {
+        room: Cow<'a, str>,
+        before: MessageId,
+        messages: Vec<MessageFrame<'a>>,
+        /// Older messages remain: ask again with the first id as `before`.
+        more: bool,
+    },
 }
 
 /// One chat message as members receive it.
@@ -145,6 +194,11 @@ pub struct MessageFrame<'a> {
 }
 
 impl<'a> ServerFrame<'a> {
+    /// A `joined` without the fields of version 3.
+    pub fn joined(room: impl Into<Cow<'a, str>>) -> Self {
+        ServerFrame::Joined { room: room.into(), epoch: None, history: None, recovered: None }
+    }
+
     pub fn error(code: ErrorCode, message: impl Into<Cow<'a, str>>) -> Self {
         ServerFrame::Error { code, message: message.into(), room: None, client_id: None }
     }
@@ -191,9 +245,19 @@ mod tests {
             ClientFrame::Hello { name: "Ada".into(), protocol: None },
             json!({"type": "hello", "name": "Ada"}),
         );
+        round_trip_client(ClientFrame::join("general"), json!({"type": "join", "room": "general"}));
         round_trip_client(
-            ClientFrame::Join { room: "general".into() },
-            json!({"type": "join", "room": "general"}),
+            ClientFrame::Join {
+                room: "general".into(),
+                history: Some(50),
+                since: Some(MessageId::new(1_764_480_000_123, 0)),
+                epoch: Some("1764400000.123456".into()),
+            },
+            json!({"type": "join", "room": "general", "history": 50, "since": "1764480000123-0", "epoch": "1764400000.123456"}),
+        );
+        round_trip_client(
+            ClientFrame::History { room: "general".into(), before: MessageId::new(5, 1), limit: Some(20) },
+            json!({"type": "history", "room": "general", "before": "5-1", "limit": 20}),
         );
         round_trip_client(
             ClientFrame::Leave { room: "general".into() },
@@ -222,9 +286,15 @@ mod tests {
             },
             json!({"type": "welcome", "name": "Ada", "node": "node-a", "max_rooms": 32, "max_text_chars": 2000, "protocol": 2}),
         );
+        round_trip_server(ServerFrame::joined("general"), json!({"type": "joined", "room": "general"}));
         round_trip_server(
-            ServerFrame::Joined { room: "general".into() },
-            json!({"type": "joined", "room": "general"}),
+            ServerFrame::Joined {
+                room: "general".into(),
+                epoch: Some("1764400000.123456".into()),
+                history: Some(2),
+                recovered: Some(true),
+            },
+            json!({"type": "joined", "room": "general", "epoch": "1764400000.123456", "history": 2, "recovered": true}),
         );
         round_trip_server(
             ServerFrame::Left { room: "general".into() },
@@ -260,6 +330,25 @@ mod tests {
             json!({"type": "error", "code": "unavailable", "message": "try again", "room": "general", "client_id": "c-2"}),
         );
         round_trip_server(ServerFrame::Pong { nonce: 7 }, json!({"type": "pong", "nonce": 7}));
+        let old = MessageFrame {
+            id: MessageId::new(1_764_470_000_000, 0),
+            room: "general".into(),
+            author: "Bob".into(),
+            text: "earlier".into(),
+            ts: 1_764_470_000_000,
+            client_id: None,
+        };
+        round_trip_server(
+            ServerFrame::History {
+                room: "general".into(),
+                before: MessageId::new(1_764_480_000_123, 0),
+                messages: vec![old],
+                more: false,
+            },
+            json!({"type": "history", "room": "general", "before": "1764480000123-0", "messages": [
+                {"id": "1764470000000-0", "room": "general", "author": "Bob", "text": "earlier", "ts": 1_764_470_000_000u64}
+            ], "more": false}),
+        );
     }
 
     #[test]
@@ -294,7 +383,7 @@ mod tests {
     #[test]
     fn unknown_fields_are_ignored_for_forward_compatibility() {
         let frame = ClientFrame::decode("{\"type\":\"join\",\"room\":\"a\",\"extra\":1}").unwrap();
-        assert_eq!(frame, ClientFrame::Join { room: "a".into() });
+        assert_eq!(frame, ClientFrame::join("a"));
         let frame =
             ServerFrame::decode("{\"type\":\"error\",\"code\":\"from_the_future\",\"message\":\"m\"}")
                 .unwrap();

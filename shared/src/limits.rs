@@ -20,3 +20,6 @@ pub const MAX_DISPLAY_NAME_CHARS: usize = 32;
 
 /// Longest client-chosen message id, in bytes (client ids are ASCII).
 pub const MAX_CLIENT_ID_BYTES: usize = 64;
+
+/// Most messages a `join` (`history`) or a `history` request gets at once.
+pub const MAX_HISTORY_PAGE: usize = 100;

@@ -12,7 +12,12 @@
 ///
 /// - 1: the first protocol (`hello`, `join`, `leave`, `send`, `ping`).
 /// - 2: `hello` offers and `welcome` states the version.
-pub const PROTOCOL_VERSION: u32 = 2;
+/// - 3: history: `join` asks for recent messages or recovery, `joined`
+///   carries the room's epoch, the `history` request pages back.
+pub const PROTOCOL_VERSION: u32 = 3;
+
+/// The first version with history and recovery.
+pub const HISTORY: u32 = 3;
 
 /// The oldest version this build still serves.
 pub const OLDEST_SUPPORTED: u32 = 1;

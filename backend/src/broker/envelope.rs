@@ -7,7 +7,7 @@
 
 use std::borrow::Cow;
 
-use roomcast_protocol::MessageId;
+use roomcast_protocol::{MessageFrame, MessageId, RoomName};
 use serde::{Deserialize, Serialize};
 
 /// Identifies a session on its node; with the node's `origin` it names the
@@ -41,6 +41,29 @@ pub enum EnvelopeError {
 }
 
 impl<'a> Envelope<'a> {
+    /// The same envelope owning its strings, to be kept in a history.
+    pub fn into_owned(self) -> Envelope<'static> {
+        Envelope {
+            origin: self.origin,
+            session: self.session,
+            client_id: Cow::Owned(self.client_id.into_owned()),
+            author: Cow::Owned(self.author.into_owned()),
+            text: Cow::Owned(self.text.into_owned()),
+        }
+    }
+
+    /// The client's form of this message, as everyone but its sender sees it.
+    pub fn to_frame<'b>(&'b self, room: &'b RoomName, id: MessageId) -> MessageFrame<'b> {
+        MessageFrame {
+            id,
+            room: Cow::Borrowed(room.as_str()),
+            author: Cow::Borrowed(&self.author),
+            text: Cow::Borrowed(&self.text),
+            ts: id.ms,
+            client_id: None,
+        }
+    }
+
     pub fn to_json(&self) -> String {
         // Strings and integers only: serialization cannot fail.
         serde_json::to_string(self).expect("envelopes always serialize")

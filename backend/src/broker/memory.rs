@@ -1,40 +1,136 @@
-//! The in-process broker: one node, no network. Ids are minted and messages
-//! handed to the node under one lock, so members see a room's messages in id
-//! order.
+//! The in-process broker: one node, no network. Ids are minted, messages
+//! stored in the room's history and handed to the node under one lock, so
+//! members see a room's messages in id order and the history holds exactly
+//! what was delivered.
+//!
+//! Histories live as long as the process: its restart loses them, which is
+//! why each room's epoch is random per process. Rooms nobody wrote to for
+//! `HISTORY_TTL` are swept at most once a minute, on the next publish or join.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use roomcast_protocol::{MessageId, RoomName};
 
-use super::{BrokerHandler, Envelope};
+use super::{Backlog, BacklogRequest, BrokerHandler, Envelope, Page, Stored};
+use crate::config::HistorySettings;
+
+/// How often abandoned rooms are looked for.
+const SWEEP_EVERY: Duration = Duration::from_secs(60);
 
 #[derive(Debug)]
 pub struct MemoryBroker {
     handler: Arc<dyn BrokerHandler>,
-    /// Last id minted per room that has members. Lock order: this, then the
-    /// handler's own locks.
-    last_ids: Mutex<HashMap<RoomName, MessageId>>,
+    /// Lock order: this, then the handler's own locks.
+    logs: Mutex<Logs>,
+    size: usize,
+    ttl_ms: u64,
+}
+
+#[derive(Debug, Default)]
+struct Logs {
+    rooms: HashMap<RoomName, RoomLog>,
+    last_sweep_ms: u64,
+}
+
+/// One room's history.
+#[derive(Debug)]
+struct RoomLog {
+    epoch: String,
+    /// The last id minted, kept even when the history is empty.
+    last: MessageId,
+    /// Oldest first, at most `size` of them.
+    entries: VecDeque<Stored>,
+    /// The newest id that left the history (too many or too old): a client
+    /// that saw less than this cannot be brought up to date.
+    dropped: Option<MessageId>,
+}
+
+impl RoomLog {
+    fn new() -> Self {
+        RoomLog {
+            epoch: format!("{:016x}", rand::random::<u64>()),
+            last: MessageId::new(0, 0),
+            entries: VecDeque::new(),
+            dropped: None,
+        }
+    }
+
+    /// Drops entries beyond `size` and older than `oldest_ms`.
+    fn trim(&mut self, size: usize, oldest_ms: u64) {
+        while let Some(front) = self.entries.front() {
+            if self.entries.len() <= size && front.id.ms >= oldest_ms {
+                break;
+            }
+            self.dropped = Some(front.id);
+            self.entries.pop_front();
+        }
+    }
 }
 
 impl MemoryBroker {
-    pub fn new(handler: Arc<dyn BrokerHandler>) -> Self {
-        MemoryBroker { handler, last_ids: Mutex::default() }
+    pub fn new(handler: Arc<dyn BrokerHandler>, history: &HistorySettings) -> Self {
+        MemoryBroker {
+            handler,
+            logs: Mutex::default(),
+            size: history.size.max(1),
+            ttl_ms: u64::try_from(history.ttl.as_millis()).unwrap_or(u64::MAX),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Logs> {
+        self.logs.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The room's log, made (with a new epoch) if the room has none, after
+    /// trimming what is too old.
+    fn log<'a>(&self, logs: &'a mut Logs, room: &RoomName, now: u64) -> &'a mut RoomLog {
+        if now.saturating_sub(logs.last_sweep_ms) >= SWEEP_EVERY.as_millis() as u64 {
+            logs.last_sweep_ms = now;
+            let oldest = now.saturating_sub(self.ttl_ms);
+            logs.rooms.retain(|_, log| log.last.ms >= oldest);
+        }
+        let log = logs.rooms.entry(room.clone()).or_insert_with(RoomLog::new);
+        log.trim(self.size, now.saturating_sub(self.ttl_ms));
+        log
     }
 
     pub fn publish(&self, room: &RoomName, envelope: &Envelope<'_>) -> MessageId {
-        let mut last_ids = self.last_ids.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let last = last_ids.get(room).copied().unwrap_or(MessageId::new(0, 0));
-        let id = last.next_after(now_ms());
-        if self.handler.deliver(room, id, envelope) == 0 {
-            // Forget rooms nobody is in; a room made again later starts from
-            // the clock, which is past every id it had.
-            last_ids.remove(room);
-        } else {
-            last_ids.insert(room.clone(), id);
-        }
+        let now = now_ms();
+        let mut logs = self.lock();
+        let log = self.log(&mut logs, room, now);
+        let id = log.last.next_after(now);
+        log.last = id;
+        self.handler.deliver(room, id, envelope);
+        log.entries.push_back(Stored { id, envelope: envelope.clone().into_owned() });
+        log.trim(self.size, now.saturating_sub(self.ttl_ms));
         id
+    }
+
+    pub fn backlog(&self, room: &RoomName, request: BacklogRequest<'_>) -> Backlog {
+        let mut logs = self.lock();
+        let log = self.log(&mut logs, room, now_ms());
+        let recovered = request
+            .since
+            .map(|since| since.epoch == log.epoch && log.dropped.is_none_or(|dropped| since.id >= dropped));
+        let messages = match (recovered, request.since) {
+            (Some(true), Some(since)) => log.entries.iter().filter(|m| m.id > since.id).cloned().collect(),
+            _ => {
+                let skip = log.entries.len().saturating_sub(request.recent);
+                log.entries.iter().skip(skip).cloned().collect()
+            }
+        };
+        Backlog { epoch: log.epoch.clone(), recovered, messages }
+    }
+
+    pub fn page(&self, room: &RoomName, before: MessageId, limit: usize) -> Page {
+        let mut logs = self.lock();
+        let log = self.log(&mut logs, room, now_ms());
+        let older = log.entries.iter().take_while(|m| m.id < before).count();
+        let start = older.saturating_sub(limit);
+        let messages = log.entries.range(start..older).cloned().collect();
+        Page { messages, more: start > 0 }
     }
 }
 

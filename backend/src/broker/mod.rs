@@ -10,9 +10,17 @@
 //! Delivery guarantee, for both implementations: a message whose `publish`
 //! succeeded reaches every node that was subscribed to the room at that moment
 //! exactly once, and all nodes see a room's messages in id order. A node cut
-//! off from the broker misses what was published meanwhile (there is no replay
-//! yet), and `publish` fails while the broker is unreachable, so nothing is
+//! off from the broker misses what was published meanwhile on the live path,
+//! and `publish` fails while the broker is unreachable, so nothing is
 //! half-sent silently.
+//!
+//! History: storing a message and publishing it are one atomic step, so a
+//! room's history holds exactly the messages that were delivered, in id
+//! order, up to `HISTORY_SIZE` of them and none older than `HISTORY_TTL`. Each
+//! room's history has an epoch, which changes whenever the history is lost
+//! (expired, deleted, or a broker restarted without it), so an offset from an
+//! earlier epoch is never taken for a continuation. [`Broker::backlog`] reads
+//! what a joining session gets and [`Broker::page`] pages further back.
 //!
 //! - [`memory`]: in-process, for a node that stands alone.
 //! - [`redis`]: Redis Pub/Sub; publishes through a pool, subscriptions on one
@@ -32,7 +40,7 @@ use tokio::sync::Notify;
 pub use self::envelope::Envelope;
 pub use self::memory::MemoryBroker;
 pub use self::redis::RedisBroker;
-use crate::config::{BrokerKind, RedisSettings};
+use crate::config::{BrokerKind, HistorySettings, RedisSettings};
 
 /// What a broker tells the node it serves, and asks of it.
 pub trait BrokerHandler: Send + Sync + Debug {
@@ -113,6 +121,47 @@ fn is_transient(err: &::redis::RedisError) -> bool {
         )
 }
 
+/// One message as a room's history keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stored {
+    pub id: MessageId,
+    pub envelope: Envelope<'static>,
+}
+
+/// Where a reconnecting client left a room: the last id it saw, in which epoch.
+#[derive(Debug, Clone, Copy)]
+pub struct Since<'a> {
+    pub id: MessageId,
+    pub epoch: &'a str,
+}
+
+/// What a joining session asks of a room's history.
+#[derive(Debug, Clone, Copy)]
+pub struct BacklogRequest<'a> {
+    /// How many of the most recent messages to send (when not recovering).
+    pub recent: usize,
+    /// Replay everything after this point instead, if the history still has it.
+    pub since: Option<Since<'a>>,
+}
+
+/// What a joining session sends before the room's live messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Backlog {
+    pub epoch: String,
+    /// `None` when no recovery was asked for; otherwise whether `messages`
+    /// are exactly those after `since` (else they are the most recent ones).
+    pub recovered: Option<bool>,
+    /// Oldest first.
+    pub messages: Vec<Stored>,
+}
+
+/// Messages before some id, oldest first, and whether older ones remain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    pub messages: Vec<Stored>,
+    pub more: bool,
+}
+
 /// What `/readyz` reports about the broker.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Health {
@@ -131,14 +180,15 @@ impl Broker {
     /// does not fail start-up: the node reports not ready and keeps trying.
     pub fn start(
         settings: &RedisSettings,
+        history: &HistorySettings,
         handler: Arc<dyn BrokerHandler>,
         origin: u64,
     ) -> Result<Broker, BrokerError> {
         match (settings.broker_kind(), &settings.url) {
             (BrokerKind::Redis, Some(url)) => {
-                Ok(Broker::Redis(RedisBroker::start(url, settings, handler, origin)?))
+                Ok(Broker::Redis(RedisBroker::start(url, settings, history, handler, origin)?))
             }
-            _ => Ok(Broker::Memory(MemoryBroker::new(handler))),
+            _ => Ok(Broker::Memory(MemoryBroker::new(handler, history))),
         }
     }
 
@@ -147,6 +197,27 @@ impl Broker {
         match self {
             Broker::Memory(broker) => Ok(broker.publish(room, envelope)),
             Broker::Redis(broker) => broker.publish(room, envelope).await,
+        }
+    }
+
+    /// What a session joining `room` sends before its live messages: the
+    /// room's epoch and its recent messages, or everything after `since`.
+    pub async fn backlog(
+        &self,
+        room: &RoomName,
+        request: BacklogRequest<'_>,
+    ) -> Result<Backlog, BrokerError> {
+        match self {
+            Broker::Memory(broker) => Ok(broker.backlog(room, request)),
+            Broker::Redis(broker) => broker.backlog(room, request).await,
+        }
+    }
+
+    /// Up to `limit` messages of `room` older than `before`.
+    pub async fn page(&self, room: &RoomName, before: MessageId, limit: usize) -> Result<Page, BrokerError> {
+        match self {
+            Broker::Memory(broker) => Ok(broker.page(room, before, limit)),
+            Broker::Redis(broker) => broker.page(room, before, limit).await,
         }
     }
 

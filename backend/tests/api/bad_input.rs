@@ -122,7 +122,7 @@ async fn a_sender_over_the_rate_limit_is_refused(cluster: &Cluster) {
 
 async fn requests_before_hello_are_refused(cluster: &Cluster) {
     let mut anon = Client::connect(cluster.node(0)).await;
-    anon.send(&ClientFrame::Join { room: "general".into() }).await;
+    anon.send(&ClientFrame::join("general")).await;
     anon.expect_error(ErrorCode::NameRequired).await;
     anon.send(&ClientFrame::Send { room: "general".into(), client_id: "c".into(), text: "hi".into() }).await;
     let error = anon.expect_error(ErrorCode::NameRequired).await;
@@ -134,7 +134,7 @@ async fn joining_past_the_room_limit_is_refused(cluster: &Cluster) {
     for n in 0..32 {
         ada.join(&format!("room-{n}")).await;
     }
-    ada.send(&ClientFrame::Join { room: "room-32".into() }).await;
+    ada.send(&ClientFrame::join("room-32")).await;
     let error = ada.expect_error(ErrorCode::TooManyRooms).await;
     assert!(matches!(error, ServerFrame::Error { room: Some(room), .. } if room == "room-32"));
     // Joining a room again is not a new room, and leaving makes space.

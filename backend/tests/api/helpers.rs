@@ -335,11 +335,30 @@ impl Client {
     }
 
     pub async fn join(&mut self, room: &str) {
-        self.send(&ClientFrame::Join { room: room.into() }).await;
+        self.send(&ClientFrame::join(room)).await;
         match self.next_frame().await {
-            ServerFrame::Joined { room: joined } => assert_eq!(joined, room),
+            ServerFrame::Joined { room: joined, .. } => assert_eq!(joined, room),
             other => panic!("{} expected joined {room}, got {other:?}", self.name),
         }
+    }
+
+    /// Sends `join` as given and returns the `joined` answer with the history
+    /// messages that follow it.
+    pub async fn join_with(
+        &mut self,
+        join: ClientFrame<'_>,
+    ) -> (ServerFrame<'static>, Vec<MessageFrame<'static>>) {
+        self.send(&join).await;
+        let joined = self.next_frame().await;
+        let count = match &joined {
+            ServerFrame::Joined { history, .. } => history.unwrap_or(0),
+            other => panic!("{} expected joined, got {other:?}", self.name),
+        };
+        let mut backlog = Vec::new();
+        for _ in 0..count {
+            backlog.push(self.next_message().await);
+        }
+        (joined, backlog)
     }
 
     /// Sends a message and returns the client id it used.

@@ -8,6 +8,7 @@ mod helpers;
 mod bad_input;
 mod chat;
 mod connections;
+mod history;
 mod http;
 mod process;
 mod redis_broker;

@@ -110,7 +110,7 @@ async fn chat_resumes_on_the_same_connections_after_redis_restarts() {
     }
     // Joining a room the node is not subscribed to cannot succeed either.
     let mut cy = Client::named(cluster.node(1), "cy").await;
-    cy.send(&ClientFrame::Join { room: "elsewhere".into() }).await;
+    cy.send(&ClientFrame::join("elsewhere")).await;
     let refused = cy.expect_error(ErrorCode::Unavailable).await;
     assert!(matches!(refused, ServerFrame::Error { room: Some(room), .. } if room == "elsewhere"));
     for node in &cluster.nodes {

@@ -62,7 +62,7 @@ async fn a_version_older_than_any_served_is_refused_and_the_connection_stays_usa
         matches!(&refused, ServerFrame::Error { message, .. } if message.contains("reload")),
         "{refused:?}"
     );
-    ancient.send(&ClientFrame::Join { room: "general".into() }).await;
+    ancient.send(&ClientFrame::join("general")).await;
     ancient.expect_error(ErrorCode::NameRequired).await;
     assert_eq!(greet(&mut ancient, "ancient", Some(PROTOCOL_VERSION)).await, PROTOCOL_VERSION);
     ancient.join("general").await;

@@ -25,11 +25,13 @@ use roomcast_protocol::{
 use tokio::sync::mpsc;
 use tracing::{debug, error, info, info_span, warn, Instrument};
 
-use crate::broker::Envelope;
+use crate::broker::{BrokerError, Envelope};
 use crate::hub::SessionId;
 use crate::node::Node;
 use crate::outbox::{Closer, Outbox};
 use crate::rate::TokenBucket;
+
+mod rooms;
 
 /// Frames written per flush at most, so one busy connection cannot hold its
 /// writer in a single batch forever.
@@ -171,10 +173,13 @@ impl Session {
         match ClientFrame::decode(text.as_str()) {
             Err(err) => self.fail(err.code(), err.to_string(), None, None),
             Ok(ClientFrame::Hello { name, protocol }) => self.hello(&name, protocol),
-            Ok(ClientFrame::Join { room }) => self.join(&room).await,
+            Ok(ClientFrame::Join { room, history, since, epoch }) => {
+                self.join(&room, history, since, epoch.as_deref()).await
+            }
             Ok(ClientFrame::Leave { room }) => self.leave(&room),
             Ok(ClientFrame::Send { room, client_id, text }) => self.post(&room, &client_id, &text).await,
             Ok(ClientFrame::Ping { nonce }) => self.reply(&ServerFrame::Pong { nonce }),
+            Ok(ClientFrame::History { room, before, limit }) => self.history(&room, before, limit).await,
         }
     }
 
@@ -197,49 +202,6 @@ impl Session {
             }
             Err(err) => self.fail(err.code(), err.to_string(), None, None),
         }
-    }
-
-    async fn join(&mut self, raw: &str) {
-        if self.name.is_none() {
-            return self.fail(
-                ErrorCode::NameRequired,
-                "send hello with a display name before joining",
-                Some(raw),
-                None,
-            );
-        }
-        let room = match RoomName::parse(raw) {
-            Ok(room) => room,
-            Err(err) => return self.fail(err.code(), err.to_string(), Some(raw), None),
-        };
-        if !self.rooms.contains(&room) {
-            let max = self.node.settings.max_rooms;
-            if self.rooms.len() >= max {
-                let message = format!("a connection can be in at most {max} rooms; leave one first");
-                return self.fail(ErrorCode::TooManyRooms, message, Some(room.as_str()), None);
-            }
-            self.node.hub.join(&room, self.id, self.outbox.clone());
-            self.rooms.insert(room.clone());
-            if !self.node.hub.wait_active(&room, self.node.settings.join_timeout).await {
-                self.rooms.remove(&room);
-                self.node.hub.leave(&room, self.id);
-                let message = "cannot join now: the message bus is unreachable; try again shortly";
-                return self.fail(ErrorCode::Unavailable, message, Some(room.as_str()), None);
-            }
-        }
-        self.reply(&ServerFrame::Joined { room: Cow::Borrowed(room.as_str()) });
-    }
-
-    fn leave(&mut self, raw: &str) {
-        let room = match RoomName::parse(raw) {
-            Ok(room) => room,
-            Err(err) => return self.fail(err.code(), err.to_string(), Some(raw), None),
-        };
-        if !self.rooms.remove(&room) {
-            return self.fail(ErrorCode::NotJoined, "you are not in this room", Some(room.as_str()), None);
-        }
-        self.node.hub.leave(&room, self.id);
-        self.reply(&ServerFrame::Left { room: Cow::Borrowed(room.as_str()) });
     }
 
     async fn post(&mut self, raw_room: &str, raw_client_id: &str, text: &str) {
@@ -281,14 +243,7 @@ impl Session {
             text: Cow::Borrowed(text),
         };
         if let Err(err) = self.node.broker.publish(&room, &envelope).await {
-            let code = err.client_code();
-            let message = if code == ErrorCode::Unavailable {
-                warn!(%room, cause = %err, "publish failed");
-                "message not sent: the message bus is unreachable; try again"
-            } else {
-                error!(%room, cause = %err, "publish failed unexpectedly");
-                "message not sent: the server failed unexpectedly; the failure is logged"
-            };
+            let (code, message) = self.broker_failure(&room, &err, "message not sent");
             self.fail(code, message, Some(room.as_str()), client_id);
         }
     }
@@ -310,6 +265,18 @@ impl Session {
             room: room.map(|r| Cow::Owned(clip(r))),
             client_id: client_id.map(|c| Cow::Owned(clip(c))),
         });
+    }
+
+    /// Logs a failed broker call and words it for the client.
+    fn broker_failure(&self, room: &RoomName, err: &BrokerError, what: &str) -> (ErrorCode, String) {
+        let code = err.client_code();
+        if code == ErrorCode::Unavailable {
+            warn!(%room, cause = %err, "{what}");
+            (code, format!("{what}: the message bus is unreachable; try again shortly"))
+        } else {
+            error!(%room, cause = %err, "{what}: unexpected failure");
+            (code, format!("{what}: the server failed unexpectedly; the failure is logged"))
+        }
     }
 
     /// Removes the session from every room (the node unsubscribes from rooms
@@ -390,7 +357,7 @@ mod tests {
 
     use super::*;
     use crate::broker::{Broker, BrokerHandler, MemoryBroker};
-    use crate::config::SessionSettings;
+    use crate::config::{HistorySettings, SessionSettings};
     use crate::hub::Hub;
 
     /// The server's end of a fake connection.
@@ -433,7 +400,10 @@ mod tests {
             name: "test".into(),
             origin: 1,
             hub,
-            broker: Broker::Memory(MemoryBroker::new(handler)),
+            broker: Broker::Memory(MemoryBroker::new(
+                handler,
+                &HistorySettings { size: 100, ttl: Duration::from_secs(3600) },
+            )),
             settings: SessionSettings {
                 max_rooms: 4,
                 outbound_queue: 8,

@@ -4,7 +4,9 @@
 //! appends the message to the room's capped stream (whose entry id becomes the
 //! message id, ordered per room and still increasing after a Redis restart)
 //! and publishes `<id> <envelope>` on the room's channel in the same atomic
-//! step, so channel order is id order.
+//! step, so channel order is id order and the stream holds exactly what was
+//! delivered ([`history`] has the scripts and the reads; [`Names`] the key
+//! layout).
 //!
 //! Receiving runs on one dedicated pub/sub connection per node, owned by the
 //! subscription task. It keeps the connection's channels equal to the rooms
@@ -28,14 +30,14 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
-use super::{BrokerError, BrokerHandler, Envelope, Health};
-use crate::config::RedisSettings;
+use super::{Backlog, BacklogRequest, BrokerError, BrokerHandler, Envelope, Health, Page};
+use crate::config::{HistorySettings, RedisSettings};
 
-const PUBLISH_SCRIPT: &str = r"
-local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'm', ARGV[1])
-redis.call('PUBLISH', KEYS[2], id .. ' ' .. ARGV[1])
-return id
-";
+mod history;
+mod names;
+
+use self::history::History;
+pub use self::names::Names;
 
 #[derive(Debug)]
 pub struct RedisBroker {
@@ -52,7 +54,7 @@ struct Inner {
     names: Names,
     handler: Arc<dyn BrokerHandler>,
     timeout: Duration,
-    backlog: usize,
+    history: History,
     probe_interval: Duration,
     probe_timeout: Duration,
     link: Mutex<Link>,
@@ -65,54 +67,11 @@ struct Link {
     last_probe: Option<Instant>,
 }
 
-/// Redis key and channel names under the deployment's prefix: the one
-/// definition of the layout, which tests use too.
-#[derive(Debug, Clone)]
-pub struct Names {
-    prefix: String,
-    room_channel_prefix: String,
-    probe_channel_prefix: String,
-    probe_channel: String,
-}
-
-impl Names {
-    pub fn new(prefix: &str, origin: u64) -> Self {
-        let probe_channel_prefix = format!("{prefix}:node:");
-        Names {
-            prefix: prefix.to_owned(),
-            room_channel_prefix: format!("{prefix}:room:"),
-            probe_channel: format!("{probe_channel_prefix}{origin:016x}"),
-            probe_channel_prefix,
-        }
-    }
-
-    /// What every room's channel name starts with.
-    pub fn room_channel_prefix(&self) -> &str {
-        &self.room_channel_prefix
-    }
-
-    /// What every node's probe channel name starts with.
-    pub fn probe_channel_prefix(&self) -> &str {
-        &self.probe_channel_prefix
-    }
-
-    pub fn room_channel(&self, room: &RoomName) -> String {
-        format!("{}{room}", self.room_channel_prefix)
-    }
-
-    pub fn room_stream(&self, room: &RoomName) -> String {
-        format!("{}:log:{room}", self.prefix)
-    }
-
-    fn room_of_channel(&self, channel: &str) -> Option<RoomName> {
-        RoomName::parse(channel.strip_prefix(&self.room_channel_prefix)?).ok()
-    }
-}
-
 impl RedisBroker {
     pub fn start(
         url: &str,
         settings: &RedisSettings,
+        history: &HistorySettings,
         handler: Arc<dyn BrokerHandler>,
         origin: u64,
     ) -> Result<Self, BrokerError> {
@@ -132,11 +91,11 @@ impl RedisBroker {
         let inner = Arc::new(Inner {
             client,
             pool,
-            script: redis::Script::new(PUBLISH_SCRIPT),
+            script: redis::Script::new(history::PUBLISH),
             names: Names::new(&settings.channel_prefix, origin),
             handler,
             timeout: settings.timeout,
-            backlog: settings.room_backlog,
+            history: History::new(history.size, u64::try_from(history.ttl.as_millis()).unwrap_or(u64::MAX)),
             probe_interval: settings.probe_interval,
             probe_timeout: settings.probe_timeout,
             link: Mutex::default(),
@@ -153,15 +112,39 @@ impl RedisBroker {
             let id: String = inner
                 .script
                 .key(inner.names.room_stream(room))
-                .key(inner.names.room_channel(room))
+                .key(inner.names.room_epoch(room))
                 .arg(envelope.to_json())
-                .arg(inner.backlog)
+                .arg(inner.history.size)
+                .arg(inner.history.ttl_ms)
+                .arg(inner.names.room_channel(room))
                 .invoke_async(&mut conn)
                 .await?;
             id.parse::<MessageId>()
                 .map_err(|err| BrokerError::UnexpectedReply(format!("XADD returned the id {id:?}: {err}")))
         };
         tokio::time::timeout(inner.timeout, publish).await.map_err(|_| BrokerError::Timeout(inner.timeout))?
+    }
+
+    pub async fn backlog(
+        &self,
+        room: &RoomName,
+        request: BacklogRequest<'_>,
+    ) -> Result<Backlog, BrokerError> {
+        let inner = &self.inner;
+        let read = async {
+            let mut conn = inner.pool.get().await?;
+            inner.history.backlog(&mut conn, &inner.names, room, request).await
+        };
+        tokio::time::timeout(inner.timeout, read).await.map_err(|_| BrokerError::Timeout(inner.timeout))?
+    }
+
+    pub async fn page(&self, room: &RoomName, before: MessageId, limit: usize) -> Result<Page, BrokerError> {
+        let inner = &self.inner;
+        let read = async {
+            let mut conn = inner.pool.get().await?;
+            inner.history.page(&mut conn, &inner.names, room, before, limit).await
+        };
+        tokio::time::timeout(inner.timeout, read).await.map_err(|_| BrokerError::Timeout(inner.timeout))?
     }
 
     pub fn health(&self) -> Health {
@@ -412,16 +395,5 @@ mod tests {
         }
         retry.reset();
         assert!(retry.next_delay() <= Duration::from_millis(100));
-    }
-
-    #[test]
-    fn channel_names_carry_the_prefix_and_map_back_to_rooms() {
-        let names = Names::new("test-1", 0xab);
-        let room = RoomName::parse("General").unwrap();
-        assert_eq!(names.room_channel(&room), "test-1:room:general");
-        assert_eq!(names.room_stream(&room), "test-1:log:general");
-        assert_eq!(names.probe_channel, "test-1:node:00000000000000ab");
-        assert_eq!(names.room_of_channel("test-1:room:general"), Some(room));
-        assert_eq!(names.room_of_channel("other:room:general"), None);
     }
 }

@@ -1,0 +1,162 @@
+//! A session's room requests: `join` (with the room's history or the
+//! recovery of what was missed), `leave`, and `history` pages.
+//!
+//! Joining is where history meets the live stream. The session becomes a
+//! held member of the hub first and waits for the broker to receive the room,
+//! then reads the backlog, sends `joined` and the backlog (waiting for the
+//! writer when the backlog is longer than the queue), and only then lets the
+//! hub release the live messages that arrived meanwhile, minus those the
+//! backlog already held. So a member sees every message once, in id order.
+
+use std::borrow::Cow;
+
+use axum::extract::ws::Message;
+use roomcast_protocol::limits::MAX_HISTORY_PAGE;
+use roomcast_protocol::{version, ErrorCode, MessageFrame, MessageId, RoomName, ServerFrame};
+
+use super::Session;
+use crate::broker::{Backlog, BacklogRequest, Since, Stored};
+use crate::outbox::Push;
+
+/// How many messages a `history` request gets when it does not say.
+const DEFAULT_PAGE: usize = 50;
+
+/// Largest `history` answer in bytes: a page of long messages is cut short
+/// (with `more`) rather than becoming one huge frame.
+const MAX_PAGE_BYTES: usize = 128 * 1024;
+
+impl Session {
+    pub(super) async fn join(
+        &mut self,
+        raw: &str,
+        history: Option<u32>,
+        since: Option<MessageId>,
+        epoch: Option<&str>,
+    ) {
+        if self.name.is_none() {
+            let message = "send hello with a display name before joining";
+            return self.fail(ErrorCode::NameRequired, message, Some(raw), None);
+        }
+        let room = match RoomName::parse(raw) {
+            Ok(room) => room,
+            Err(err) => return self.fail(err.code(), err.to_string(), Some(raw), None),
+        };
+        if self.rooms.contains(&room) {
+            // Already a member: its history was sent when it joined.
+            return self.reply(&ServerFrame::joined(room.as_str()));
+        }
+        let max = self.node.settings.max_rooms;
+        if self.rooms.len() >= max {
+            let message = format!("a connection can be in at most {max} rooms; leave one first");
+            return self.fail(ErrorCode::TooManyRooms, message, Some(room.as_str()), None);
+        }
+        self.node.hub.join(&room, self.id, self.outbox.clone());
+        self.rooms.insert(room.clone());
+        if !self.node.hub.wait_active(&room, self.node.settings.join_timeout).await {
+            self.forget(&room);
+            let message = "cannot join now: the message bus is unreachable; try again shortly";
+            return self.fail(ErrorCode::Unavailable, message, Some(room.as_str()), None);
+        }
+        if self.protocol < version::HISTORY {
+            self.reply(&ServerFrame::joined(room.as_str()));
+            return self.node.hub.go_live(&room, self.id, None);
+        }
+        let recent = history.map_or(0, |n| (n as usize).min(MAX_HISTORY_PAGE));
+        let since = match (since, epoch) {
+            (Some(id), Some(epoch)) => Some(Since { id, epoch }),
+            _ => None,
+        };
+        match self.node.broker.backlog(&room, BacklogRequest { recent, since }).await {
+            Ok(backlog) => self.send_backlog(&room, backlog).await,
+            Err(err) => {
+                self.forget(&room);
+                let (code, message) = self.broker_failure(&room, &err, "cannot join now");
+                self.fail(code, message, Some(room.as_str()), None);
+            }
+        }
+    }
+
+    /// Sends `joined` and the backlog, then lets the room's live messages through.
+    async fn send_backlog(&mut self, room: &RoomName, backlog: Backlog) {
+        let Backlog { epoch, recovered, messages } = backlog;
+        let count = u32::try_from(messages.len()).unwrap_or(u32::MAX);
+        self.reply(&ServerFrame::Joined {
+            room: Cow::Borrowed(room.as_str()),
+            epoch: Some(Cow::Owned(epoch)),
+            history: Some(count),
+            recovered,
+        });
+        let patience = self.node.settings.ping_timeout;
+        let mut last = None;
+        for Stored { id, envelope } in &messages {
+            let frame = ServerFrame::Message(envelope.to_frame(room, *id)).encode();
+            match self.outbox.push_waiting(Message::Text(frame.into()), patience).await {
+                Push::Queued => last = Some(*id),
+                // Too slow or gone: the session is closing; it recovers by
+                // offset when it reconnects.
+                Push::Overflowed | Push::Gone => return,
+            }
+        }
+        self.node.hub.go_live(room, self.id, last);
+    }
+
+    pub(super) fn leave(&mut self, raw: &str) {
+        let room = match RoomName::parse(raw) {
+            Ok(room) => room,
+            Err(err) => return self.fail(err.code(), err.to_string(), Some(raw), None),
+        };
+        if !self.rooms.contains(&room) {
+            return self.fail(ErrorCode::NotJoined, "you are not in this room", Some(room.as_str()), None);
+        }
+        self.forget(&room);
+        self.reply(&ServerFrame::Left { room: Cow::Borrowed(room.as_str()) });
+    }
+
+    pub(super) async fn history(&mut self, raw: &str, before: MessageId, limit: Option<u32>) {
+        let room = match RoomName::parse(raw) {
+            Ok(room) => room,
+            Err(err) => return self.fail(err.code(), err.to_string(), Some(raw), None),
+        };
+        if !self.rooms.contains(&room) {
+            let message = "join the room before reading its history";
+            return self.fail(ErrorCode::NotJoined, message, Some(room.as_str()), None);
+        }
+        let limit = limit.map_or(DEFAULT_PAGE, |n| (n as usize).clamp(1, MAX_HISTORY_PAGE));
+        let page = match self.node.broker.page(&room, before, limit).await {
+            Ok(page) => page,
+            Err(err) => {
+                let (code, message) = self.broker_failure(&room, &err, "cannot read history now");
+                return self.fail(code, message, Some(room.as_str()), None);
+            }
+        };
+        let mut frames: Vec<MessageFrame<'_>> =
+            page.messages.iter().map(|stored| stored.envelope.to_frame(&room, stored.id)).collect();
+        let mut more = page.more;
+        // Keep the newest messages (those next to `before`) within the byte cap.
+        let mut bytes = 0;
+        let keep = frames
+            .iter()
+            .rev()
+            .take_while(|frame| {
+                bytes += frame.text.len() + frame.author.len() + 96;
+                bytes <= MAX_PAGE_BYTES
+            })
+            .count();
+        if keep < frames.len() {
+            frames.drain(..frames.len() - keep);
+            more = true;
+        }
+        self.reply(&ServerFrame::History {
+            room: Cow::Borrowed(room.as_str()),
+            before,
+            messages: frames,
+            more,
+        });
+    }
+
+    /// Leaves `room` in the hub and in this session's set.
+    fn forget(&mut self, room: &RoomName) {
+        self.rooms.remove(room);
+        self.node.hub.leave(room, self.id);
+    }
+}
