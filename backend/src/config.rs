@@ -149,6 +149,12 @@ pub struct HistorySettings {
     #[arg(long = "history-ttl", env = "HISTORY_TTL", value_name = "HISTORY_TTL", default_value = "24h",
           value_parser = parse_duration)]
     pub ttl: Duration,
+
+    /// How long a room remembers each `client_id` it was sent, so that a
+    /// repeated send (a retry after a lost connection) publishes nothing new.
+    #[arg(long = "dedupe-window", env = "DEDUPE_WINDOW", value_name = "DEDUPE_WINDOW", default_value = "5m",
+          value_parser = parse_duration)]
+    pub dedupe_window: Duration,
 }
 
 /// Which broker a node runs.

@@ -34,6 +34,10 @@ pub enum ErrorCode {
     /// The message bus is unreachable: the request was not carried out and
     /// may be retried. Nothing is delivered half-way.
     Unavailable,
+    /// The bus took the `send` but did not confirm it in time: it may or may
+    /// not have been delivered. Retry with the same `client_id`; a message is
+    /// delivered at most once per client id.
+    OutcomeUnknown,
     /// Something failed inside the server; details are in its logs.
     Internal,
     /// `hello` offered a protocol version older than this server serves.

@@ -13,7 +13,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use roomcast_protocol::{MessageId, RoomName};
 
-use super::{Backlog, BacklogRequest, BrokerHandler, Envelope, Page, Stored};
+use super::{Backlog, BacklogRequest, BrokerHandler, Envelope, Page, Published, Stored};
 use crate::config::HistorySettings;
 
 /// How often abandoned rooms are looked for.
@@ -26,6 +26,7 @@ pub struct MemoryBroker {
     logs: Mutex<Logs>,
     size: usize,
     ttl_ms: u64,
+    dedupe_ms: u64,
 }
 
 #[derive(Debug, Default)]
@@ -45,6 +46,10 @@ struct RoomLog {
     /// The newest id that left the history (too many or too old): a client
     /// that saw less than this cannot be brought up to date.
     dropped: Option<MessageId>,
+    /// Client ids sent to this room within the dedupe window, with the id
+    /// each became; `sent_order` lists them by expiry for pruning.
+    sent: HashMap<String, MessageId>,
+    sent_order: VecDeque<(u64, String)>,
 }
 
 impl RoomLog {
@@ -54,6 +59,26 @@ impl RoomLog {
             last: MessageId::new(0, 0),
             entries: VecDeque::new(),
             dropped: None,
+            sent: HashMap::new(),
+            sent_order: VecDeque::new(),
+        }
+    }
+
+    /// Forgets client ids whose dedupe window has passed.
+    fn expire_sent(&mut self, now: u64) {
+        while self.sent_order.front().is_some_and(|(expires, _)| *expires <= now) {
+            if let Some((_, client_id)) = self.sent_order.pop_front() {
+                self.sent.remove(&client_id);
+            }
+        }
+    }
+
+    /// The message a repeated client id became: from the history, or as
+    /// sent now if it has already left the history.
+    fn original(&self, id: MessageId, sent: &Envelope<'_>) -> Stored {
+        match self.entries.binary_search_by_key(&id, |stored| stored.id) {
+            Ok(at) => self.entries[at].clone(),
+            Err(_) => Stored { id, envelope: sent.clone().into_owned() },
         }
     }
 
@@ -76,6 +101,7 @@ impl MemoryBroker {
             logs: Mutex::default(),
             size: history.size.max(1),
             ttl_ms: u64::try_from(history.ttl.as_millis()).unwrap_or(u64::MAX),
+            dedupe_ms: u64::try_from(history.dedupe_window.as_millis()).unwrap_or(u64::MAX),
         }
     }
 
@@ -96,16 +122,22 @@ impl MemoryBroker {
         log
     }
 
-    pub fn publish(&self, room: &RoomName, envelope: &Envelope<'_>) -> MessageId {
+    pub fn publish(&self, room: &RoomName, envelope: &Envelope<'_>) -> Published {
         let now = now_ms();
         let mut logs = self.lock();
         let log = self.log(&mut logs, room, now);
+        log.expire_sent(now);
+        if let Some(&id) = log.sent.get(envelope.client_id.as_ref()) {
+            return Published::Repeat(log.original(id, envelope));
+        }
         let id = log.last.next_after(now);
         log.last = id;
         self.handler.deliver(room, id, envelope);
         log.entries.push_back(Stored { id, envelope: envelope.clone().into_owned() });
         log.trim(self.size, now.saturating_sub(self.ttl_ms));
-        id
+        log.sent.insert(envelope.client_id.to_string(), id);
+        log.sent_order.push_back((now.saturating_add(self.dedupe_ms), envelope.client_id.to_string()));
+        Published::New(id)
     }
 
     pub fn backlog(&self, room: &RoomName, request: BacklogRequest<'_>) -> Backlog {

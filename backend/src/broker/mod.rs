@@ -79,6 +79,8 @@ pub enum BrokerError {
     Config(String),
     #[error("redis answered something unexpected: {0}")]
     UnexpectedReply(String),
+    #[error("redis took the publish but did not confirm it: {0}")]
+    Unconfirmed(String),
 }
 
 impl BrokerError {
@@ -86,13 +88,16 @@ impl BrokerError {
     /// or busy and a retry may succeed, `internal` when the failure points at
     /// a bug or a misconfiguration that a retry will not fix.
     pub fn client_code(&self) -> ErrorCode {
+        if let BrokerError::Unconfirmed(_) = self {
+            return ErrorCode::OutcomeUnknown;
+        }
         let transient = match self {
             BrokerError::Timeout(_) => true,
             BrokerError::Pool(deadpool_redis::PoolError::Backend(err)) | BrokerError::Redis(err) => {
                 is_transient(err)
             }
             BrokerError::Pool(_) => true,
-            BrokerError::Config(_) | BrokerError::UnexpectedReply(_) => false,
+            BrokerError::Config(_) | BrokerError::UnexpectedReply(_) | BrokerError::Unconfirmed(_) => false,
         };
         if transient {
             ErrorCode::Unavailable
@@ -119,6 +124,16 @@ fn is_transient(err: &::redis::RedisError) -> bool {
                     | ServerErrorKind::ReadOnly
             )
         )
+}
+
+/// What a publish did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Published {
+    /// Stored and sent to every node in the room under this id.
+    New(MessageId),
+    /// The room was sent this `client_id` within the dedupe window: nothing
+    /// new was published, and this is the original message.
+    Repeat(Stored),
 }
 
 /// One message as a room's history keeps it.
@@ -192,8 +207,10 @@ impl Broker {
         }
     }
 
-    /// Assigns the message an id and sends it to every node in the room.
-    pub async fn publish(&self, room: &RoomName, envelope: &Envelope<'_>) -> Result<MessageId, BrokerError> {
+    /// Stores the message, assigns it an id and sends it to every node in
+    /// the room, unless the room was sent its `client_id` within the dedupe
+    /// window.
+    pub async fn publish(&self, room: &RoomName, envelope: &Envelope<'_>) -> Result<Published, BrokerError> {
         match self {
             Broker::Memory(broker) => Ok(broker.publish(room, envelope)),
             Broker::Redis(broker) => broker.publish(room, envelope).await,
@@ -267,5 +284,6 @@ mod tests {
             ::redis::RedisError::from((::redis::ErrorKind::UnexpectedReturnType, "not a string"));
         assert_eq!(BrokerError::Redis(wrong_type).client_code(), ErrorCode::Internal);
         assert_eq!(BrokerError::UnexpectedReply("x".into()).client_code(), ErrorCode::Internal);
+        assert_eq!(BrokerError::Unconfirmed("reset".into()).client_code(), ErrorCode::OutcomeUnknown);
     }
 }

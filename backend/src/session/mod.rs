@@ -25,7 +25,7 @@ use roomcast_protocol::{
 use tokio::sync::mpsc;
 use tracing::{debug, error, info, info_span, warn, Instrument};
 
-use crate::broker::{BrokerError, Envelope};
+use crate::broker::{BrokerError, Envelope, Published};
 use crate::hub::SessionId;
 use crate::node::Node;
 use crate::outbox::{Closer, Outbox};
@@ -242,9 +242,19 @@ impl Session {
             author: Cow::Borrowed(name.as_str()),
             text: Cow::Borrowed(text),
         };
-        if let Err(err) = self.node.broker.publish(&room, &envelope).await {
-            let (code, message) = self.broker_failure(&room, &err, "message not sent");
-            self.fail(code, message, Some(room.as_str()), client_id);
+        match self.node.broker.publish(&room, &envelope).await {
+            Ok(Published::New(_)) => {}
+            // A retry of a message the room already has: only its sender
+            // hears of it again, with the original id.
+            Ok(Published::Repeat(original)) => {
+                let mut frame = original.envelope.to_frame(&room, original.id);
+                frame.client_id = Some(Cow::Borrowed(raw_client_id));
+                self.reply(&ServerFrame::Message(frame));
+            }
+            Err(err) => {
+                let (code, message) = self.broker_failure(&room, &err, "message not sent");
+                self.fail(code, message, Some(room.as_str()), client_id);
+            }
         }
     }
 
@@ -270,12 +280,21 @@ impl Session {
     /// Logs a failed broker call and words it for the client.
     fn broker_failure(&self, room: &RoomName, err: &BrokerError, what: &str) -> (ErrorCode, String) {
         let code = err.client_code();
-        if code == ErrorCode::Unavailable {
-            warn!(%room, cause = %err, "{what}");
-            (code, format!("{what}: the message bus is unreachable; try again shortly"))
-        } else {
-            error!(%room, cause = %err, "{what}: unexpected failure");
-            (code, format!("{what}: the server failed unexpectedly; the failure is logged"))
+        match code {
+            ErrorCode::Unavailable => {
+                warn!(%room, cause = %err, "{what}");
+                (code, format!("{what}: the message bus is unreachable; try again shortly"))
+            }
+            ErrorCode::OutcomeUnknown => {
+                warn!(%room, cause = %err, "{what}: outcome unknown");
+                let message = "the message bus did not confirm this message; it may have been delivered. \
+                               Send it again with the same client_id: it is delivered at most once";
+                (code, message.to_owned())
+            }
+            _ => {
+                error!(%room, cause = %err, "{what}: unexpected failure");
+                (code, format!("{what}: the server failed unexpectedly; the failure is logged"))
+            }
         }
     }
 
@@ -402,7 +421,11 @@ mod tests {
             hub,
             broker: Broker::Memory(MemoryBroker::new(
                 handler,
-                &HistorySettings { size: 100, ttl: Duration::from_secs(3600) },
+                &HistorySettings {
+                    size: 100,
+                    ttl: Duration::from_secs(3600),
+                    dedupe_window: Duration::from_secs(60),
+                },
             )),
             settings: SessionSettings {
                 max_rooms: 4,

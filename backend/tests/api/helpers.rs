@@ -448,6 +448,9 @@ struct ProxyState {
     accepted: AtomicU64,
     frozen_below: AtomicU64,
     any_frozen: AtomicBool,
+    /// When set, the next request that contains these bytes gets no answer:
+    /// its connection stops forwarding replies from then on.
+    lose_reply_to: std::sync::Mutex<Option<Vec<u8>>>,
 }
 
 impl FreezingProxy {
@@ -463,8 +466,16 @@ impl FreezingProxy {
                 let Ok(outbound) = TcpStream::connect(("127.0.0.1", target_port)).await else { continue };
                 let (in_read, in_write) = inbound.into_split();
                 let (out_read, out_write) = outbound.into_split();
-                connections.spawn(pump(in_read, out_write, accept_state.clone(), index));
-                connections.spawn(pump(out_read, in_write, accept_state.clone(), index));
+                let replies_lost = Arc::new(AtomicBool::new(false));
+                let requests = Direction::Requests(replies_lost.clone());
+                connections.spawn(pump(in_read, out_write, accept_state.clone(), index, requests));
+                connections.spawn(pump(
+                    out_read,
+                    in_write,
+                    accept_state.clone(),
+                    index,
+                    Direction::Replies(replies_lost),
+                ));
             }
         });
         FreezingProxy { port, state, accept }
@@ -480,6 +491,13 @@ impl FreezingProxy {
         self.state.any_frozen.store(true, Ordering::SeqCst);
     }
 
+    /// The next request containing `marker` reaches the target, but its
+    /// answer (and anything after it on that connection) never comes back:
+    /// the target acted, and the client cannot know.
+    pub fn lose_reply_to(&self, marker: &[u8]) {
+        *self.state.lose_reply_to.lock().expect("proxy state") = Some(marker.to_vec());
+    }
+
     pub fn connections_accepted(&self) -> u64 {
         self.state.accepted.load(Ordering::SeqCst)
     }
@@ -491,11 +509,18 @@ impl Drop for FreezingProxy {
     }
 }
 
+/// Which way a pump forwards; both share whether the connection's replies are lost.
+enum Direction {
+    Requests(Arc<AtomicBool>),
+    Replies(Arc<AtomicBool>),
+}
+
 async fn pump(
     mut from: tokio::net::tcp::OwnedReadHalf,
     mut to: tokio::net::tcp::OwnedWriteHalf,
     state: Arc<ProxyState>,
     index: u64,
+    direction: Direction,
 ) {
     let mut buf = vec![0u8; 16 * 1024];
     loop {
@@ -503,7 +528,22 @@ async fn pump(
             Ok(0) | Err(_) => return,
             Ok(n) => n,
         };
-        if state.any_frozen.load(Ordering::SeqCst) && index < state.frozen_below.load(Ordering::SeqCst) {
+        let frozen =
+            state.any_frozen.load(Ordering::SeqCst) && index < state.frozen_below.load(Ordering::SeqCst);
+        let reply_lost = match &direction {
+            Direction::Requests(lost) => {
+                let mut marker = state.lose_reply_to.lock().expect("proxy state");
+                let hit =
+                    marker.as_ref().is_some_and(|m| buf[..n].windows(m.len()).any(|w| w == m.as_slice()));
+                if hit {
+                    *marker = None;
+                    lost.store(true, Ordering::SeqCst);
+                }
+                false
+            }
+            Direction::Replies(lost) => lost.load(Ordering::SeqCst),
+        };
+        if frozen || reply_lost {
             // Hold both sockets open and never forward again.
             std::future::pending::<()>().await;
         }

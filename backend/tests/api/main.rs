@@ -8,6 +8,7 @@ mod helpers;
 mod bad_input;
 mod chat;
 mod connections;
+mod exactly_once;
 mod history;
 mod http;
 mod process;

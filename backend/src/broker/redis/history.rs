@@ -19,14 +19,28 @@ use redis::Script;
 use roomcast_protocol::{MessageId, RoomName};
 use tracing::warn;
 
-use super::super::{Backlog, BacklogRequest, BrokerError, Envelope, Page, Stored};
+use super::super::{Backlog, BacklogRequest, BrokerError, Envelope, Page, Published, Stored};
 use super::names::Names;
+use crate::config::HistorySettings;
 
-/// Stores, trims and publishes one message; returns its id.
+fn millis(duration: std::time::Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// Stores, trims and publishes one message; returns `{id}`. If the room was
+/// sent the same client id within the dedupe window it publishes nothing and
+/// returns `{original id, original envelope or ''}`.
 ///
-/// KEYS: the room's stream, its epoch. ARGV: the envelope, the most entries
-/// kept, the lifetime in ms, the room's channel.
+/// KEYS: the room's stream, its epoch, the client id's dedupe key. ARGV: the
+/// envelope, the most entries kept, the lifetime in ms, the room's channel,
+/// the dedupe window in ms.
 pub(super) const PUBLISH: &str = r"
+local seen = redis.call('GET', KEYS[3])
+if seen then
+  local entry = redis.call('XRANGE', KEYS[1], seen, seen)
+  if #entry == 1 then return {seen, entry[1][2][2]} end
+  return {seen, ''}
+end
 local now = redis.call('TIME')
 local epoch = now[1] .. '.' .. now[2]
 if redis.call('EXISTS', KEYS[1]) == 0 then
@@ -42,7 +56,8 @@ end
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 redis.call('PEXPIRE', KEYS[2], ARGV[3])
 redis.call('PUBLISH', ARGV[4], id .. ' ' .. ARGV[1])
-return id
+redis.call('SET', KEYS[3], id, 'PX', ARGV[5])
+return {id}
 ";
 
 /// Reads what a joining session gets: `{epoch, recovered, entries}` where
@@ -100,11 +115,17 @@ pub(super) struct History {
     backlog: Script,
     pub(super) size: usize,
     pub(super) ttl_ms: u64,
+    pub(super) dedupe_ms: u64,
 }
 
 impl History {
-    pub(super) fn new(size: usize, ttl_ms: u64) -> Self {
-        History { backlog: Script::new(BACKLOG), size, ttl_ms }
+    pub(super) fn new(settings: &HistorySettings) -> Self {
+        History {
+            backlog: Script::new(BACKLOG),
+            size: settings.size,
+            ttl_ms: millis(settings.ttl),
+            dedupe_ms: millis(settings.dedupe_window),
+        }
     }
 
     pub(super) async fn backlog(
@@ -177,6 +198,20 @@ fn parse_entries(room: &RoomName, entries: Vec<Entry>) -> Vec<Stored> {
             stored
         })
         .collect()
+}
+
+/// Reads the publish script's answer; `sent` is what was published, to stand
+/// in for an original that has already left the history.
+pub(super) fn parse_published(reply: &[Vec<u8>], sent: &Envelope<'_>) -> Result<Published, BrokerError> {
+    let bad = || BrokerError::UnexpectedReply(format!("publish answered {} parts", reply.len()));
+    let id = reply.first().ok_or_else(bad)?;
+    let id = std::str::from_utf8(id).ok().and_then(|id| id.parse::<MessageId>().ok()).ok_or_else(|| {
+        BrokerError::UnexpectedReply(format!("publish answered the id {:?}", String::from_utf8_lossy(id)))
+    })?;
+    let Some(original) = reply.get(1) else { return Ok(Published::New(id)) };
+    let envelope = serde_json::from_slice::<Envelope<'_>>(original)
+        .map_or_else(|_| sent.clone().into_owned(), Envelope::into_owned);
+    Ok(Published::Repeat(Stored { id, envelope }))
 }
 
 fn parse_entry(id: &str, fields: &[Vec<u8>]) -> Option<Stored> {

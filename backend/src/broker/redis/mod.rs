@@ -30,7 +30,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
-use super::{Backlog, BacklogRequest, BrokerError, BrokerHandler, Envelope, Health, Page};
+use super::{Backlog, BacklogRequest, BrokerError, BrokerHandler, Envelope, Health, Page, Published};
 use crate::config::{HistorySettings, RedisSettings};
 
 mod history;
@@ -95,7 +95,7 @@ impl RedisBroker {
             names: Names::new(&settings.channel_prefix, origin),
             handler,
             timeout: settings.timeout,
-            history: History::new(history.size, u64::try_from(history.ttl.as_millis()).unwrap_or(u64::MAX)),
+            history: History::new(history),
             probe_interval: settings.probe_interval,
             probe_timeout: settings.probe_timeout,
             link: Mutex::default(),
@@ -105,24 +105,35 @@ impl RedisBroker {
         Ok(RedisBroker { inner, stop, task: Mutex::new(Some(task)) })
     }
 
-    pub async fn publish(&self, room: &RoomName, envelope: &Envelope<'_>) -> Result<MessageId, BrokerError> {
+    /// Publishes through the pool. Failing to get a connection means nothing
+    /// was sent (`unavailable`); losing the connection or the answer after
+    /// the script was sent means it may have run (`Unconfirmed`), which the
+    /// dedupe key makes safe to retry.
+    pub async fn publish(&self, room: &RoomName, envelope: &Envelope<'_>) -> Result<Published, BrokerError> {
         let inner = &self.inner;
-        let publish = async {
-            let mut conn = inner.pool.get().await?;
-            let id: String = inner
-                .script
-                .key(inner.names.room_stream(room))
-                .key(inner.names.room_epoch(room))
-                .arg(envelope.to_json())
-                .arg(inner.history.size)
-                .arg(inner.history.ttl_ms)
-                .arg(inner.names.room_channel(room))
-                .invoke_async(&mut conn)
-                .await?;
-            id.parse::<MessageId>()
-                .map_err(|err| BrokerError::UnexpectedReply(format!("XADD returned the id {id:?}: {err}")))
+        let limit = inner.timeout;
+        let mut conn = tokio::time::timeout(limit, inner.pool.get())
+            .await
+            .map_err(|_| BrokerError::Timeout(limit))??;
+        let mut invocation = inner.script.key(inner.names.room_stream(room));
+        invocation
+            .key(inner.names.room_epoch(room))
+            .key(inner.names.room_sent(room, &envelope.client_id))
+            .arg(envelope.to_json())
+            .arg(inner.history.size)
+            .arg(inner.history.ttl_ms)
+            .arg(inner.names.room_channel(room))
+            .arg(inner.history.dedupe_ms);
+        let call = invocation.invoke_async::<Vec<Vec<u8>>>(&mut conn);
+        let reply = match tokio::time::timeout(limit, call).await {
+            Ok(Ok(reply)) => reply,
+            Ok(Err(err)) if err.is_io_error() || err.is_timeout() || err.is_connection_dropped() => {
+                return Err(BrokerError::Unconfirmed(err.to_string()))
+            }
+            Ok(Err(err)) => return Err(err.into()),
+            Err(_) => return Err(BrokerError::Unconfirmed(format!("no answer within {limit:?}"))),
         };
-        tokio::time::timeout(inner.timeout, publish).await.map_err(|_| BrokerError::Timeout(inner.timeout))?
+        history::parse_published(&reply, envelope)
     }
 
     pub async fn backlog(

@@ -44,6 +44,12 @@ impl Names {
         format!("{}:{{{room}}}:log", self.prefix)
     }
 
+    /// The key that remembers, for the dedupe window, which message a
+    /// `client_id` sent to the room became.
+    pub fn room_sent(&self, room: &RoomName, client_id: &str) -> String {
+        format!("{}:{{{room}}}:sent:{client_id}", self.prefix)
+    }
+
     /// The key that holds the epoch of the room's history.
     pub fn room_epoch(&self, room: &RoomName) -> String {
         format!("{}:{{{room}}}:epoch", self.prefix)
@@ -65,6 +71,11 @@ mod tests {
         assert_eq!(names.room_channel(&room), "test-1:room:general");
         assert_eq!(names.room_stream(&room), "test-1:{general}:log");
         assert_eq!(names.room_epoch(&room), "test-1:{general}:epoch");
+        assert_eq!(
+            names.room_sent(&room, "c-{1}"),
+            "test-1:{general}:sent:c-{1}",
+            "the first tag decides the slot"
+        );
         assert_eq!(names.probe_channel, "test-1:node:00000000000000ab");
         assert_eq!(names.room_of_channel("test-1:room:general"), Some(room));
         assert_eq!(names.room_of_channel("other:room:general"), None);
