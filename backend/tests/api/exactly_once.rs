@@ -4,9 +4,7 @@
 
 use roomcast_protocol::{ClientFrame, ErrorCode, MessageFrame, ServerFrame};
 
-use crate::helpers::{
-    test_config, unique_prefix, wait_ready, Client, Cluster, FreezingProxy, RedisServer, TestNode,
-};
+use crate::helpers::{wait_ready, Client, Cluster, ProxiedPair};
 use crate::on_both_brokers;
 
 on_both_brokers!(a_repeated_client_id_is_published_once_and_acknowledged_every_time);
@@ -55,13 +53,7 @@ async fn a_repeated_client_id_is_published_once_and_acknowledged_every_time(clus
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_publish_whose_answer_is_lost_is_reported_unknown_and_its_retry_is_not_delivered_twice() {
-    let redis = RedisServer::start().await;
-    let proxy = FreezingProxy::start(redis.port).await;
-    let prefix = unique_prefix();
-    let behind_proxy = TestNode::spawn(test_config(Some(proxy.url()), &prefix)).await;
-    let direct = TestNode::spawn(test_config(Some(redis.url()), &prefix)).await;
-    wait_ready(&behind_proxy).await;
-    wait_ready(&direct).await;
+    let ProxiedPair { redis: _redis, proxy, behind_proxy, direct } = ProxiedPair::start().await;
     let mut ada = Client::named(&behind_proxy, "ada").await;
     let mut bob = Client::named(&direct, "bob").await;
     ada.join("general").await;

@@ -553,6 +553,28 @@ async fn pump(
     }
 }
 
+/// Two Redis-backed nodes sharing one prefix and both ready: the first
+/// reaches Redis through a [`FreezingProxy`], the second directly.
+pub struct ProxiedPair {
+    pub redis: RedisServer,
+    pub proxy: FreezingProxy,
+    pub behind_proxy: TestNode,
+    pub direct: TestNode,
+}
+
+impl ProxiedPair {
+    pub async fn start() -> ProxiedPair {
+        let redis = RedisServer::start().await;
+        let proxy = FreezingProxy::start(redis.port).await;
+        let prefix = unique_prefix();
+        let behind_proxy = TestNode::spawn(test_config(Some(proxy.url()), &prefix)).await;
+        let direct = TestNode::spawn(test_config(Some(redis.url()), &prefix)).await;
+        wait_ready(&behind_proxy).await;
+        wait_ready(&direct).await;
+        ProxiedPair { redis, proxy, behind_proxy, direct }
+    }
+}
+
 // ----- plain HTTP -----
 
 /// A minimal HTTP/1.1 GET: returns the status code and the body.

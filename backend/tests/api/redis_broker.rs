@@ -3,9 +3,7 @@
 
 use roomcast_protocol::{ClientFrame, ErrorCode, RoomName, ServerFrame};
 
-use crate::helpers::{
-    eventually, http_get, test_config, wait_ready, Client, Cluster, FreezingProxy, RedisServer, TestNode,
-};
+use crate::helpers::{eventually, http_get, wait_ready, Client, Cluster, ProxiedPair};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_node_subscribes_on_its_first_member_and_unsubscribes_after_its_last() {
@@ -139,13 +137,7 @@ async fn chat_resumes_on_the_same_connections_after_redis_restarts() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_silently_dead_subscription_is_detected_and_replaced() {
-    let redis = RedisServer::start().await;
-    let proxy = FreezingProxy::start(redis.port).await;
-    let prefix = crate::helpers::unique_prefix();
-    let behind_proxy = TestNode::spawn(test_config(Some(proxy.url()), &prefix)).await;
-    let direct = TestNode::spawn(test_config(Some(redis.url()), &prefix)).await;
-    wait_ready(&behind_proxy).await;
-    wait_ready(&direct).await;
+    let ProxiedPair { redis: _redis, proxy, behind_proxy, direct } = ProxiedPair::start().await;
     let mut ada = Client::named(&behind_proxy, "ada").await;
     let mut bob = Client::named(&direct, "bob").await;
     ada.join("general").await;
