@@ -136,7 +136,6 @@ impl Connection {
                         (_, false) => format!("The server closed the connection: {reason}."),
                     };
                     self.dispatch.dispatch(Action::Notify(text));
-                    self.dispatch.dispatch(Action::SetLink(Link::Offline));
                     attempt = 0;
                     self.wait_for_reconnect_click().await
                 }
@@ -161,8 +160,38 @@ impl Connection {
 
     async fn wait_for_network(&mut self) -> bool {
         self.dispatch.dispatch(Action::SetLink(Link::Offline));
-        let mut ticks = IntervalStream::new(1_000).fuse();
-        while !browser::online() {
+        self.wait_while(1_000, |_| !browser::online()).await
+    }
+
+    /// Waits for "Reconnect now", shown while the link is offline.
+    async fn wait_for_reconnect_click(&mut self) -> bool {
+        self.dispatch.dispatch(Action::SetLink(Link::Offline));
+        self.wait_while(TICK_MS, |_| true).await
+    }
+
+    /// Counts down `delay_ms` in the header. Stops early when the network
+    /// goes away (`run` then waits for it).
+    async fn wait(&mut self, delay_ms: u32) -> bool {
+        let deadline = browser::now_ms() + f64::from(delay_ms);
+        self.wait_while(250, |connection| {
+            let remaining = (deadline - browser::now_ms()).max(0.0) as u32;
+            let counting = remaining > 0 && browser::online();
+            if counting {
+                let in_secs = countdown_secs(remaining);
+                connection.dispatch.dispatch(Action::SetLink(Link::Reconnecting { in_secs }));
+            }
+            counting
+        })
+        .await
+    }
+
+    /// The one waiting loop without a socket: takes commands (they only
+    /// shape the plan) while `waiting` holds, asking it again after each
+    /// command and every `tick_ms`. "Reconnect now" ends the wait early.
+    /// `false` when the page is going away.
+    async fn wait_while(&mut self, tick_ms: u32, mut waiting: impl FnMut(&Self) -> bool) -> bool {
+        let mut ticks = IntervalStream::new(tick_ms).fuse();
+        while waiting(self) {
             let event = select! {
                 command = self.commands.next() => Event::Command(command),
                 _ = ticks.next() => Event::Tick,
@@ -175,43 +204,6 @@ impl Connection {
             }
         }
         true
-    }
-
-    async fn wait_for_reconnect_click(&mut self) -> bool {
-        loop {
-            match self.commands.next().await {
-                Some(Command::ReconnectNow) => return true,
-                Some(command) => self.offline_command(command),
-                None => return false,
-            }
-        }
-    }
-
-    /// Counts down `delay_ms` in the header, taking commands meanwhile.
-    async fn wait(&mut self, delay_ms: u32) -> bool {
-        let deadline = browser::now_ms() + f64::from(delay_ms);
-        let mut ticks = IntervalStream::new(250).fuse();
-        loop {
-            let remaining = (deadline - browser::now_ms()).max(0.0) as u32;
-            if remaining == 0 {
-                return true;
-            }
-            if !browser::online() {
-                return self.wait_for_network().await;
-            }
-            self.dispatch
-                .dispatch(Action::SetLink(Link::Reconnecting { in_secs: countdown_secs(remaining) }));
-            let event = select! {
-                command = self.commands.next() => Event::Command(command),
-                _ = ticks.next() => Event::Tick,
-            };
-            match event {
-                Event::Command(Some(Command::ReconnectNow)) => return true,
-                Event::Command(Some(command)) => self.offline_command(command),
-                Event::Command(None) => return false,
-                Event::Tick | Event::Incoming(_) => {}
-            }
-        }
     }
 
     /// A command while there is no socket: only the plan changes.
