@@ -22,6 +22,7 @@ use yew::UseReducerDispatcher;
 use crate::backoff::{countdown_secs, Backoff};
 use crate::browser;
 use crate::endpoint::{self, RuntimeConfig};
+use crate::error_meaning::{self, ErrorFrame, ErrorMeaning, SendFailure};
 use crate::plan::{Outgoing, Plan};
 use crate::state::{Action, ChatState, Link};
 
@@ -220,12 +221,13 @@ impl Connection {
             Command::Send { room, client_id, text } => {
                 let outgoing = Outgoing { room: room.clone(), client_id: client_id.clone(), text };
                 self.plan.send(outgoing).unwrap_or_else(|_full| {
-                    self.dispatch.dispatch(Action::ServerError {
-                        code: roomcast_protocol::ErrorCode::Unavailable,
-                        message: "too many messages are waiting for the connection".into(),
-                        room: Some(room.to_string()),
-                        client_id: Some(client_id),
-                    });
+                    let failure = SendFailure::QueueFull;
+                    let room = room.to_string();
+                    self.dispatch.dispatch(Action::Error(ErrorMeaning::SendFailed {
+                        room,
+                        client_id,
+                        failure,
+                    }));
                     Vec::new()
                 })
             }
@@ -354,17 +356,15 @@ impl Connection {
                 Vec::new()
             }
             ServerFrame::Error { code, message, room, client_id } => {
-                if let (Some(name), None) = (&room, &client_id) {
-                    if let Ok(name) = RoomName::parse(name) {
-                        self.plan.join_refused(&name, code);
-                    }
-                }
-                self.dispatch.dispatch(Action::ServerError {
+                let frame = ErrorFrame {
                     code,
-                    message: message.into_owned(),
-                    room: room.map(Cow::into_owned),
-                    client_id: client_id.map(Cow::into_owned),
-                });
+                    message: &message,
+                    room: room.as_deref(),
+                    client_id: client_id.as_deref(),
+                };
+                let meaning = error_meaning::classify(&frame, |room| self.plan.is_joining(room));
+                self.plan.heed(&meaning);
+                self.dispatch.dispatch(Action::Error(meaning));
                 Vec::new()
             }
             ServerFrame::Pong { .. } => Vec::new(),

@@ -3,6 +3,7 @@ use std::borrow::Cow;
 use roomcast_protocol::MessageId;
 
 use super::*;
+use crate::error_meaning::{ErrorMeaning, SendFailure};
 
 fn room(name: &str) -> RoomName {
     RoomName::parse(name).unwrap()
@@ -51,6 +52,11 @@ fn texts(state: &ChatState, name: &str) -> Vec<String> {
 fn delivery_of(state: &ChatState, name: &str, client_id: &str) -> Delivery {
     let entries = &state.room(&room(name)).unwrap().entries;
     entries.iter().find(|entry| entry.client_id.as_deref() == Some(client_id)).unwrap().delivery.clone()
+}
+
+/// The state's answer to a failed send of `client_id` in #general.
+fn send_failed(client_id: &str, failure: SendFailure) -> Action {
+    Action::Error(ErrorMeaning::SendFailed { room: "general".into(), client_id: client_id.into(), failure })
 }
 
 #[test]
@@ -201,12 +207,7 @@ fn a_lost_connection_marks_messages_in_flight_failed_and_keeps_queued_ones() {
 fn a_failed_message_can_be_retried_or_discarded() {
     let mut state = ada_in_two_rooms();
     state.apply(compose("general", "c1", "a"));
-    state.apply(Action::ServerError {
-        code: ErrorCode::RateLimited,
-        message: "slow down".into(),
-        room: Some("general".into()),
-        client_id: Some("c1".into()),
-    });
+    state.apply(send_failed("c1", SendFailure::TooFast));
     assert!(
         matches!(delivery_of(&state, "general", "c1"), Delivery::Failed(reason) if reason.contains("too fast"))
     );
@@ -231,12 +232,10 @@ fn a_late_sending_does_not_undo_a_confirmation() {
 fn a_refused_join_removes_the_room_and_says_why() {
     let mut state = ada_in_two_rooms();
     state.apply(Action::Open(room("ninth")));
-    state.apply(Action::ServerError {
-        code: ErrorCode::TooManyRooms,
-        message: "at most 8 rooms".into(),
-        room: Some("ninth".into()),
-        client_id: None,
-    });
+    state.apply(Action::Error(ErrorMeaning::JoinRefused {
+        room: room("ninth"),
+        reason: "at most 8 rooms".into(),
+    }));
     assert!(state.room(&room("ninth")).is_none());
     assert_eq!(state.notices.back().unwrap().text, "Could not join #ninth: at most 8 rooms");
 }
@@ -245,26 +244,67 @@ fn a_refused_join_removes_the_room_and_says_why() {
 fn an_unavailable_join_keeps_the_room_waiting() {
     let mut state = ada_in_two_rooms();
     state.apply(Action::ConnectionLost);
-    state.apply(Action::ServerError {
-        code: ErrorCode::Unavailable,
-        message: "bus down".into(),
-        room: Some("general".into()),
-        client_id: None,
-    });
+    state.apply(Action::Error(ErrorMeaning::JoinLater { room: room("general") }));
     assert!(state.room(&room("general")).is_some());
     assert!(state.notices.back().unwrap().text.contains("joining again"));
+}
+
+#[test]
+fn a_note_about_a_room_names_it_and_keeps_it() {
+    let mut state = ada_in_two_rooms();
+    state.apply(Action::Error(ErrorMeaning::RoomNote {
+        room: "general".into(),
+        message: "you are not in this room".into(),
+    }));
+    assert!(state.room(&room("general")).is_some());
+    assert_eq!(state.notices.back().unwrap().text, "#general: you are not in this room");
+}
+
+#[test]
+fn a_full_queue_says_so_on_the_message_instead_of_a_generic_reason() {
+    let mut state = ada_in_two_rooms();
+    state.apply(compose("general", "c1", "one too many"));
+    state.apply(send_failed("c1", SendFailure::QueueFull));
+    assert_eq!(
+        delivery_of(&state, "general", "c1"),
+        Delivery::Failed(
+            "Not sent: too many messages are waiting for the connection; wait until it is back, then retry."
+                .into()
+        )
+    );
+}
+
+#[test]
+fn every_reason_for_a_failed_send_reads_differently() {
+    let failures = [
+        SendFailure::TooFast,
+        SendFailure::Unavailable,
+        SendFailure::NotInRoom,
+        SendFailure::QueueFull,
+        SendFailure::Refused("too long".into()),
+    ];
+    let mut state = ada_in_two_rooms();
+    let mut reasons = Vec::new();
+    for (n, failure) in failures.into_iter().enumerate() {
+        let client_id = format!("c{n}");
+        state.apply(compose("general", &client_id, "text"));
+        state.apply(send_failed(&client_id, failure));
+        match delivery_of(&state, "general", &client_id) {
+            Delivery::Failed(reason) => reasons.push(reason),
+            other => panic!("{client_id} is {other:?}"),
+        }
+    }
+    assert_eq!(reasons[4], "Not sent: too long", "the server's words for the rest");
+    reasons.sort();
+    reasons.dedup();
+    assert_eq!(reasons.len(), 5, "{reasons:?}");
 }
 
 #[test]
 fn errors_without_a_room_become_notices_and_old_notices_make_room() {
     let mut state = ChatState::default();
     for n in 0..(MAX_NOTICES + 2) {
-        state.apply(Action::ServerError {
-            code: ErrorCode::InvalidName,
-            message: format!("problem {n}"),
-            room: None,
-            client_id: None,
-        });
+        state.apply(Action::Error(ErrorMeaning::Notice(format!("problem {n}"))));
     }
     let shown: Vec<&str> = state.notices.iter().map(|notice| notice.text.as_str()).collect();
     assert_eq!(shown, ["problem 2", "problem 3", "problem 4", "problem 5"]);
