@@ -93,6 +93,9 @@ enum Ended {
     Lost { was_live: bool },
     /// Closed by the server with a code that asks us not to come back by ourselves.
     Refused { code: u16, reason: String },
+    /// An error frame said that coming back by itself cannot help (the page
+    /// is out of date); the state has told the user why.
+    Stopped,
     /// The page is going away.
     Shutdown,
 }
@@ -131,12 +134,11 @@ impl Connection {
                     self.wait(delay).await
                 }
                 Ended::Refused { code, reason } => {
-                    let text = match (code, reason.is_empty()) {
-                        (0, _) => format!("Cannot connect: {reason}. Check config.json."),
-                        (_, true) => format!("The server closed the connection (code {code})."),
-                        (_, false) => format!("The server closed the connection: {reason}."),
-                    };
-                    self.dispatch.dispatch(Action::Notify(text));
+                    self.dispatch.dispatch(Action::Notify(refusal_text(code, &reason)));
+                    attempt = 0;
+                    self.wait_for_reconnect_click().await
+                }
+                Ended::Stopped => {
                     attempt = 0;
                     self.wait_for_reconnect_click().await
                 }
@@ -264,9 +266,15 @@ impl Connection {
             let frames = match event {
                 Event::Incoming(Some(Ok(Message::Text(text)))) => {
                     last_heard = browser::now_ms();
-                    let (frames, welcome) = self.handle_frame(&text);
-                    was_live |= welcome;
-                    frames
+                    match self.handle_frame(&text) {
+                        Reply::Write(frames) => frames,
+                        Reply::Welcomed => {
+                            was_live = true;
+                            Vec::new()
+                        }
+                        // Dropping the socket closes it.
+                        Reply::Stop => return Ended::Stopped,
+                    }
                 }
                 Event::Incoming(Some(Ok(Message::Bytes(_)))) => Vec::new(),
                 Event::Incoming(Some(Err(WebSocketError::ConnectionClose(event)))) => {
@@ -316,26 +324,25 @@ impl Connection {
         Ok(())
     }
 
-    /// Turns a server frame into state changes. Returns the frames to write
-    /// in answer, and whether it was the server's `welcome`.
-    fn handle_frame(&mut self, text: &str) -> (Vec<ClientFrame<'static>>, bool) {
+    /// Turns a server frame into state changes, and says what the
+    /// connection does next.
+    fn handle_frame(&mut self, text: &str) -> Reply {
         let frame = match ServerFrame::decode(text) {
             Ok(frame) => frame,
             Err(err) => {
                 self.dispatch.dispatch(Action::Notify(format!(
                     "The server sent a frame this page cannot read: {err}"
                 )));
-                return (Vec::new(), false);
+                return Reply::Write(Vec::new());
             }
         };
-        let welcome = matches!(frame, ServerFrame::Welcome { .. });
         let frames = match frame {
-            ServerFrame::Welcome { name, node, max_rooms, max_text_chars, .. } => {
+            ServerFrame::Welcome { name, node, max_rooms, max_text_chars, protocol } => {
                 let name = name.into_owned();
                 browser::store_name(&name);
-                self.dispatch.dispatch(Action::Welcome { name, max_rooms, max_text_chars });
+                self.dispatch.dispatch(Action::Welcome { name, max_rooms, max_text_chars, protocol });
                 self.dispatch.dispatch(Action::SetLink(Link::Live { node: node.into_owned() }));
-                Vec::new()
+                return Reply::Welcomed;
             }
             ServerFrame::Joined { room } => match RoomName::parse(&room) {
                 Ok(room) => {
@@ -364,12 +371,36 @@ impl Connection {
                 };
                 let meaning = error_meaning::classify(&frame, |room| self.plan.is_joining(room));
                 self.plan.heed(&meaning);
+                let stop = meaning.ends_connection();
                 self.dispatch.dispatch(Action::Error(meaning));
+                if stop {
+                    return Reply::Stop;
+                }
                 Vec::new()
             }
             ServerFrame::Pong { .. } => Vec::new(),
         };
-        (frames, welcome)
+        Reply::Write(frames)
+    }
+}
+
+/// What the connection does after a server frame.
+enum Reply {
+    /// Writes these frames (often none) and carries on.
+    Write(Vec<ClientFrame<'static>>),
+    /// Carries on, live: the server's `welcome` arrived.
+    Welcomed,
+    /// Ends the connection and waits for the user: coming back by itself
+    /// cannot help ([`ErrorMeaning::ends_connection`]).
+    Stop,
+}
+
+/// The notice for a connection the server (or the address) refused.
+fn refusal_text(code: u16, reason: &str) -> String {
+    match (code, reason.is_empty()) {
+        (0, _) => format!("Cannot connect: {reason}. Check config.json."),
+        (_, true) => format!("The server closed the connection (code {code})."),
+        (_, false) => format!("The server closed the connection: {reason}."),
     }
 }
 

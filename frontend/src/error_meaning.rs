@@ -4,7 +4,8 @@
 //! [`classify`] reads a frame's code, room and client id, and whether that
 //! room is one we are still joining, and says what happened: a send failed, a
 //! join was refused for good or should be asked again later, a note about a
-//! room, or a general notice. The connection task calls it once per error frame and hands the
+//! room, a general notice, or a server that no longer speaks this page's
+//! protocol. The connection task calls it once per error frame and hands the
 //! answer to both [`Plan`](crate::plan::Plan) (which forgets a refused room or
 //! asks again) and [`ChatState`](crate::state::ChatState) (which marks a
 //! message failed or shows a notice). It lives in a module of its own rather
@@ -39,6 +40,9 @@ pub enum ErrorMeaning {
     RoomNote { room: String, message: String },
     /// About nothing in particular: the server's words as they are.
     Notice(String),
+    /// The server no longer serves the protocol this page speaks: only a
+    /// reload (a newer page) helps, so the connection stops trying.
+    Outdated,
 }
 
 /// Why one of our messages was not sent.
@@ -73,10 +77,21 @@ impl SendFailure {
     }
 }
 
+impl ErrorMeaning {
+    /// Whether the connection should end and wait for the user instead of
+    /// carrying on (and reconnecting by itself when it drops).
+    pub fn ends_connection(&self) -> bool {
+        matches!(self, ErrorMeaning::Outdated)
+    }
+}
+
 /// The one rule for what an error frame means. `is_joining` says whether a
 /// room is one we asked to join and whose `joined` has not arrived on this
 /// connection.
 pub fn classify(frame: &ErrorFrame<'_>, is_joining: impl Fn(&RoomName) -> bool) -> ErrorMeaning {
+    if frame.code == ErrorCode::UnsupportedProtocol {
+        return ErrorMeaning::Outdated;
+    }
     let message = frame.message.to_owned();
     match (frame.room, frame.client_id) {
         (Some(room), Some(client_id)) => ErrorMeaning::SendFailed {
@@ -177,5 +192,21 @@ mod tests {
         check(frame(InvalidName, None, None), notice());
         check(frame(MalformedFrame, None, None), notice());
         check(frame(Unknown, None, Some("c1")), notice());
+    }
+
+    #[test]
+    fn an_unsupported_protocol_means_the_page_is_outdated_whatever_it_is_about() {
+        use ErrorCode::UnsupportedProtocol;
+        check(frame(UnsupportedProtocol, None, None), ErrorMeaning::Outdated);
+        check(frame(UnsupportedProtocol, Some("joining"), None), ErrorMeaning::Outdated);
+        check(frame(UnsupportedProtocol, Some("general"), Some("c1")), ErrorMeaning::Outdated);
+    }
+
+    #[test]
+    fn only_an_outdated_page_ends_the_connection() {
+        assert!(ErrorMeaning::Outdated.ends_connection());
+        assert!(!ErrorMeaning::JoinLater { room: room("joining") }.ends_connection());
+        assert!(!ErrorMeaning::Notice("bye".into()).ends_connection());
+        assert!(!send_failed("general", SendFailure::Unavailable).ends_connection());
     }
 }

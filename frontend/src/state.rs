@@ -147,6 +147,9 @@ pub struct ChatState {
     pub link: Link,
     pub max_text_chars: usize,
     pub max_rooms: usize,
+    /// The protocol version the server agreed in its latest `welcome`
+    /// (`None` before the first), for features that need a newer server.
+    pub protocol: Option<u32>,
     /// Joined and joining rooms, in the order they were opened.
     pub rooms: Vec<Rc<RoomState>>,
     pub active: Option<RoomName>,
@@ -161,6 +164,7 @@ impl Default for ChatState {
             link: Link::Idle,
             max_text_chars: limits::MAX_TEXT_CHARS,
             max_rooms: limits::MAX_ROOMS,
+            protocol: None,
             rooms: Vec::new(),
             active: None,
             notices: VecDeque::new(),
@@ -178,6 +182,7 @@ pub enum Action {
         name: String,
         max_rooms: usize,
         max_text_chars: usize,
+        protocol: u32,
     },
     /// The user opens a room: it is added (not yet joined) and shown.
     Open(RoomName),
@@ -252,10 +257,11 @@ impl ChatState {
         match action {
             Action::ChooseName(name) => self.me = Some(name),
             Action::SetLink(link) => self.link = link,
-            Action::Welcome { name, max_rooms, max_text_chars } => {
+            Action::Welcome { name, max_rooms, max_text_chars, protocol } => {
                 self.me = Some(name);
                 self.max_rooms = max_rooms;
                 self.max_text_chars = max_text_chars;
+                self.protocol = Some(protocol);
             }
             Action::Open(room) => {
                 if self.room(&room).is_none() {
@@ -376,6 +382,7 @@ impl ChatState {
             }
             ErrorMeaning::RoomNote { room, message } => self.notify(format!("#{room}: {message}")),
             ErrorMeaning::Notice(message) => self.notify(message),
+            ErrorMeaning::Outdated => self.notify(OUTDATED_TEXT.to_owned()),
         }
     }
 
@@ -402,6 +409,10 @@ impl ChatState {
         }
     }
 }
+
+/// What an outdated page tells its user.
+const OUTDATED_TEXT: &str =
+    "This page is out of date: the server no longer speaks its protocol. Reload the page to keep chatting.";
 
 /// Why a send failed, in words for the person who wrote it.
 fn send_failure_text(failure: &SendFailure) -> String {

@@ -34,7 +34,7 @@ fn ada_in_two_rooms() -> ChatState {
     let mut state = ChatState::default();
     for action in [
         Action::ChooseName("Ada".into()),
-        Action::Welcome { name: "Ada".into(), max_rooms: 8, max_text_chars: 500 },
+        Action::Welcome { name: "Ada".into(), max_rooms: 8, max_text_chars: 500, protocol: 2 },
         Action::Open(room("random")),
         Action::Joined(room("random")),
         Action::Open(room("general")),
@@ -64,6 +64,18 @@ fn welcome_sets_the_confirmed_name_and_the_servers_limits() {
     let state = ada_in_two_rooms();
     assert_eq!(state.me.as_deref(), Some("Ada"));
     assert_eq!((state.max_rooms, state.max_text_chars), (8, 500));
+}
+
+#[test]
+fn welcome_keeps_the_protocol_version_the_server_agreed() {
+    let mut state = ChatState::default();
+    assert_eq!(state.protocol, None, "nothing agreed before the first welcome");
+    state.apply(Action::Welcome { name: "Ada".into(), max_rooms: 8, max_text_chars: 500, protocol: 1 });
+    assert_eq!(state.protocol, Some(1));
+    state.apply(Action::ConnectionLost);
+    assert_eq!(state.protocol, Some(1), "kept until the next welcome says otherwise");
+    state.apply(Action::Welcome { name: "Ada".into(), max_rooms: 8, max_text_chars: 500, protocol: 2 });
+    assert_eq!(state.protocol, Some(2));
 }
 
 #[test]
@@ -298,6 +310,16 @@ fn every_reason_for_a_failed_send_reads_differently() {
     reasons.sort();
     reasons.dedup();
     assert_eq!(reasons.len(), 5, "{reasons:?}");
+}
+
+#[test]
+fn an_outdated_page_is_told_to_reload() {
+    let mut state = ada_in_two_rooms();
+    state.apply(Action::Error(ErrorMeaning::Outdated));
+    let notice = &state.notices.back().unwrap().text;
+    assert!(notice.starts_with("This page is out of date"), "{notice}");
+    assert!(notice.contains("Reload the page"), "{notice}");
+    assert_eq!(state.rooms.len(), 2, "the rooms stay listed");
 }
 
 #[test]
