@@ -83,7 +83,7 @@ pub fn composer(props: &ComposerProps) -> Html {
                     aria-invalid={check.problem.is_some().to_string()}
                     class="max-h-48 min-h-[2.5rem] flex-1 resize-none bg-transparent px-2 py-1.5 text-ink-100 placeholder:text-ink-500 focus:outline-none" />
                 <button type="submit" disabled={!check.sendable} id="send"
-                    class="rounded-xl bg-accent-600 px-4 py-2 text-sm font-semibold text-white hover:bg-accent-600 focus:outline-none focus-visible:ring-2 focus-visible:ring-accent-300 disabled:cursor-not-allowed disabled:bg-ink-700 disabled:text-ink-400">
+                    class="rounded-xl bg-accent-600 px-4 py-2 text-sm font-semibold text-white hover:bg-accent-700 focus:outline-none focus-visible:ring-2 focus-visible:ring-accent-300 disabled:cursor-not-allowed disabled:bg-ink-700 disabled:text-ink-400">
                     { "Send" }
                 </button>
             </div>

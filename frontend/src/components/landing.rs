@@ -87,7 +87,7 @@ pub fn landing() -> Html {
                     </div>
                     <RecentRooms rooms={(*recent).clone()} {on_pick} />
                     <button type="submit"
-                        class="w-full rounded-lg bg-accent-600 py-2.5 font-semibold text-white shadow-lg shadow-accent-900/40 hover:bg-accent-600 focus:outline-none focus-visible:ring-2 focus-visible:ring-accent-300">
+                        class="w-full rounded-lg bg-accent-600 py-2.5 font-semibold text-white shadow-lg shadow-accent-900/40 hover:bg-accent-700 focus:outline-none focus-visible:ring-2 focus-visible:ring-accent-300">
                         { "Join room" }
                     </button>
                     <p class="text-center text-xs text-ink-500">{ "Your name is remembered on this device only." }</p>

@@ -107,7 +107,7 @@ pub fn message_list(props: &MessageListProps) -> Html {
             </ol>
             if *missed {
                 <button type="button" onclick={jump}
-                    class="absolute bottom-3 left-1/2 -translate-x-1/2 rounded-full bg-accent-600 px-4 py-1.5 text-sm font-medium text-white shadow-lg hover:bg-accent-600 focus:outline-none focus-visible:ring-2 focus-visible:ring-accent-300">
+                    class="absolute bottom-3 left-1/2 -translate-x-1/2 rounded-full bg-accent-600 px-4 py-1.5 text-sm font-medium text-white shadow-lg hover:bg-accent-700 focus:outline-none focus-visible:ring-2 focus-visible:ring-accent-300">
                     { "New messages ↓" }
                 </button>
             }

@@ -61,7 +61,7 @@ pub fn room_form(props: &RoomFormProps) -> Html {
                         value={(*value).clone()} {oninput} />
                 </div>
                 <button type="submit"
-                    class="rounded-lg bg-accent-600 px-3 py-2 text-sm font-semibold text-white hover:bg-accent-600 focus:outline-none focus-visible:ring-2 focus-visible:ring-accent-300">
+                    class="rounded-lg bg-accent-600 px-3 py-2 text-sm font-semibold text-white hover:bg-accent-700 focus:outline-none focus-visible:ring-2 focus-visible:ring-accent-300">
                     { "Join" }
                 </button>
             </div>

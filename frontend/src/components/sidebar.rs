@@ -159,7 +159,7 @@ fn identity() -> Html {
             <div class="flex gap-2">
                 <input id="rename" type="text" maxlength="32" value={(*draft).clone()} {oninput} autofocus=true
                     class="min-w-0 flex-1 rounded-lg border border-ink-700 bg-ink-950 px-2 py-1.5 text-sm focus:border-accent-400 focus:outline-none" />
-                <button type="submit" class="rounded-lg bg-accent-600 px-2 text-sm font-medium text-white hover:bg-accent-500">{ "Save" }</button>
+                <button type="submit" class="rounded-lg bg-accent-600 px-2 text-sm font-medium text-white hover:bg-accent-700">{ "Save" }</button>
                 <button type="button" onclick={cancel} class="rounded-lg px-2 text-sm text-ink-300 hover:text-white">{ "Cancel" }</button>
             </div>
             <p class="min-h-4 text-xs text-danger-400" role="alert">{ (*error).clone().unwrap_or_default() }</p>
