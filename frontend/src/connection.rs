@@ -111,7 +111,7 @@ type Sink = SplitSink<WebSocket, Message>;
 
 impl Connection {
     async fn run(mut self) {
-        let backoff = Backoff::default();
+        let backoff = Backoff::CLIENT_RECONNECT;
         let mut attempt: u32 = 0;
         loop {
             if !self.plan.has_name() && !self.idle_until_named().await {
