@@ -22,6 +22,7 @@ use yew::UseReducerDispatcher;
 use crate::backoff::{countdown_secs, Backoff};
 use crate::browser;
 use crate::endpoint::{self, RuntimeConfig};
+use crate::error_meaning::{self, ErrorFrame, ErrorMeaning, SendFailure};
 use crate::plan::{Outgoing, Plan};
 use crate::state::{Action, ChatState, Link};
 
@@ -92,6 +93,9 @@ enum Ended {
     Lost { was_live: bool },
     /// Closed by the server with a code that asks us not to come back by ourselves.
     Refused { code: u16, reason: String },
+    /// An error frame said that coming back by itself cannot help (the page
+    /// is out of date); the state has told the user why.
+    Stopped,
     /// The page is going away.
     Shutdown,
 }
@@ -107,7 +111,7 @@ type Sink = SplitSink<WebSocket, Message>;
 
 impl Connection {
     async fn run(mut self) {
-        let backoff = Backoff::default();
+        let backoff = Backoff::CLIENT_RECONNECT;
         let mut attempt: u32 = 0;
         loop {
             if !self.plan.has_name() && !self.idle_until_named().await {
@@ -130,13 +134,11 @@ impl Connection {
                     self.wait(delay).await
                 }
                 Ended::Refused { code, reason } => {
-                    let text = match (code, reason.is_empty()) {
-                        (0, _) => format!("Cannot connect: {reason}. Check config.json."),
-                        (_, true) => format!("The server closed the connection (code {code})."),
-                        (_, false) => format!("The server closed the connection: {reason}."),
-                    };
-                    self.dispatch.dispatch(Action::Notify(text));
-                    self.dispatch.dispatch(Action::SetLink(Link::Offline));
+                    self.dispatch.dispatch(Action::Notify(refusal_text(code, &reason)));
+                    attempt = 0;
+                    self.wait_for_reconnect_click().await
+                }
+                Ended::Stopped => {
                     attempt = 0;
                     self.wait_for_reconnect_click().await
                 }
@@ -161,8 +163,38 @@ impl Connection {
 
     async fn wait_for_network(&mut self) -> bool {
         self.dispatch.dispatch(Action::SetLink(Link::Offline));
-        let mut ticks = IntervalStream::new(1_000).fuse();
-        while !browser::online() {
+        self.wait_while(1_000, |_| !browser::online()).await
+    }
+
+    /// Waits for "Reconnect now", shown while the link is offline.
+    async fn wait_for_reconnect_click(&mut self) -> bool {
+        self.dispatch.dispatch(Action::SetLink(Link::Offline));
+        self.wait_while(TICK_MS, |_| true).await
+    }
+
+    /// Counts down `delay_ms` in the header. Stops early when the network
+    /// goes away (`run` then waits for it).
+    async fn wait(&mut self, delay_ms: u32) -> bool {
+        let deadline = browser::now_ms() + f64::from(delay_ms);
+        self.wait_while(250, |connection| {
+            let remaining = (deadline - browser::now_ms()).max(0.0) as u32;
+            let counting = remaining > 0 && browser::online();
+            if counting {
+                let in_secs = countdown_secs(remaining);
+                connection.dispatch.dispatch(Action::SetLink(Link::Reconnecting { in_secs }));
+            }
+            counting
+        })
+        .await
+    }
+
+    /// The one waiting loop without a socket: takes commands (they only
+    /// shape the plan) while `waiting` holds, asking it again after each
+    /// command and every `tick_ms`. "Reconnect now" ends the wait early.
+    /// `false` when the page is going away.
+    async fn wait_while(&mut self, tick_ms: u32, mut waiting: impl FnMut(&Self) -> bool) -> bool {
+        let mut ticks = IntervalStream::new(tick_ms).fuse();
+        while waiting(self) {
             let event = select! {
                 command = self.commands.next() => Event::Command(command),
                 _ = ticks.next() => Event::Tick,
@@ -175,43 +207,6 @@ impl Connection {
             }
         }
         true
-    }
-
-    async fn wait_for_reconnect_click(&mut self) -> bool {
-        loop {
-            match self.commands.next().await {
-                Some(Command::ReconnectNow) => return true,
-                Some(command) => self.offline_command(command),
-                None => return false,
-            }
-        }
-    }
-
-    /// Counts down `delay_ms` in the header, taking commands meanwhile.
-    async fn wait(&mut self, delay_ms: u32) -> bool {
-        let deadline = browser::now_ms() + f64::from(delay_ms);
-        let mut ticks = IntervalStream::new(250).fuse();
-        loop {
-            let remaining = (deadline - browser::now_ms()).max(0.0) as u32;
-            if remaining == 0 {
-                return true;
-            }
-            if !browser::online() {
-                return self.wait_for_network().await;
-            }
-            self.dispatch
-                .dispatch(Action::SetLink(Link::Reconnecting { in_secs: countdown_secs(remaining) }));
-            let event = select! {
-                command = self.commands.next() => Event::Command(command),
-                _ = ticks.next() => Event::Tick,
-            };
-            match event {
-                Event::Command(Some(Command::ReconnectNow)) => return true,
-                Event::Command(Some(command)) => self.offline_command(command),
-                Event::Command(None) => return false,
-                Event::Tick | Event::Incoming(_) => {}
-            }
-        }
     }
 
     /// A command while there is no socket: only the plan changes.
@@ -228,12 +223,13 @@ impl Connection {
             Command::Send { room, client_id, text } => {
                 let outgoing = Outgoing { room: room.clone(), client_id: client_id.clone(), text };
                 self.plan.send(outgoing).unwrap_or_else(|_full| {
-                    self.dispatch.dispatch(Action::ServerError {
-                        code: roomcast_protocol::ErrorCode::Unavailable,
-                        message: "too many messages are waiting for the connection".into(),
-                        room: Some(room.to_string()),
-                        client_id: Some(client_id),
-                    });
+                    let failure = SendFailure::QueueFull;
+                    let room = room.to_string();
+                    self.dispatch.dispatch(Action::Error(ErrorMeaning::SendFailed {
+                        room,
+                        client_id,
+                        failure,
+                    }));
                     Vec::new()
                 })
             }
@@ -270,9 +266,15 @@ impl Connection {
             let frames = match event {
                 Event::Incoming(Some(Ok(Message::Text(text)))) => {
                     last_heard = browser::now_ms();
-                    let (frames, welcome) = self.handle_frame(&text);
-                    was_live |= welcome;
-                    frames
+                    match self.handle_frame(&text) {
+                        Reply::Write(frames) => frames,
+                        Reply::Welcomed => {
+                            was_live = true;
+                            Vec::new()
+                        }
+                        // Dropping the socket closes it.
+                        Reply::Stop => return Ended::Stopped,
+                    }
                 }
                 Event::Incoming(Some(Ok(Message::Bytes(_)))) => Vec::new(),
                 Event::Incoming(Some(Err(WebSocketError::ConnectionClose(event)))) => {
@@ -322,26 +324,25 @@ impl Connection {
         Ok(())
     }
 
-    /// Turns a server frame into state changes. Returns the frames to write
-    /// in answer, and whether it was the server's `welcome`.
-    fn handle_frame(&mut self, text: &str) -> (Vec<ClientFrame<'static>>, bool) {
+    /// Turns a server frame into state changes, and says what the
+    /// connection does next.
+    fn handle_frame(&mut self, text: &str) -> Reply {
         let frame = match ServerFrame::decode(text) {
             Ok(frame) => frame,
             Err(err) => {
                 self.dispatch.dispatch(Action::Notify(format!(
                     "The server sent a frame this page cannot read: {err}"
                 )));
-                return (Vec::new(), false);
+                return Reply::Write(Vec::new());
             }
         };
-        let welcome = matches!(frame, ServerFrame::Welcome { .. });
         let frames = match frame {
-            ServerFrame::Welcome { name, node, max_rooms, max_text_chars, .. } => {
+            ServerFrame::Welcome { name, node, max_rooms, max_text_chars, protocol } => {
                 let name = name.into_owned();
                 browser::store_name(&name);
-                self.dispatch.dispatch(Action::Welcome { name, max_rooms, max_text_chars });
+                self.dispatch.dispatch(Action::Welcome { name, max_rooms, max_text_chars, protocol });
                 self.dispatch.dispatch(Action::SetLink(Link::Live { node: node.into_owned() }));
-                Vec::new()
+                return Reply::Welcomed;
             }
             ServerFrame::Joined { room, .. } => match RoomName::parse(&room) {
                 Ok(room) => {
@@ -362,22 +363,44 @@ impl Connection {
                 Vec::new()
             }
             ServerFrame::Error { code, message, room, client_id } => {
-                if let (Some(name), None) = (&room, &client_id) {
-                    if let Ok(name) = RoomName::parse(name) {
-                        self.plan.join_refused(&name, code);
-                    }
-                }
-                self.dispatch.dispatch(Action::ServerError {
+                let frame = ErrorFrame {
                     code,
-                    message: message.into_owned(),
-                    room: room.map(Cow::into_owned),
-                    client_id: client_id.map(Cow::into_owned),
-                });
+                    message: &message,
+                    room: room.as_deref(),
+                    client_id: client_id.as_deref(),
+                };
+                let meaning = error_meaning::classify(&frame, |room| self.plan.is_joining(room));
+                self.plan.heed(&meaning);
+                let stop = meaning.ends_connection();
+                self.dispatch.dispatch(Action::Error(meaning));
+                if stop {
+                    return Reply::Stop;
+                }
                 Vec::new()
             }
             ServerFrame::Pong { .. } | ServerFrame::History { .. } => Vec::new(),
         };
-        (frames, welcome)
+        Reply::Write(frames)
+    }
+}
+
+/// What the connection does after a server frame.
+enum Reply {
+    /// Writes these frames (often none) and carries on.
+    Write(Vec<ClientFrame<'static>>),
+    /// Carries on, live: the server's `welcome` arrived.
+    Welcomed,
+    /// Ends the connection and waits for the user: coming back by itself
+    /// cannot help ([`ErrorMeaning::ends_connection`]).
+    Stop,
+}
+
+/// The notice for a connection the server (or the address) refused.
+fn refusal_text(code: u16, reason: &str) -> String {
+    match (code, reason.is_empty()) {
+        (0, _) => format!("Cannot connect: {reason}. Check config.json."),
+        (_, true) => format!("The server closed the connection (code {code})."),
+        (_, false) => format!("The server closed the connection: {reason}."),
     }
 }
 

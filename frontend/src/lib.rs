@@ -4,6 +4,8 @@
 //! Plain Rust, tested on the host:
 //! - [`state`]: everything on screen as one reducible value driven by actions.
 //! - [`plan`]: what the connection owes the server (name, joins, queued messages).
+//! - [`error_meaning`]: the one rule for what an error frame means; the plan
+//!   and the state each act on its answer.
 //! - [`backoff`], [`route`], [`endpoint`], [`compose`], [`prefs`], [`scroll`]:
 //!   reconnect timing, addresses, the WebSocket URL, composer rules, what is
 //!   remembered, and when the message list follows new messages.
@@ -21,6 +23,7 @@ pub mod compose;
 pub mod connection;
 pub mod context;
 pub mod endpoint;
+pub mod error_meaning;
 pub mod plan;
 pub mod prefs;
 pub mod route;

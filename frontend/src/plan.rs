@@ -10,7 +10,9 @@
 use std::borrow::Cow;
 use std::collections::VecDeque;
 
-use roomcast_protocol::{ClientFrame, ErrorCode, RoomName, PROTOCOL_VERSION};
+use roomcast_protocol::{ClientFrame, RoomName, PROTOCOL_VERSION};
+
+use crate::error_meaning::ErrorMeaning;
 
 /// Messages that may wait for a connection; more are refused at once so a
 /// long outage cannot grow memory without bound.
@@ -144,18 +146,23 @@ impl Plan {
         self.leave(room);
     }
 
-    /// An error frame about `room` (no client id): a refused join drops the
-    /// room, an unavailable one is asked again later.
-    pub fn join_refused(&mut self, room: &RoomName, code: ErrorCode) {
-        if !self.rooms.contains(room) || self.joined.contains(room) {
-            return;
-        }
-        if code == ErrorCode::Unavailable {
-            if !self.retry_joins.contains(room) {
+    /// Whether `room` is one we are in whose `joined` has not arrived on
+    /// this connection (what [`crate::error_meaning::classify`] asks).
+    pub fn is_joining(&self, room: &RoomName) -> bool {
+        self.rooms.contains(room) && !self.joined.contains(room)
+    }
+
+    /// Acts on an error: a refused room is forgotten, one to join later is
+    /// asked again on the next tick. Other errors leave the plan as it is.
+    pub fn heed(&mut self, meaning: &ErrorMeaning) {
+        match meaning {
+            ErrorMeaning::JoinRefused { room, .. } => {
+                self.leave(room);
+            }
+            ErrorMeaning::JoinLater { room } if !self.retry_joins.contains(room) => {
                 self.retry_joins.push(room.clone());
             }
-        } else {
-            self.leave(room);
+            _ => {}
         }
     }
 
@@ -285,14 +292,28 @@ mod tests {
     }
 
     #[test]
-    fn a_refused_join_is_forgotten_and_an_unavailable_one_is_asked_again() {
+    fn a_refused_join_is_forgotten_and_one_to_join_later_is_asked_again() {
         let mut plan = ada_in(&["full", "busy"]);
         plan.connected();
-        plan.join_refused(&room("full"), ErrorCode::TooManyRooms);
-        plan.join_refused(&room("busy"), ErrorCode::Unavailable);
+        assert!(plan.is_joining(&room("full")) && plan.is_joining(&room("busy")));
+        plan.heed(&ErrorMeaning::JoinRefused { room: room("full"), reason: "at most 8 rooms".into() });
+        plan.heed(&ErrorMeaning::JoinLater { room: room("busy") });
+        assert!(!plan.is_joining(&room("full")), "forgotten");
         assert_eq!(show(plan.tick()), ["join busy"]);
         assert!(plan.tick().is_empty(), "asked once per refusal");
         assert_eq!(show(plan.connected()), ["hello Ada", "join busy"]);
+    }
+
+    #[test]
+    fn a_room_is_joining_until_its_joined_arrives_on_this_connection() {
+        let mut plan = ada_in(&["general"]);
+        assert!(plan.is_joining(&room("general")), "not connected yet");
+        plan.connected();
+        plan.joined(&room("general"));
+        assert!(!plan.is_joining(&room("general")));
+        assert!(!plan.is_joining(&room("elsewhere")), "not ours at all");
+        plan.disconnected();
+        assert!(plan.is_joining(&room("general")), "joined again after a reconnect");
     }
 
     #[test]

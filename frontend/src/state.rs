@@ -12,7 +12,9 @@
 use std::collections::VecDeque;
 use std::rc::Rc;
 
-use roomcast_protocol::{limits, ErrorCode, MessageFrame, RoomName};
+use roomcast_protocol::{limits, MessageFrame, RoomName};
+
+use crate::error_meaning::{ErrorMeaning, SendFailure};
 
 /// Messages kept per room; older ones scroll out of memory.
 pub const HISTORY_PER_ROOM: usize = 500;
@@ -145,6 +147,9 @@ pub struct ChatState {
     pub link: Link,
     pub max_text_chars: usize,
     pub max_rooms: usize,
+    /// The protocol version the server agreed in its latest `welcome`
+    /// (`None` before the first), for features that need a newer server.
+    pub protocol: Option<u32>,
     /// Joined and joining rooms, in the order they were opened.
     pub rooms: Vec<Rc<RoomState>>,
     pub active: Option<RoomName>,
@@ -159,6 +164,7 @@ impl Default for ChatState {
             link: Link::Idle,
             max_text_chars: limits::MAX_TEXT_CHARS,
             max_rooms: limits::MAX_ROOMS,
+            protocol: None,
             rooms: Vec::new(),
             active: None,
             notices: VecDeque::new(),
@@ -176,6 +182,7 @@ pub enum Action {
         name: String,
         max_rooms: usize,
         max_text_chars: usize,
+        protocol: u32,
     },
     /// The user opens a room: it is added (not yet joined) and shown.
     Open(RoomName),
@@ -199,12 +206,8 @@ pub enum Action {
         client_id: String,
     },
     Received(MessageFrame<'static>),
-    ServerError {
-        code: ErrorCode,
-        message: String,
-        room: Option<String>,
-        client_id: Option<String>,
-    },
+    /// An error, as [`crate::error_meaning::classify`] understood it.
+    Error(ErrorMeaning),
     /// A failed message goes back into the queue.
     Retry {
         room: RoomName,
@@ -254,10 +257,11 @@ impl ChatState {
         match action {
             Action::ChooseName(name) => self.me = Some(name),
             Action::SetLink(link) => self.link = link,
-            Action::Welcome { name, max_rooms, max_text_chars } => {
+            Action::Welcome { name, max_rooms, max_text_chars, protocol } => {
                 self.me = Some(name);
                 self.max_rooms = max_rooms;
                 self.max_text_chars = max_text_chars;
+                self.protocol = Some(protocol);
             }
             Action::Open(room) => {
                 if self.room(&room).is_none() {
@@ -291,9 +295,7 @@ impl ChatState {
                 self.set_delivery(room.as_str(), &client_id, Delivery::Sending);
             }
             Action::Received(frame) => self.receive(frame),
-            Action::ServerError { code, message, room, client_id } => {
-                self.server_error(code, message, room, client_id)
-            }
+            Action::Error(meaning) => self.error(meaning),
             Action::Retry { room, client_id } => {
                 self.set_delivery(room.as_str(), &client_id, Delivery::Queued)
             }
@@ -366,38 +368,22 @@ impl ChatState {
         }
     }
 
-    fn server_error(
-        &mut self,
-        code: ErrorCode,
-        message: String,
-        room: Option<String>,
-        client_id: Option<String>,
-    ) {
-        if let (Some(room), Some(client_id)) = (room.as_deref(), client_id.as_deref()) {
-            let reason = send_failure_text(code, &message);
-            self.set_delivery(room, client_id, Delivery::Failed(reason));
-            return;
-        }
-        if let Some(room) = room {
-            let joining = self
-                .rooms
-                .iter()
-                .find(|state| state.name.as_str() == room)
-                .is_some_and(|state| !state.joined);
-            if joining && code != ErrorCode::Unavailable {
-                // The join was refused: the room goes away with an explanation.
-                if let Ok(name) = RoomName::parse(&room) {
-                    self.close(&name);
-                }
-                self.notify(format!("Could not join #{room}: {message}"));
-            } else if joining {
-                self.notify(format!("#{room} is unavailable for a moment; joining again shortly."));
-            } else {
-                self.notify(format!("#{room}: {message}"));
+    fn error(&mut self, meaning: ErrorMeaning) {
+        match meaning {
+            ErrorMeaning::SendFailed { room, client_id, failure } => {
+                self.set_delivery(&room, &client_id, Delivery::Failed(send_failure_text(&failure)));
             }
-            return;
+            ErrorMeaning::JoinRefused { room, reason } => {
+                self.close(&room);
+                self.notify(format!("Could not join #{room}: {reason}"));
+            }
+            ErrorMeaning::JoinLater { room } => {
+                self.notify(format!("#{room} is unavailable for a moment; joining again shortly."));
+            }
+            ErrorMeaning::RoomNote { room, message } => self.notify(format!("#{room}: {message}")),
+            ErrorMeaning::Notice(message) => self.notify(message),
+            ErrorMeaning::Outdated => self.notify(OUTDATED_TEXT.to_owned()),
         }
-        self.notify(message);
     }
 
     fn connection_lost(&mut self) {
@@ -424,13 +410,21 @@ impl ChatState {
     }
 }
 
+/// What an outdated page tells its user.
+const OUTDATED_TEXT: &str =
+    "This page is out of date: the server no longer speaks its protocol. Reload the page to keep chatting.";
+
 /// Why a send failed, in words for the person who wrote it.
-fn send_failure_text(code: ErrorCode, message: &str) -> String {
-    match code {
-        ErrorCode::RateLimited => "Not sent: you are sending too fast. Wait a moment, then retry.".to_owned(),
-        ErrorCode::Unavailable => "Not sent: chat is briefly unavailable. Retry in a moment.".to_owned(),
-        ErrorCode::NotJoined => "Not sent: you are not in this room any more.".to_owned(),
-        _ => format!("Not sent: {message}"),
+fn send_failure_text(failure: &SendFailure) -> String {
+    match failure {
+        SendFailure::TooFast => "Not sent: you are sending too fast. Wait a moment, then retry.".to_owned(),
+        SendFailure::Unavailable => "Not sent: chat is briefly unavailable. Retry in a moment.".to_owned(),
+        SendFailure::NotInRoom => "Not sent: you are not in this room any more.".to_owned(),
+        SendFailure::QueueFull => {
+            "Not sent: too many messages are waiting for the connection; wait until it is back, then retry."
+                .to_owned()
+        }
+        SendFailure::Refused(message) => format!("Not sent: {message}"),
     }
 }
 

@@ -8,6 +8,7 @@ use std::rc::Rc;
 
 use gloo_timers::future::TimeoutFuture;
 use roomcast_protocol::RoomName;
+use roomcast_web::components::button::{Button, Variant};
 use roomcast_web::components::{Composer, MessageItem, StatusBadge};
 use roomcast_web::context::ChatProvider;
 use roomcast_web::state::{Delivery, Entry};
@@ -188,4 +189,40 @@ async fn the_badge_says_not_connected_before_a_name_is_chosen() {
     assert_eq!(label.get_attribute("data-link").as_deref(), Some("idle"));
     assert_eq!(label.text_content().as_deref(), Some("Not connected"));
     assert!(root.query_selector("button").unwrap().is_none(), "nothing to retry yet");
+}
+
+#[wasm_bindgen_test]
+async fn buttons_are_plain_buttons_with_a_focus_ring_unless_told_otherwise() {
+    #[function_component(ButtonsHarness)]
+    fn buttons_harness() -> Html {
+        let clicks = use_state(|| 0);
+        let on_click = {
+            let clicks = clicks.clone();
+            Callback::from(move |()| clicks.set(*clicks + 1))
+        };
+        html! {
+            <form>
+                <Button label="Close" {on_click} class="p-1">{ "✕" }</Button>
+                <Button variant={Variant::Primary} submit=true id="go">{ "Go" }</Button>
+                <Button variant={Variant::Quiet} current=true>{ "#general" }</Button>
+                <output>{ *clicks }</output>
+            </form>
+        }
+    }
+    let root = mount::<ButtonsHarness>(()).await;
+    let close: HtmlButtonElement = find(&root, "button[aria-label='Close']");
+    assert_eq!(close.type_(), "button", "clicking it does not submit the form");
+    assert!(close.class_list().contains("focus-visible:ring-2"));
+    assert!(close.class_list().contains("p-1"), "the caller's shape is kept");
+    assert!(close.get_attribute("aria-current").is_none());
+    close.click();
+    settle().await;
+    assert_eq!(text(&root, "output"), "1", "on_click fired");
+
+    let go: HtmlButtonElement = find(&root, "#go");
+    assert_eq!(go.type_(), "submit");
+    assert!(go.class_list().contains("bg-accent-600"));
+
+    let current: Element = find(&root, "[aria-current='page']");
+    assert_eq!(current.text_content().as_deref(), Some("#general"));
 }

@@ -7,6 +7,7 @@ use roomcast_protocol::RoomName;
 use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
 
+use super::button::{Button, Variant};
 use crate::compose::{check_draft, key_action, KeyAction};
 use crate::context::use_chat;
 
@@ -82,10 +83,10 @@ pub fn composer(props: &ComposerProps) -> Html {
                     placeholder={format!("Message #{}", props.room)} aria-describedby="composer-help composer-count"
                     aria-invalid={check.problem.is_some().to_string()}
                     class="max-h-48 min-h-[2.5rem] flex-1 resize-none bg-transparent px-2 py-1.5 text-ink-100 placeholder:text-ink-500 focus:outline-none" />
-                <button type="submit" disabled={!check.sendable} id="send"
-                    class="rounded-xl bg-accent-600 px-4 py-2 text-sm font-semibold text-white hover:bg-accent-600 focus:outline-none focus-visible:ring-2 focus-visible:ring-accent-300 disabled:cursor-not-allowed disabled:bg-ink-700 disabled:text-ink-400">
+                <Button variant={Variant::Primary} submit=true disabled={!check.sendable} id="send"
+                    class="rounded-xl px-4 py-2 text-sm font-semibold">
                     { "Send" }
-                </button>
+                </Button>
             </div>
             <div class="mt-1 flex items-center justify-between gap-2 px-1 text-xs">
                 <p id="composer-help" class="text-ink-500">

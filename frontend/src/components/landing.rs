@@ -5,6 +5,7 @@ use roomcast_protocol::{DisplayName, RoomName};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
+use super::button::{Button, Variant};
 use super::recent_rooms::RecentRooms;
 use crate::browser;
 use crate::context::use_chat;
@@ -86,10 +87,10 @@ pub fn landing() -> Html {
                         <p id="room-error" class="min-h-4 text-xs text-danger-400" role="alert">{ (*room_error).clone().unwrap_or_default() }</p>
                     </div>
                     <RecentRooms rooms={(*recent).clone()} {on_pick} />
-                    <button type="submit"
-                        class="w-full rounded-lg bg-accent-600 py-2.5 font-semibold text-white shadow-lg shadow-accent-900/40 hover:bg-accent-600 focus:outline-none focus-visible:ring-2 focus-visible:ring-accent-300">
+                    <Button variant={Variant::Primary} submit=true
+                        class="w-full rounded-lg py-2.5 font-semibold shadow-lg shadow-accent-900/40">
                         { "Join room" }
-                    </button>
+                    </Button>
                     <p class="text-center text-xs text-ink-500">{ "Your name is remembered on this device only." }</p>
                 </form>
             </div>

@@ -6,6 +6,7 @@ use std::rc::Rc;
 use roomcast_protocol::RoomName;
 use yew::prelude::*;
 
+use super::button::{Button, Variant};
 use crate::browser;
 use crate::compose::clock;
 use crate::context::use_chat;
@@ -99,10 +100,8 @@ fn delivery_line(props: &DeliveryLineProps) -> Html {
             html! {
                 <div class="flex max-w-[85%] flex-wrap items-center justify-end gap-2 px-1 pt-0.5 text-xs sm:max-w-[70%]">
                     <span class="text-danger-300">{ reason.clone() }</span>
-                    <button type="button" onclick={retry}
-                        class="rounded border border-danger-400/60 px-2 py-0.5 text-danger-200 hover:bg-danger-500/20 focus:outline-none focus-visible:ring-2 focus-visible:ring-danger-400">{ "Retry" }</button>
-                    <button type="button" onclick={discard}
-                        class="rounded px-2 py-0.5 text-ink-400 hover:text-white focus:outline-none focus-visible:ring-2 focus-visible:ring-ink-400">{ "Discard" }</button>
+                    <Button on_click={retry} class="rounded px-2 py-0.5">{ "Retry" }</Button>
+                    <Button variant={Variant::Danger} on_click={discard} class="rounded px-2 py-0.5">{ "Discard" }</Button>
                 </div>
             }
         }

@@ -6,6 +6,7 @@ use std::rc::Rc;
 use web_sys::{ScrollBehavior, ScrollToOptions};
 use yew::prelude::*;
 
+use super::button::{Button, Variant};
 use super::message_item::MessageItem;
 use crate::scroll;
 use crate::state::{Entry, RoomState};
@@ -106,10 +107,10 @@ pub fn message_list(props: &MessageListProps) -> Html {
                 { for items }
             </ol>
             if *missed {
-                <button type="button" onclick={jump}
-                    class="absolute bottom-3 left-1/2 -translate-x-1/2 rounded-full bg-accent-600 px-4 py-1.5 text-sm font-medium text-white shadow-lg hover:bg-accent-600 focus:outline-none focus-visible:ring-2 focus-visible:ring-accent-300">
+                <Button variant={Variant::Primary} on_click={jump}
+                    class="absolute bottom-3 left-1/2 -translate-x-1/2 rounded-full px-4 py-1.5 text-sm font-medium shadow-lg">
                     { "New messages ↓" }
-                </button>
+                </Button>
             }
         </div>
     }

@@ -2,6 +2,7 @@
 //! the chat through `use_chat` and change it only through its verbs.
 
 pub mod app;
+pub mod button;
 pub mod composer;
 pub mod landing;
 pub mod lobby;

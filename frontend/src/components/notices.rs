@@ -3,6 +3,7 @@
 
 use yew::prelude::*;
 
+use super::button::{Button, Variant};
 use crate::context::use_chat;
 
 #[function_component(Notices)]
@@ -15,8 +16,8 @@ pub fn notices() -> Html {
             <li key={id} class="flex items-start gap-3 rounded-xl border border-danger-500/40 bg-ink-900/95 px-4 py-3 text-sm text-ink-100 shadow-2xl backdrop-blur">
                 <span class="mt-0.5 text-danger-400" aria-hidden="true">{ "!" }</span>
                 <span class="flex-1" data-notice="">{ notice.text.clone() }</span>
-                <button type="button" aria-label="Dismiss" onclick={Callback::from(move |_| chat.dismiss_notice(id))}
-                    class="rounded text-ink-400 hover:text-white focus:outline-none focus-visible:ring-2 focus-visible:ring-accent-400">{ "✕" }</button>
+                <Button variant={Variant::Quiet} label="Dismiss" on_click={Callback::from(move |()| chat.dismiss_notice(id))}
+                    class="rounded px-1">{ "✕" }</Button>
             </li>
         }
     });

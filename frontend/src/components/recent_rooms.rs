@@ -3,6 +3,8 @@
 use roomcast_protocol::RoomName;
 use yew::prelude::*;
 
+use super::button::Button;
+
 #[derive(Properties, PartialEq)]
 pub struct RecentRoomsProps {
     pub rooms: Vec<RoomName>,
@@ -19,11 +21,10 @@ pub fn recent_rooms(props: &RecentRoomsProps) -> Html {
         let picked = room.clone();
         html! {
             <li key={room.to_string()}>
-                <button type="button"
-                    class="rounded-full border border-ink-700 bg-ink-900 px-3 py-1 text-sm text-ink-200 hover:border-accent-400 hover:text-white focus:outline-none focus-visible:ring-2 focus-visible:ring-accent-400"
-                    onclick={Callback::from(move |_| on_pick.emit(picked.clone()))}>
+                <Button class="rounded-full bg-ink-900 px-3 py-1 text-sm"
+                    on_click={Callback::from(move |()| on_pick.emit(picked.clone()))}>
                     { format!("#{room}") }
-                </button>
+                </Button>
             </li>
         }
     });

@@ -5,6 +5,7 @@ use roomcast_protocol::RoomName;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
+use super::button::{Button, Variant};
 use crate::context::use_chat;
 
 #[derive(Properties, PartialEq)]
@@ -60,10 +61,9 @@ pub fn room_form(props: &RoomFormProps) -> Html {
                         class="w-full rounded-lg border border-ink-700 bg-ink-900 py-2 pl-7 pr-3 text-sm text-ink-100 placeholder:text-ink-500 focus:border-accent-400 focus:outline-none focus:ring-2 focus:ring-accent-400/40"
                         value={(*value).clone()} {oninput} />
                 </div>
-                <button type="submit"
-                    class="rounded-lg bg-accent-600 px-3 py-2 text-sm font-semibold text-white hover:bg-accent-600 focus:outline-none focus-visible:ring-2 focus-visible:ring-accent-300">
+                <Button variant={Variant::Primary} submit=true class="rounded-lg px-3 py-2 text-sm font-semibold">
                     { "Join" }
-                </button>
+                </Button>
             </div>
             <p id={error_id} class="min-h-4 text-xs text-danger-400" role="alert">{ (*error).clone().unwrap_or_default() }</p>
         </form>

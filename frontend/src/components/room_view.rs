@@ -3,6 +3,7 @@
 
 use yew::prelude::*;
 
+use super::button::{Button, Variant};
 use super::composer::Composer;
 use super::message_list::MessageList;
 use super::status_badge::StatusBadge;
@@ -45,10 +46,9 @@ pub fn room_view(props: &RoomViewProps) -> Html {
                     }
                 </div>
                 <StatusBadge />
-                <button type="button" onclick={leave} id="leave-room"
-                    class="rounded-lg border border-ink-700 px-3 py-1.5 text-sm text-ink-200 hover:border-danger-400 hover:text-danger-300 focus:outline-none focus-visible:ring-2 focus-visible:ring-danger-400">
+                <Button variant={Variant::Danger} on_click={leave} id="leave-room" class="rounded-lg px-3 py-1.5 text-sm">
                     { "Leave" }
-                </button>
+                </Button>
             </TopBar>
             <MessageList room={room.clone()} />
             <Composer room={room.name.clone()} max_chars={chat.state.max_text_chars} />

@@ -5,6 +5,7 @@ use roomcast_protocol::{DisplayName, RoomName};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
+use super::button::{Button, Variant};
 use super::room_form::RoomForm;
 use crate::context::use_chat;
 
@@ -38,12 +39,10 @@ pub fn sidebar(props: &SidebarProps) -> Html {
             }
         });
         html! {
-            <li key={room.name.to_string()}>
-                <button type="button" {onclick} aria-current={active.then_some("page")} data-room={room.name.to_string()}
+            <li key={room.name.to_string()} data-room={room.name.to_string()}>
+                <Button variant={Variant::Quiet} current={active} on_click={onclick}
                     class={classes!(
                         "flex", "w-full", "items-center", "gap-2", "rounded-lg", "px-3", "py-2", "text-left", "text-sm",
-                        "focus:outline-none", "focus-visible:ring-2", "focus-visible:ring-accent-400",
-                        if active { "bg-ink-800 text-white" } else { "text-ink-300 hover:bg-ink-800/60 hover:text-white" },
                         (room.unread > 0).then_some("font-semibold"),
                     )}>
                     <span class="text-ink-500" aria-hidden="true">{ "#" }</span>
@@ -52,13 +51,13 @@ pub fn sidebar(props: &SidebarProps) -> Html {
                         <span class="h-2 w-2 animate-pulse rounded-full bg-warn-400" title="joining" aria-label="joining"></span>
                     }
                     { for unread }
-                </button>
+                </Button>
             </li>
         }
     });
 
     let drawer = if props.open { "translate-x-0" } else { "-translate-x-full" };
-    let close = {
+    let close_overlay = {
         let on_close = props.on_close.clone();
         Callback::from(move |_| on_close.emit(()))
     };
@@ -69,7 +68,7 @@ pub fn sidebar(props: &SidebarProps) -> Html {
     html! {
         <>
             if props.open {
-                <div class="fixed inset-0 z-20 bg-black/60 md:hidden" onclick={close.clone()} aria-hidden="true"></div>
+                <div class="fixed inset-0 z-20 bg-black/60 md:hidden" onclick={close_overlay} aria-hidden="true"></div>
             }
             <aside aria-label="Rooms"
                 class={classes!(
@@ -80,8 +79,8 @@ pub fn sidebar(props: &SidebarProps) -> Html {
                     <span class="text-lg font-bold tracking-tight">
                         <span class="bg-gradient-to-r from-accent-300 to-teal-300 bg-clip-text text-transparent">{ "Roomcast" }</span>
                     </span>
-                    <button type="button" class="rounded-md p-1 text-ink-400 hover:text-white md:hidden focus:outline-none focus-visible:ring-2 focus-visible:ring-accent-400"
-                        aria-label="Close the room list" onclick={close}>{ "✕" }</button>
+                    <Button variant={Variant::Quiet} label="Close the room list" on_click={props.on_close.clone()}
+                        class="rounded-md p-1 md:hidden">{ "✕" }</Button>
                 </div>
                 <nav class="flex-1 overflow-y-auto px-2" aria-label="Your rooms">
                     <p class="px-3 pb-1 text-xs font-medium uppercase tracking-wide text-ink-500">{ "Rooms" }</p>
@@ -125,10 +124,9 @@ fn identity() -> Html {
                 <span class="min-w-0 flex-1 truncate" data-me={me.clone()}>
                     <span class="text-ink-400">{ "You are " }</span><span class="font-medium text-white">{ me.clone() }</span>
                 </span>
-                <button type="button" onclick={start}
-                    class="rounded-md px-2 py-1 text-xs text-ink-300 hover:bg-ink-800 hover:text-white focus:outline-none focus-visible:ring-2 focus-visible:ring-accent-400">
+                <Button variant={Variant::Quiet} on_click={start} class="rounded-md px-2 py-1 text-xs">
                     { "Change" }
-                </button>
+                </Button>
             </div>
         };
     }
@@ -158,9 +156,9 @@ fn identity() -> Html {
             <label for="rename" class="text-xs text-ink-400">{ "Your name" }</label>
             <div class="flex gap-2">
                 <input id="rename" type="text" maxlength="32" value={(*draft).clone()} {oninput} autofocus=true
-                    class="min-w-0 flex-1 rounded-lg border border-ink-700 bg-ink-950 px-2 py-1.5 text-sm focus:border-accent-400 focus:outline-none" />
-                <button type="submit" class="rounded-lg bg-accent-600 px-2 text-sm font-medium text-white hover:bg-accent-500">{ "Save" }</button>
-                <button type="button" onclick={cancel} class="rounded-lg px-2 text-sm text-ink-300 hover:text-white">{ "Cancel" }</button>
+                    class="min-w-0 flex-1 rounded-lg border border-ink-700 bg-ink-950 px-2 py-1.5 text-sm focus:border-accent-400 focus:outline-none focus:ring-2 focus:ring-accent-400/40" />
+                <Button variant={Variant::Primary} submit=true class="rounded-lg px-2 text-sm font-medium">{ "Save" }</Button>
+                <Button variant={Variant::Quiet} on_click={cancel} class="rounded-lg px-2 text-sm">{ "Cancel" }</Button>
             </div>
             <p class="min-h-4 text-xs text-danger-400" role="alert">{ (*error).clone().unwrap_or_default() }</p>
         </form>

@@ -3,6 +3,7 @@
 
 use yew::prelude::*;
 
+use super::button::Button;
 use crate::context::use_chat;
 use crate::state::Link;
 
@@ -21,10 +22,9 @@ pub fn status_badge() -> Html {
     let retry = matches!(chat.state.link, Link::Reconnecting { .. } | Link::Offline).then(|| {
         let chat = chat.clone();
         html! {
-            <button type="button" onclick={Callback::from(move |_| chat.reconnect_now())}
-                class="rounded-md border border-ink-700 px-2 py-0.5 text-xs text-ink-200 hover:border-accent-400 hover:text-white focus:outline-none focus-visible:ring-2 focus-visible:ring-accent-400">
+            <Button on_click={Callback::from(move |()| chat.reconnect_now())} class="rounded-md px-2 py-0.5 text-xs">
                 { "Reconnect now" }
-            </button>
+            </Button>
         }
     });
     let tooltip = match &chat.state.link {

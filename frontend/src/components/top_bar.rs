@@ -3,6 +3,8 @@
 
 use yew::prelude::*;
 
+use super::button::{Button, Variant};
+
 #[derive(Properties, PartialEq)]
 pub struct TopBarProps {
     pub on_menu: Callback<()>,
@@ -12,13 +14,11 @@ pub struct TopBarProps {
 
 #[function_component(TopBar)]
 pub fn top_bar(props: &TopBarProps) -> Html {
-    let on_menu = props.on_menu.clone();
     html! {
         <header class="flex items-center gap-3 border-b border-ink-800 px-4 py-3">
-            <button type="button" aria-label="Show rooms" onclick={Callback::from(move |_| on_menu.emit(()))}
-                class="rounded-md p-1 text-ink-300 hover:text-white md:hidden focus:outline-none focus-visible:ring-2 focus-visible:ring-accent-400">
+            <Button variant={Variant::Quiet} label="Show rooms" on_click={props.on_menu.clone()} class="rounded-md p-1 md:hidden">
                 { "☰" }
-            </button>
+            </Button>
             { props.children.clone() }
         </header>
     }

@@ -3,6 +3,7 @@ use std::borrow::Cow;
 use roomcast_protocol::MessageId;
 
 use super::*;
+use crate::error_meaning::{ErrorMeaning, SendFailure};
 
 fn room(name: &str) -> RoomName {
     RoomName::parse(name).unwrap()
@@ -33,7 +34,7 @@ fn ada_in_two_rooms() -> ChatState {
     let mut state = ChatState::default();
     for action in [
         Action::ChooseName("Ada".into()),
-        Action::Welcome { name: "Ada".into(), max_rooms: 8, max_text_chars: 500 },
+        Action::Welcome { name: "Ada".into(), max_rooms: 8, max_text_chars: 500, protocol: 2 },
         Action::Open(room("random")),
         Action::Joined(room("random")),
         Action::Open(room("general")),
@@ -48,9 +49,18 @@ fn texts(state: &ChatState, name: &str) -> Vec<String> {
     state.room(&room(name)).unwrap().entries.iter().map(|entry| entry.text.clone()).collect()
 }
 
+fn last_notice(state: &ChatState) -> &str {
+    &state.notices.back().expect("a notice").text
+}
+
 fn delivery_of(state: &ChatState, name: &str, client_id: &str) -> Delivery {
     let entries = &state.room(&room(name)).unwrap().entries;
     entries.iter().find(|entry| entry.client_id.as_deref() == Some(client_id)).unwrap().delivery.clone()
+}
+
+/// The state's answer to a failed send of `client_id` in #general.
+fn send_failed(client_id: &str, failure: SendFailure) -> Action {
+    Action::Error(ErrorMeaning::SendFailed { room: "general".into(), client_id: client_id.into(), failure })
 }
 
 #[test]
@@ -58,6 +68,18 @@ fn welcome_sets_the_confirmed_name_and_the_servers_limits() {
     let state = ada_in_two_rooms();
     assert_eq!(state.me.as_deref(), Some("Ada"));
     assert_eq!((state.max_rooms, state.max_text_chars), (8, 500));
+}
+
+#[test]
+fn welcome_keeps_the_protocol_version_the_server_agreed() {
+    let mut state = ChatState::default();
+    assert_eq!(state.protocol, None, "nothing agreed before the first welcome");
+    state.apply(Action::Welcome { name: "Ada".into(), max_rooms: 8, max_text_chars: 500, protocol: 1 });
+    assert_eq!(state.protocol, Some(1));
+    state.apply(Action::ConnectionLost);
+    assert_eq!(state.protocol, Some(1), "kept until the next welcome says otherwise");
+    state.apply(Action::Welcome { name: "Ada".into(), max_rooms: 8, max_text_chars: 500, protocol: 2 });
+    assert_eq!(state.protocol, Some(2));
 }
 
 #[test]
@@ -201,12 +223,7 @@ fn a_lost_connection_marks_messages_in_flight_failed_and_keeps_queued_ones() {
 fn a_failed_message_can_be_retried_or_discarded() {
     let mut state = ada_in_two_rooms();
     state.apply(compose("general", "c1", "a"));
-    state.apply(Action::ServerError {
-        code: ErrorCode::RateLimited,
-        message: "slow down".into(),
-        room: Some("general".into()),
-        client_id: Some("c1".into()),
-    });
+    state.apply(send_failed("c1", SendFailure::TooFast));
     assert!(
         matches!(delivery_of(&state, "general", "c1"), Delivery::Failed(reason) if reason.contains("too fast"))
     );
@@ -227,44 +244,69 @@ fn a_late_sending_does_not_undo_a_confirmation() {
     assert_eq!(delivery_of(&state, "general", "c1"), Delivery::Sent);
 }
 
-#[test]
-fn a_refused_join_removes_the_room_and_says_why() {
+/// Ada in #random and #general, joining #ninth, after an error that means `meaning`.
+fn after_error(meaning: ErrorMeaning) -> ChatState {
     let mut state = ada_in_two_rooms();
     state.apply(Action::Open(room("ninth")));
-    state.apply(Action::ServerError {
-        code: ErrorCode::TooManyRooms,
-        message: "at most 8 rooms".into(),
-        room: Some("ninth".into()),
-        client_id: None,
-    });
+    state.apply(Action::Error(meaning));
+    state
+}
+
+#[test]
+fn a_refused_join_removes_the_room_and_says_why() {
+    let refused = ErrorMeaning::JoinRefused { room: room("ninth"), reason: "at most 8 rooms".into() };
+    let state = after_error(refused);
     assert!(state.room(&room("ninth")).is_none());
-    assert_eq!(state.notices.back().unwrap().text, "Could not join #ninth: at most 8 rooms");
+    assert_eq!(last_notice(&state), "Could not join #ninth: at most 8 rooms");
 }
 
 #[test]
 fn an_unavailable_join_keeps_the_room_waiting() {
-    let mut state = ada_in_two_rooms();
-    state.apply(Action::ConnectionLost);
-    state.apply(Action::ServerError {
-        code: ErrorCode::Unavailable,
-        message: "bus down".into(),
-        room: Some("general".into()),
-        client_id: None,
-    });
+    let state = after_error(ErrorMeaning::JoinLater { room: room("ninth") });
+    assert!(state.room(&room("ninth")).is_some());
+    assert!(last_notice(&state).contains("joining again"));
+}
+
+#[test]
+fn a_note_about_a_room_names_it_and_keeps_it() {
+    let note = ErrorMeaning::RoomNote { room: "general".into(), message: "you are not in this room".into() };
+    let state = after_error(note);
     assert!(state.room(&room("general")).is_some());
-    assert!(state.notices.back().unwrap().text.contains("joining again"));
+    assert_eq!(last_notice(&state), "#general: you are not in this room");
+}
+
+#[test]
+fn a_failed_send_says_why_and_a_full_queue_is_not_called_unavailable() {
+    let check = |failure: SendFailure, expected: &str| {
+        let mut state = ada_in_two_rooms();
+        state.apply(compose("general", "c1", "text"));
+        state.apply(send_failed("c1", failure));
+        assert_eq!(delivery_of(&state, "general", "c1"), Delivery::Failed(expected.into()));
+    };
+    check(SendFailure::TooFast, "Not sent: you are sending too fast. Wait a moment, then retry.");
+    check(SendFailure::Unavailable, "Not sent: chat is briefly unavailable. Retry in a moment.");
+    check(SendFailure::NotInRoom, "Not sent: you are not in this room any more.");
+    check(
+        SendFailure::QueueFull,
+        "Not sent: too many messages are waiting for the connection; wait until it is back, then retry.",
+    );
+    check(SendFailure::Refused("too long".into()), "Not sent: too long");
+}
+
+#[test]
+fn an_outdated_page_is_told_to_reload() {
+    let state = after_error(ErrorMeaning::Outdated);
+    let notice = last_notice(&state);
+    assert!(notice.starts_with("This page is out of date"), "{notice}");
+    assert!(notice.contains("Reload the page"), "{notice}");
+    assert_eq!(state.rooms.len(), 3, "the rooms stay listed");
 }
 
 #[test]
 fn errors_without_a_room_become_notices_and_old_notices_make_room() {
     let mut state = ChatState::default();
     for n in 0..(MAX_NOTICES + 2) {
-        state.apply(Action::ServerError {
-            code: ErrorCode::InvalidName,
-            message: format!("problem {n}"),
-            room: None,
-            client_id: None,
-        });
+        state.apply(Action::Error(ErrorMeaning::Notice(format!("problem {n}"))));
     }
     let shown: Vec<&str> = state.notices.iter().map(|notice| notice.text.as_str()).collect();
     assert_eq!(shown, ["problem 2", "problem 3", "problem 4", "problem 5"]);

@@ -1,0 +1,212 @@
+//! What an `error` frame from the server means for this page, decided in one
+//! place.
+//!
+//! [`classify`] reads a frame's code, room and client id, and whether that
+//! room is one we are still joining, and says what happened: a send failed, a
+//! join was refused for good or should be asked again later, a note about a
+//! room, a general notice, or a server that no longer speaks this page's
+//! protocol. The connection task calls it once per error frame and hands the
+//! answer to both [`Plan`](crate::plan::Plan) (which forgets a refused room or
+//! asks again) and [`ChatState`](crate::state::ChatState) (which marks a
+//! message failed or shows a notice). It lives in a module of its own rather
+//! than in either of them because both act on it and neither should decide
+//! for the other. A full local queue is reported in the same terms
+//! ([`SendFailure::QueueFull`]), so the state has one way to show a failed
+//! send. Pure and unit-tested.
+
+use roomcast_protocol::{ErrorCode, RoomName};
+
+/// An `error` frame as it arrived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ErrorFrame<'a> {
+    pub code: ErrorCode,
+    pub message: &'a str,
+    pub room: Option<&'a str>,
+    pub client_id: Option<&'a str>,
+}
+
+/// What an error means for the page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ErrorMeaning {
+    /// One of our messages was not sent; it is marked failed with the reason.
+    SendFailed { room: String, client_id: String, failure: SendFailure },
+    /// The server will not let us into a room we were joining: the room goes
+    /// away, with the server's reason.
+    JoinRefused { room: RoomName, reason: String },
+    /// A room we were joining cannot be joined right now; the join is asked
+    /// again on the connection's next check.
+    JoinLater { room: RoomName },
+    /// About a room we are already in, or not in at all.
+    RoomNote { room: String, message: String },
+    /// About nothing in particular: the server's words as they are.
+    Notice(String),
+    /// The server no longer serves the protocol this page speaks: only a
+    /// reload (a newer page) helps, so the connection stops trying.
+    Outdated,
+}
+
+/// Why one of our messages was not sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendFailure {
+    /// `rate_limited`.
+    TooFast,
+    /// `unavailable`: the server cannot reach its message bus just now.
+    Unavailable,
+    /// `not_joined`.
+    NotInRoom,
+    /// More messages wait for the connection than the page keeps
+    /// ([`crate::plan::MAX_QUEUED`]); no server was asked.
+    QueueFull,
+    /// Any other code, with the server's message.
+    Refused(String),
+}
+
+impl SendFailure {
+    fn from_code(code: ErrorCode, message: &str) -> Self {
+        match code {
+            ErrorCode::RateLimited => SendFailure::TooFast,
+            ErrorCode::Unavailable => SendFailure::Unavailable,
+            ErrorCode::NotJoined => SendFailure::NotInRoom,
+            _ => SendFailure::Refused(message.to_owned()),
+        }
+    }
+
+    /// Whether the same message can succeed if sent again a little later.
+    pub fn worth_retrying(&self) -> bool {
+        matches!(self, SendFailure::TooFast | SendFailure::Unavailable | SendFailure::QueueFull)
+    }
+}
+
+impl ErrorMeaning {
+    /// Whether the connection should end and wait for the user instead of
+    /// carrying on (and reconnecting by itself when it drops).
+    pub fn ends_connection(&self) -> bool {
+        matches!(self, ErrorMeaning::Outdated)
+    }
+}
+
+/// The one rule for what an error frame means. `is_joining` says whether a
+/// room is one we asked to join and whose `joined` has not arrived on this
+/// connection.
+pub fn classify(frame: &ErrorFrame<'_>, is_joining: impl Fn(&RoomName) -> bool) -> ErrorMeaning {
+    if frame.code == ErrorCode::UnsupportedProtocol {
+        return ErrorMeaning::Outdated;
+    }
+    let message = frame.message.to_owned();
+    match (frame.room, frame.client_id) {
+        (Some(room), Some(client_id)) => ErrorMeaning::SendFailed {
+            room: room.to_owned(),
+            client_id: client_id.to_owned(),
+            failure: SendFailure::from_code(frame.code, frame.message),
+        },
+        (Some(room), None) => match RoomName::parse(room) {
+            Ok(room) if is_joining(&room) && frame.code == ErrorCode::Unavailable => {
+                ErrorMeaning::JoinLater { room }
+            }
+            Ok(room) if is_joining(&room) => ErrorMeaning::JoinRefused { room, reason: message },
+            _ => ErrorMeaning::RoomNote { room: room.to_owned(), message },
+        },
+        (None, _) => ErrorMeaning::Notice(message),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn room(name: &str) -> RoomName {
+        RoomName::parse(name).unwrap()
+    }
+
+    /// Classifies `frame` for a page that is joining #joining and is in
+    /// #general, and compares with `expected`.
+    #[track_caller]
+    fn check(frame: ErrorFrame<'_>, expected: ErrorMeaning) {
+        let joining = [room("joining")];
+        assert_eq!(classify(&frame, |room| joining.contains(room)), expected, "{frame:?}");
+    }
+
+    fn frame<'a>(code: ErrorCode, room: Option<&'a str>, client_id: Option<&'a str>) -> ErrorFrame<'a> {
+        ErrorFrame { code, message: "the server's words", room, client_id }
+    }
+
+    fn send_failed(room: &str, failure: SendFailure) -> ErrorMeaning {
+        ErrorMeaning::SendFailed { room: room.into(), client_id: "c1".into(), failure }
+    }
+
+    fn note(room: &str) -> ErrorMeaning {
+        ErrorMeaning::RoomNote { room: room.into(), message: "the server's words".into() }
+    }
+
+    #[test]
+    fn an_error_about_one_of_our_messages_is_a_failed_send() {
+        use ErrorCode::*;
+        check(frame(RateLimited, Some("general"), Some("c1")), send_failed("general", SendFailure::TooFast));
+        check(
+            frame(Unavailable, Some("general"), Some("c1")),
+            send_failed("general", SendFailure::Unavailable),
+        );
+        check(frame(NotJoined, Some("general"), Some("c1")), send_failed("general", SendFailure::NotInRoom));
+        check(
+            frame(InvalidText, Some("joining"), Some("c1")),
+            send_failed("joining", SendFailure::Refused("the server's words".into())),
+        );
+    }
+
+    #[test]
+    fn only_waiting_can_make_a_failed_send_succeed() {
+        assert!(SendFailure::TooFast.worth_retrying());
+        assert!(SendFailure::Unavailable.worth_retrying());
+        assert!(SendFailure::QueueFull.worth_retrying());
+        assert!(!SendFailure::NotInRoom.worth_retrying());
+        assert!(!SendFailure::Refused("too long".into()).worth_retrying());
+    }
+
+    #[test]
+    fn an_error_about_a_room_being_joined_refuses_it_unless_it_is_unavailable() {
+        use ErrorCode::*;
+        check(
+            frame(TooManyRooms, Some("joining"), None),
+            ErrorMeaning::JoinRefused { room: room("joining"), reason: "the server's words".into() },
+        );
+        check(
+            frame(NameRequired, Some("joining"), None),
+            ErrorMeaning::JoinRefused { room: room("joining"), reason: "the server's words".into() },
+        );
+        check(frame(Unavailable, Some("joining"), None), ErrorMeaning::JoinLater { room: room("joining") });
+    }
+
+    #[test]
+    fn an_error_about_any_other_room_is_a_note_about_it() {
+        use ErrorCode::*;
+        check(frame(NotJoined, Some("general"), None), note("general"));
+        check(frame(Unavailable, Some("general"), None), note("general"));
+        check(frame(TooManyRooms, Some("elsewhere"), None), note("elsewhere"));
+        check(frame(InvalidRoom, Some("not a room!"), None), note("not a room!"));
+    }
+
+    #[test]
+    fn an_error_about_no_room_is_a_notice() {
+        use ErrorCode::*;
+        let notice = || ErrorMeaning::Notice("the server's words".into());
+        check(frame(InvalidName, None, None), notice());
+        check(frame(MalformedFrame, None, None), notice());
+        check(frame(Unknown, None, Some("c1")), notice());
+    }
+
+    #[test]
+    fn an_unsupported_protocol_means_the_page_is_outdated_whatever_it_is_about() {
+        use ErrorCode::UnsupportedProtocol;
+        check(frame(UnsupportedProtocol, None, None), ErrorMeaning::Outdated);
+        check(frame(UnsupportedProtocol, Some("joining"), None), ErrorMeaning::Outdated);
+        check(frame(UnsupportedProtocol, Some("general"), Some("c1")), ErrorMeaning::Outdated);
+    }
+
+    #[test]
+    fn only_an_outdated_page_ends_the_connection() {
+        assert!(ErrorMeaning::Outdated.ends_connection());
+        assert!(!ErrorMeaning::JoinLater { room: room("joining") }.ends_connection());
+        assert!(!ErrorMeaning::Notice("bye".into()).ends_connection());
+        assert!(!send_failed("general", SendFailure::Unavailable).ends_connection());
+    }
+}
