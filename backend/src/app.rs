@@ -69,7 +69,7 @@ impl Application {
             .context("server failed")?;
         node.shutdown.cancel();
         node.sessions.close();
-        if tokio::time::timeout(http.shutdown_grace, node.sessions.wait()).await.is_err() {
+        if tokio::time::timeout(node.settings.shutdown_grace, node.sessions.wait()).await.is_err() {
             warn!(left = node.sessions.len(), "sessions still open after the grace period");
         }
         node.broker.shutdown().await;

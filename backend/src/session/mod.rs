@@ -12,33 +12,26 @@
 use std::borrow::Cow;
 use std::collections::HashSet;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes};
-use futures_util::{Sink, SinkExt, Stream, StreamExt};
+use axum::extract::ws::{Message, Utf8Bytes};
+use futures_util::{Sink, Stream, StreamExt};
 use roomcast_protocol::close::{self, HEARTBEAT_TIMEOUT, MESSAGE_TOO_BIG, SERVICE_RESTART, SLOW_CONSUMER};
 use roomcast_protocol::limits::MAX_TEXT_CHARS;
 use roomcast_protocol::version;
 use roomcast_protocol::{
     ClientFrame, ClientMsgId, DisplayName, ErrorCode, MessageText, RoomName, ServerFrame,
 };
-use tokio::sync::mpsc;
 use tracing::{debug, error, info, info_span, warn, Instrument};
 
 use crate::broker::{BrokerError, Envelope, Published};
 use crate::hub::SessionId;
 use crate::node::Node;
-use crate::outbox::{Closer, Outbox};
+use crate::outbox::Outbox;
 use crate::rate::TokenBucket;
 
 mod rooms;
-
-/// Frames written per flush at most, so one busy connection cannot hold its
-/// writer in a single batch forever.
-const MAX_BATCH: usize = 64;
-
-/// How long the closing handshake may take before the socket is dropped.
-const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
+mod writer;
 
 /// Runs a session over any socket-like pair (axum's `WebSocket` in the server).
 pub async fn run<S>(socket: S, node: Arc<Node>)
@@ -51,7 +44,8 @@ where
         let (sink, stream) = socket.split();
         let (outbox, queue) = Outbox::new(node.settings.outbound_queue);
         let closer = outbox.closer().clone();
-        let writer = tokio::spawn(write_loop(sink, queue, closer.clone()).in_current_span());
+        let drain = node.settings.shutdown_grace.saturating_sub(writer::CLOSE_TIMEOUT);
+        let writer = tokio::spawn(writer::run(sink, queue, closer.clone(), drain).in_current_span());
         let sends = TokenBucket::new(node.settings.send_rate, node.settings.send_burst, Instant::now());
         let mut session = Session {
             id,
@@ -313,54 +307,6 @@ fn clip(input: &str) -> String {
     input.chars().take(64).collect()
 }
 
-async fn write_loop<S>(sink: S, mut queue: mpsc::Receiver<Message>, closer: Arc<Closer>)
-where
-    S: Sink<Message> + Unpin,
-{
-    let mut sink = sink;
-    loop {
-        tokio::select! {
-            biased;
-            () = closer.closed() => break,
-            next = queue.recv() => {
-                let Some(first) = next else { break };
-                tokio::select! {
-                    biased;
-                    () = closer.closed() => break,
-                    written = write_batch(&mut sink, first, &mut queue) => {
-                        if written.is_err() {
-                            // The peer is gone; nothing more can be sent.
-                            return;
-                        }
-                    }
-                }
-            }
-        }
-    }
-    let code = closer.code().unwrap_or(1000);
-    let frame = CloseFrame { code, reason: Utf8Bytes::from_static(close::reason(code)) };
-    let _ = tokio::time::timeout(CLOSE_TIMEOUT, sink.send(Message::Close(Some(frame)))).await;
-}
-
-/// Writes `first` and whatever else is already queued, then flushes once.
-async fn write_batch<S>(
-    sink: &mut S,
-    first: Message,
-    queue: &mut mpsc::Receiver<Message>,
-) -> Result<(), S::Error>
-where
-    S: Sink<Message> + Unpin,
-{
-    sink.feed(first).await?;
-    for _ in 1..MAX_BATCH {
-        match queue.try_recv() {
-            Ok(next) => sink.feed(next).await?,
-            Err(_) => break,
-        }
-    }
-    sink.flush().await
-}
-
 #[cfg(test)]
 mod tests {
     //! The session over in-memory channels instead of a socket, with tokio's
@@ -368,6 +314,7 @@ mod tests {
 
     use std::pin::Pin;
     use std::task::{Context, Poll};
+    use std::time::Duration;
 
     use futures_util::Sink;
     use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
@@ -435,6 +382,7 @@ mod tests {
                 ping_interval: INTERVAL,
                 ping_timeout: TIMEOUT,
                 join_timeout: Duration::from_secs(1),
+                shutdown_grace: Duration::from_secs(3),
             },
             shutdown: CancellationToken::new(),
             sessions: TaskTracker::new(),

@@ -3,9 +3,9 @@
 use std::time::Duration;
 
 use roomcast_protocol::close::{HEARTBEAT_TIMEOUT, SERVICE_RESTART, SLOW_CONSUMER};
-use roomcast_protocol::ClientFrame;
+use roomcast_protocol::{ClientFrame, ServerFrame};
 
-use crate::helpers::{eventually, http_get, Client, Cluster, TestNode, PATIENCE};
+use crate::helpers::{eventually, http_get, Client, Cluster, Event, TestNode, PATIENCE};
 use crate::on_both_brokers;
 
 /// The node's live connection count, from `/healthz`.
@@ -22,6 +22,53 @@ fn fast_heartbeat(config: &mut roomcast_server::Config) {
 
 on_both_brokers!(tweak = fast_heartbeat; unresponsive_client_is_dropped_and_its_rooms_left);
 on_both_brokers!(tweak = small_queue; slow_consumer_is_disconnected_without_holding_back_others);
+on_both_brokers!(tweak = deep_queue; frames_queued_at_shutdown_arrive_before_the_restart_close);
+
+fn deep_queue(config: &mut roomcast_server::Config) {
+    config.session.outbound_queue = 4096;
+}
+
+/// Room messages the node has queued for its members, from `/healthz`.
+async fn queued_deliveries(node: &TestNode) -> u64 {
+    let (_, body) = http_get(node.addr, "/healthz").await;
+    let health: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+    health["deliveries"]["queued"].as_u64().unwrap_or(0)
+}
+
+async fn frames_queued_at_shutdown_arrive_before_the_restart_close(cluster: &Cluster) {
+    const COUNT: usize = 1500;
+    let node = cluster.node(0);
+    let mut ada = Client::named(node, "ada").await;
+    let mut bob = Client::named(cluster.node(1), "bob").await;
+    ada.join("general").await;
+    bob.join("general").await;
+    // ada reads nothing while bob sends far more than her socket buffers
+    // hold (about 9 MB), so most of it waits in her queue on the node.
+    let text = "€".repeat(2000);
+    for _ in 0..COUNT {
+        bob.say("general", &text).await;
+    }
+    for _ in 0..COUNT {
+        bob.next_message().await;
+    }
+    let owed = if cluster.redis.is_some() { COUNT } else { 2 * COUNT } as u64;
+    eventually("the node has queued every message", || async { queued_deliveries(node).await >= owed }).await;
+
+    node.begin_shutdown();
+    let mut received = 0;
+    let code = loop {
+        match ada.next_event().await {
+            Event::Frame(ServerFrame::Message(message)) => {
+                assert_eq!(message.text.len(), text.len());
+                received += 1;
+            }
+            Event::Frame(other) => panic!("unexpected {other:?}"),
+            Event::Closed(frame) => break frame.map(|f| u16::from(f.code)),
+        }
+    };
+    assert_eq!(received, COUNT, "everything queued for ada reached her");
+    assert_eq!(code, Some(SERVICE_RESTART), "and then the restart close");
+}
 
 async fn unresponsive_client_is_dropped_and_its_rooms_left(cluster: &Cluster) {
     let node = cluster.node(0);

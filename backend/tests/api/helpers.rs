@@ -171,14 +171,14 @@ pub fn test_config(redis_url: Option<String>, prefix: &str) -> Config {
     config.redis.timeout = Duration::from_millis(1000);
     config.redis.probe_interval = Duration::from_millis(200);
     config.redis.probe_timeout = Duration::from_millis(1500);
-    config.http.shutdown_grace = Duration::from_secs(3);
+    config.session.shutdown_grace = Duration::from_secs(3);
     config
 }
 
 pub struct TestNode {
     pub addr: SocketAddr,
     pub name: String,
-    stop: Option<oneshot::Sender<()>>,
+    stop: std::sync::Mutex<Option<oneshot::Sender<()>>>,
     task: Option<JoinHandle<anyhow::Result<()>>>,
 }
 
@@ -192,18 +192,24 @@ impl TestNode {
         let task = tokio::spawn(app.run_until_stopped(async move {
             let _ = stopped.await;
         }));
-        TestNode { addr, name, stop: Some(stop), task: Some(task) }
+        TestNode { addr, name, stop: std::sync::Mutex::new(Some(stop)), task: Some(task) }
     }
 
     pub fn ws_url(&self) -> String {
         format!("ws://{}/ws", self.addr)
     }
 
-    /// Sends the shutdown signal and waits until the node has drained.
-    pub async fn shut_down(&mut self) {
-        if let Some(stop) = self.stop.take() {
+    /// Sends the shutdown signal (SIGTERM, for a real process) without
+    /// waiting for the node to stop.
+    pub fn begin_shutdown(&self) {
+        if let Some(stop) = self.stop.lock().expect("stop signal").take() {
             let _ = stop.send(());
         }
+    }
+
+    /// Sends the shutdown signal and waits until the node has drained.
+    pub async fn shut_down(&mut self) {
+        self.begin_shutdown();
         if let Some(task) = self.task.take() {
             let result = tokio::time::timeout(PATIENCE, task).await.expect("node stops in time");
             result.expect("node task").expect("node shuts down cleanly");
