@@ -378,6 +378,12 @@ impl Connection {
                 }
                 Vec::new()
             }
+            ServerFrame::Gap { room, .. } => {
+                self.dispatch.dispatch(Action::Notify(format!(
+                    "Some messages in #{room} could not be delivered to you and may be missing."
+                )));
+                Vec::new()
+            }
             ServerFrame::Pong { .. } | ServerFrame::History { .. } => Vec::new(),
         };
         Reply::Write(frames)

@@ -169,6 +169,11 @@ pub enum ServerFrame<'a> {
     },
     /// Answer to `ping`, echoing its nonce.
     Pong { nonce: u64 },
+    /// Messages of `room` were lost to this connection while it stayed
+    /// connected (its node lost the bus for longer than the history covers,
+    /// or the history itself was lost). `epoch` is the room's history now.
+    /// Version 3.
+    Gap { room: Cow<'a, str>, epoch: Cow<'a, str> },
     /// Answer to `history`: messages older than `before`, oldest first.
     History {
         room: Cow<'a, str>,
@@ -330,6 +335,10 @@ mod tests {
             json!({"type": "error", "code": "unavailable", "message": "try again", "room": "general", "client_id": "c-2"}),
         );
         round_trip_server(ServerFrame::Pong { nonce: 7 }, json!({"type": "pong", "nonce": 7}));
+        round_trip_server(
+            ServerFrame::Gap { room: "general".into(), epoch: "1764400000.123456".into() },
+            json!({"type": "gap", "room": "general", "epoch": "1764400000.123456"}),
+        );
         let old = MessageFrame {
             id: MessageId::new(1_764_470_000_000, 0),
             room: "general".into(),

@@ -13,7 +13,8 @@
 /// - 1: the first protocol (`hello`, `join`, `leave`, `send`, `ping`).
 /// - 2: `hello` offers and `welcome` states the version.
 /// - 3: history: `join` asks for recent messages or recovery, `joined`
-///   carries the room's epoch, the `history` request pages back.
+///   carries the room's epoch, the `history` request pages back, `gap`
+///   reports messages a connected member could not be given.
 pub const PROTOCOL_VERSION: u32 = 3;
 
 /// The first version with history and recovery.

@@ -44,9 +44,18 @@ use crate::config::{BrokerKind, HistorySettings, RedisSettings};
 
 /// What a broker tells the node it serves, and asks of it.
 pub trait BrokerHandler: Send + Sync + Debug {
-    /// A message for `room` arrived: deliver it to this node's members of the
-    /// room. Returns how many local members it was offered to.
-    fn deliver(&self, room: &RoomName, id: MessageId, envelope: &Envelope<'_>) -> usize;
+    /// A message for `room` arrived, at `at` in the room's history: deliver it
+    /// to this node's members of the room, unless they already have it.
+    /// Returns how many local members it was offered to.
+    fn deliver(&self, room: &RoomName, at: Offset<'_>, envelope: &Envelope<'_>) -> usize;
+
+    /// Where this node's members of `room` stand in its history: the last
+    /// message delivered to them, or the history's end when they joined.
+    fn position(&self, room: &RoomName) -> Option<Position>;
+
+    /// Messages of `room` could not be delivered to this node's members and
+    /// are not in the history any more; `now` is where the history stands.
+    fn report_gap(&self, room: &RoomName, now: Position);
 
     /// These rooms now receive messages: their subscriptions are confirmed.
     fn activate(&self, rooms: &[RoomName]);
@@ -143,11 +152,24 @@ pub struct Stored {
     pub envelope: Envelope<'static>,
 }
 
-/// Where a reconnecting client left a room: the last id it saw, in which epoch.
-#[derive(Debug, Clone, Copy)]
-pub struct Since<'a> {
+/// A place in a room's history: a message id within an epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Offset<'a> {
     pub id: MessageId,
     pub epoch: &'a str,
+}
+
+/// An [`Offset`] that owns its epoch, as the hub keeps it per room.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Position {
+    pub id: MessageId,
+    pub epoch: String,
+}
+
+impl Position {
+    pub fn offset(&self) -> Offset<'_> {
+        Offset { id: self.id, epoch: &self.epoch }
+    }
 }
 
 /// What a joining session asks of a room's history.
@@ -156,7 +178,7 @@ pub struct BacklogRequest<'a> {
     /// How many of the most recent messages to send (when not recovering).
     pub recent: usize,
     /// Replay everything after this point instead, if the history still has it.
-    pub since: Option<Since<'a>>,
+    pub since: Option<Offset<'a>>,
 }
 
 /// What a joining session sends before the room's live messages.
@@ -168,6 +190,9 @@ pub struct Backlog {
     pub recovered: Option<bool>,
     /// Oldest first.
     pub messages: Vec<Stored>,
+    /// The last id the room's history had minted when it was read: where a
+    /// member that goes live now stands.
+    pub end: MessageId,
 }
 
 /// Messages before some id, oldest first, and whether older ones remain.

@@ -23,6 +23,59 @@ fn fast_heartbeat(config: &mut roomcast_server::Config) {
 on_both_brokers!(tweak = fast_heartbeat; unresponsive_client_is_dropped_and_its_rooms_left);
 on_both_brokers!(tweak = small_queue; slow_consumer_is_disconnected_without_holding_back_others);
 on_both_brokers!(tweak = deep_queue; frames_queued_at_shutdown_arrive_before_the_restart_close);
+on_both_brokers!(tweak = small_queue_long_history; a_member_closed_as_too_slow_recovers_what_it_missed);
+
+fn small_queue_long_history(config: &mut roomcast_server::Config) {
+    config.session.outbound_queue = 16;
+    config.history.size = 10_000;
+}
+
+async fn a_member_closed_as_too_slow_recovers_what_it_missed(cluster: &Cluster) {
+    let mut ada = Client::named(cluster.node(0), "ada").await;
+    let mut slow = Client::named(cluster.node(1), "slow").await;
+    ada.join("general").await;
+    let join = ClientFrame::Join { room: "general".into(), history: Some(0), since: None, epoch: None };
+    let epoch = match slow.join_with(join).await {
+        (ServerFrame::Joined { epoch: Some(epoch), .. }, _) => epoch.into_owned(),
+        (other, _) => panic!("expected joined with an epoch, got {other:?}"),
+    };
+    // ada sends until the node gives up on `slow`, who reads nothing.
+    let text = "€".repeat(2000);
+    let mut sent = Vec::new();
+    let before = connections(cluster.node(1)).await;
+    while connections(cluster.node(1)).await == before {
+        assert!(sent.len() < 5_000, "the slow consumer was never disconnected");
+        for _ in 0..20 {
+            ada.say("general", &text).await;
+            sent.push(ada.next_message().await.id);
+        }
+    }
+    // What reached `slow` before the close, then the close itself.
+    let mut seen = Vec::new();
+    let code = loop {
+        match slow.next_event().await {
+            Event::Frame(ServerFrame::Message(message)) => seen.push(message.id),
+            Event::Frame(other) => panic!("unexpected {other:?}"),
+            Event::Closed(frame) => break frame.map(|f| u16::from(f.code)),
+        }
+    };
+    // The close frame itself may not fit into the full socket any more.
+    assert!(matches!(code, None | Some(SLOW_CONSUMER)), "closed with {code:?}");
+    assert!(!seen.is_empty() && seen.len() < sent.len(), "some, not all, got through: {}", seen.len());
+
+    let mut slow = Client::named(cluster.node(1), "slow").await;
+    let since = seen[seen.len() - 1];
+    let rejoin = ClientFrame::Join {
+        room: "general".into(),
+        history: Some(0),
+        since: Some(since),
+        epoch: Some(epoch.into()),
+    };
+    let (joined, recovered) = slow.join_with(rejoin).await;
+    assert!(matches!(joined, ServerFrame::Joined { recovered: Some(true), .. }), "{joined:?}");
+    seen.extend(recovered.iter().map(|m| m.id));
+    assert_eq!(seen, sent, "before the close and after the reconnect: every message once, in order");
+}
 
 fn deep_queue(config: &mut roomcast_server::Config) {
     config.session.outbound_queue = 4096;

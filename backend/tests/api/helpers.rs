@@ -56,11 +56,24 @@ where
 pub struct RedisServer {
     pub port: u16,
     child: Option<Child>,
+    /// With an append-only file in this folder (every write fsynced), the
+    /// data survives a kill and restart, as with the compose file's Redis.
+    aof_dir: Option<std::path::PathBuf>,
 }
 
 impl RedisServer {
     pub async fn start() -> RedisServer {
-        let mut server = RedisServer { port: free_port(), child: None };
+        let mut server = RedisServer { port: free_port(), child: None, aof_dir: None };
+        server.launch().await;
+        server
+    }
+
+    /// A Redis that keeps its data across [`RedisServer::kill`] and
+    /// [`RedisServer::restart`] in an append-only file.
+    pub async fn start_persistent() -> RedisServer {
+        let dir = std::env::temp_dir().join(format!("roomcast-redis-{}", unique_prefix()));
+        std::fs::create_dir_all(&dir).expect("create the Redis data folder");
+        let mut server = RedisServer { port: free_port(), child: None, aof_dir: Some(dir) };
         server.launch().await;
         server
     }
@@ -70,18 +83,29 @@ impl RedisServer {
     }
 
     async fn launch(&mut self) {
-        let child = Command::new("redis-server")
-            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no", "--protected-mode", "no"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|err| {
-                panic!(
-                    "cannot start redis-server ({err}). The integration tests need a real Redis: \
+        let mut command = Command::new("redis-server");
+        command.args([
+            "--port",
+            &self.port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--protected-mode",
+            "no",
+        ]);
+        match &self.aof_dir {
+            Some(dir) => {
+                command.arg("--dir").arg(dir).args(["--appendonly", "yes", "--appendfsync", "always"])
+            }
+            None => command.args(["--appendonly", "no"]),
+        };
+        let child = command.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap_or_else(|err| {
+            panic!(
+                "cannot start redis-server ({err}). The integration tests need a real Redis: \
                      install it with `apt-get install redis-server` (scripts/test.sh does this)"
-                )
-            });
+            )
+        });
         self.child = Some(child);
         let url = self.url();
         eventually("redis-server answers PING", || {
@@ -99,7 +123,8 @@ impl RedisServer {
         }
     }
 
-    /// Starts a fresh, empty server on the same port.
+    /// Starts the server again on the same port: empty, or with its data
+    /// when it is persistent.
     pub async fn restart(&mut self) {
         self.kill();
         self.launch().await;
@@ -139,6 +164,9 @@ impl RedisServer {
 impl Drop for RedisServer {
     fn drop(&mut self) {
         self.kill();
+        if let Some(dir) = &self.aof_dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
 }
 
@@ -242,7 +270,11 @@ impl Cluster {
     }
 
     pub async fn redis_with(nodes: usize, tweak: impl Fn(&mut Config)) -> Cluster {
-        let redis = RedisServer::start().await;
+        Cluster::on(RedisServer::start().await, nodes, tweak).await
+    }
+
+    /// `nodes` nodes sharing the given Redis.
+    pub async fn on(redis: RedisServer, nodes: usize, tweak: impl Fn(&mut Config)) -> Cluster {
         let prefix = unique_prefix();
         let mut spawned = Vec::new();
         for _ in 0..nodes {

@@ -11,6 +11,7 @@ mod connections;
 mod exactly_once;
 mod history;
 mod http;
+mod no_loss;
 mod process;
 mod redis_broker;
 mod versions;

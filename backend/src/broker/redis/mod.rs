@@ -30,7 +30,9 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
-use super::{Backlog, BacklogRequest, BrokerError, BrokerHandler, Envelope, Health, Page, Published};
+use super::{
+    Backlog, BacklogRequest, BrokerError, BrokerHandler, Envelope, Health, Offset, Page, Position, Published,
+};
 use crate::config::{HistorySettings, RedisSettings};
 
 mod history;
@@ -305,9 +307,38 @@ impl Inner {
         }
         let channels: Vec<String> = rooms.iter().map(|r| self.names.room_channel(r)).collect();
         self.bounded(sink.subscribe(&channels)).await?;
+        for room in &rooms {
+            self.catch_up(room).await?;
+        }
         self.handler.activate(&rooms);
         debug!(rooms = ?rooms, "subscribed");
         subscribed.extend(rooms);
+        Ok(())
+    }
+
+    /// A room the node had members in before its subscription was lost:
+    /// delivers from the history what was published meanwhile (the hub drops
+    /// what its members already have, including live messages that now come
+    /// twice), or reports the gap when the history no longer holds it.
+    async fn catch_up(&self, room: &RoomName) -> Result<(), BrokerError> {
+        let Some(position) = self.handler.position(room) else { return Ok(()) };
+        let request = BacklogRequest { recent: 0, since: Some(position.offset()) };
+        let read = async {
+            let mut conn = self.pool.get().await?;
+            self.history.backlog(&mut conn, &self.names, room, request).await
+        };
+        let backlog = self.bounded(read).await?;
+        if backlog.recovered == Some(true) {
+            if !backlog.messages.is_empty() {
+                info!(%room, missed = backlog.messages.len(), "filled the room's gap from its history");
+            }
+            for stored in &backlog.messages {
+                self.handler.deliver(room, Offset { id: stored.id, epoch: &backlog.epoch }, &stored.envelope);
+            }
+        } else {
+            warn!(%room, "messages were lost to this node's members: the history no longer holds them");
+            self.handler.report_gap(room, Position { id: backlog.end, epoch: backlog.epoch });
+        }
         Ok(())
     }
 
@@ -323,8 +354,8 @@ impl Inner {
             return;
         };
         match Envelope::parse_payload(message.get_payload_bytes()) {
-            Ok((id, envelope)) => {
-                self.handler.deliver(&room, id, &envelope);
+            Ok((id, epoch, envelope)) => {
+                self.handler.deliver(&room, Offset { id, epoch }, &envelope);
             }
             Err(err) => warn!(%room, cause = %err, "dropped an unreadable message"),
         }
