@@ -2,8 +2,8 @@
 //! room messages through a broker that every node shares.
 //!
 //! Dependencies form a tree: `main` → [`app`] → [`http`] → [`session`] →
-//! [`node`] → [`hub`] → [`broker`]; [`config`], [`outbox`] and [`rate`] are
-//! leaves that several of them use.
+//! [`node`] → [`hub`] → [`broker`]; [`config`], [`outbox`], [`presence`] and
+//! [`rate`] are leaves that several of them use.
 //!
 //! - [`config`]: command-line and environment settings, in groups.
 //! - [`app`]: binds the listener, builds the node, serves until a shutdown
@@ -15,6 +15,7 @@
 //! - [`hub`]: who is in which room on this node, and the local fan-out of
 //!   each delivered message; the node's side of the broker seam.
 //! - [`outbox`]: a session's bounded outbound queue and its close switch.
+//! - [`presence`]: who is in each room, by name, on every node.
 //! - [`rate`]: the per-connection send rate limit.
 //! - [`broker`]: carries messages between nodes: Redis Pub/Sub when
 //!   `REDIS_URL` is set, an in-process broker otherwise.
@@ -32,6 +33,7 @@ pub mod http;
 pub mod hub;
 pub mod node;
 pub mod outbox;
+pub mod presence;
 pub mod rate;
 pub mod session;
 pub mod telemetry;

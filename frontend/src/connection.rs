@@ -384,7 +384,12 @@ impl Connection {
                 )));
                 Vec::new()
             }
-            ServerFrame::Pong { .. } | ServerFrame::History { .. } => Vec::new(),
+            // Presence and typing are not shown yet.
+            ServerFrame::Pong { .. }
+            | ServerFrame::History { .. }
+            | ServerFrame::Members { .. }
+            | ServerFrame::Presence { .. }
+            | ServerFrame::Typing { .. } => Vec::new(),
         };
         Reply::Write(frames)
     }

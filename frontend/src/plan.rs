@@ -224,6 +224,8 @@ mod tests {
                 ClientFrame::Send { room, client_id, .. } => format!("send {room} {client_id}"),
                 ClientFrame::Ping { nonce } => format!("ping {nonce}"),
                 ClientFrame::History { room, .. } => format!("history {room}"),
+                ClientFrame::Members { room } => format!("members {room}"),
+                ClientFrame::Typing { room } => format!("typing {room}"),
             })
             .collect()
     }

@@ -29,6 +29,15 @@ pub struct Envelope<'a> {
     pub text: Cow<'a, str>,
 }
 
+/// Someone typing in a room, as it travels between nodes. Never stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Typist<'a> {
+    pub origin: u64,
+    pub session: SessionId,
+    #[serde(borrow)]
+    pub name: Cow<'a, str>,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum EnvelopeError {
     #[error("payload is not UTF-8")]

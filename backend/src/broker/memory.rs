@@ -13,7 +13,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use roomcast_protocol::{MessageId, RoomName};
 
-use super::{Backlog, BacklogRequest, BrokerHandler, Envelope, Offset, Page, Published, Stored};
+use super::{Backlog, BacklogRequest, BrokerHandler, Envelope, Offset, Page, Published, Stored, Typist};
 use crate::config::HistorySettings;
 
 /// How often abandoned rooms are looked for.
@@ -138,6 +138,10 @@ impl MemoryBroker {
         log.sent.insert(envelope.client_id.to_string(), id);
         log.sent_order.push_back((now.saturating_add(self.dedupe_ms), envelope.client_id.to_string()));
         Published::New(id)
+    }
+
+    pub fn typing(&self, room: &RoomName, typist: &Typist<'_>) {
+        self.handler.typing(room, typist);
     }
 
     pub fn backlog(&self, room: &RoomName, request: BacklogRequest<'_>) -> Backlog {

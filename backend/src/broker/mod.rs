@@ -31,16 +31,18 @@ pub mod envelope;
 pub mod memory;
 pub mod redis;
 
+use std::collections::HashSet;
 use std::fmt::Debug;
 use std::sync::Arc;
 
 use roomcast_protocol::{ErrorCode, MessageId, RoomName};
 use tokio::sync::Notify;
 
-pub use self::envelope::Envelope;
+pub use self::envelope::{Envelope, Typist};
 pub use self::memory::MemoryBroker;
 pub use self::redis::RedisBroker;
 use crate::config::{BrokerKind, HistorySettings, RedisSettings};
+use crate::presence::Names;
 
 /// What a broker tells the node it serves, and asks of it.
 pub trait BrokerHandler: Send + Sync + Debug {
@@ -56,6 +58,18 @@ pub trait BrokerHandler: Send + Sync + Debug {
     /// Messages of `room` could not be delivered to this node's members and
     /// are not in the history any more; `now` is where the history stands.
     fn report_gap(&self, room: &RoomName, now: Position);
+
+    /// Node `origin` says its members of `room` are `names` now.
+    fn presence(&self, room: &RoomName, origin: u64, names: Names);
+
+    /// Node `origin` stopped without saying so: its members are gone.
+    fn node_gone(&self, origin: u64);
+
+    /// The other nodes this node knows to have members somewhere.
+    fn remote_origins(&self) -> HashSet<u64>;
+
+    /// Someone in `room` is typing.
+    fn typing(&self, room: &RoomName, typist: &Typist<'_>);
 
     /// These rooms now receive messages: their subscriptions are confirmed.
     fn activate(&self, rooms: &[RoomName]);
@@ -260,6 +274,31 @@ impl Broker {
         match self {
             Broker::Memory(broker) => Ok(broker.page(room, before, limit)),
             Broker::Redis(broker) => broker.page(room, before, limit).await,
+        }
+    }
+
+    /// Tells the other nodes who of this node (`origin`) is in `room` now.
+    pub async fn publish_presence(
+        &self,
+        room: &RoomName,
+        origin: u64,
+        names: &Names,
+    ) -> Result<(), BrokerError> {
+        match self {
+            // Alone: there is no other node to tell.
+            Broker::Memory(_) => Ok(()),
+            Broker::Redis(broker) => broker.publish_presence(room, origin, names).await,
+        }
+    }
+
+    /// Tells every node with members in `room` that `typist` is typing.
+    pub async fn publish_typing(&self, room: &RoomName, typist: &Typist<'_>) -> Result<(), BrokerError> {
+        match self {
+            Broker::Memory(broker) => {
+                broker.typing(room, typist);
+                Ok(())
+            }
+            Broker::Redis(broker) => broker.publish_typing(room, typist).await,
         }
     }
 

@@ -6,11 +6,11 @@
 //! the receiving half and handles client frames one at a time, which keeps a
 //! sender's messages in the order it sent them; it also pings an idle client
 //! and ends the session on shutdown, on a close request, or when the client
-//! stops answering. Either side ends the session through its [`Closer`], whose
+//! stops answering. Either side ends the session through its [`Closer`](crate::outbox::Closer), whose
 //! first close code is what the client is told.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -30,6 +30,7 @@ use crate::node::Node;
 use crate::outbox::Outbox;
 use crate::rate::TokenBucket;
 
+mod people;
 mod rooms;
 mod writer;
 
@@ -54,6 +55,8 @@ where
             name: None,
             protocol: version::UNVERSIONED,
             rooms: HashSet::new(),
+            present: HashSet::new(),
+            typed: HashMap::new(),
             sends,
         };
         debug!("connected");
@@ -84,6 +87,11 @@ struct Session {
     protocol: u32,
     /// Rooms this session is a member of (mirrors the hub).
     rooms: HashSet<RoomName>,
+    /// Rooms whose presence counts this session under `name`: those whose
+    /// `joined` it was sent.
+    present: HashSet<RoomName>,
+    /// When this session last announced typing, per room.
+    typed: HashMap<RoomName, Instant>,
     /// Limits how fast this connection may post.
     sends: TokenBucket,
 }
@@ -174,6 +182,8 @@ impl Session {
             Ok(ClientFrame::Send { room, client_id, text }) => self.post(&room, &client_id, &text).await,
             Ok(ClientFrame::Ping { nonce }) => self.reply(&ServerFrame::Pong { nonce }),
             Ok(ClientFrame::History { room, before, limit }) => self.history(&room, before, limit).await,
+            Ok(ClientFrame::Members { room }) => self.members(&room),
+            Ok(ClientFrame::Typing { room }) => self.typing(&room).await,
         }
     }
 
@@ -191,7 +201,9 @@ impl Session {
                     max_text_chars: MAX_TEXT_CHARS,
                     protocol,
                 });
-                self.name = Some(name);
+                if let Some(old) = self.name.replace(name) {
+                    self.renamed(&old);
+                }
                 self.protocol = protocol;
             }
             Err(err) => self.fail(err.code(), err.to_string(), None, None),
@@ -295,8 +307,9 @@ impl Session {
     /// Removes the session from every room (the node unsubscribes from rooms
     /// it no longer needs).
     fn leave_all(&mut self) {
-        for room in self.rooms.drain() {
-            self.node.hub.leave(&room, self.id);
+        let rooms: Vec<RoomName> = self.rooms.iter().cloned().collect();
+        for room in &rooms {
+            self.forget(room);
         }
     }
 }

@@ -84,7 +84,8 @@ impl Session {
         self.node.hub.note_position(room, Position { id: end, epoch: epoch.clone() });
         if self.protocol < version::HISTORY {
             self.reply(&ServerFrame::joined(room.as_str()));
-            return self.node.hub.go_live(room, self.id, None);
+            self.node.hub.go_live(room, self.id, None);
+            return self.arrive(room);
         }
         let count = u32::try_from(messages.len()).unwrap_or(u32::MAX);
         self.reply(&ServerFrame::Joined {
@@ -105,6 +106,7 @@ impl Session {
             }
         }
         self.node.hub.go_live(room, self.id, last);
+        self.arrive(room);
     }
 
     pub(super) fn leave(&mut self, raw: &str) {
@@ -161,9 +163,15 @@ impl Session {
         });
     }
 
-    /// Leaves `room` in the hub and in this session's set.
-    fn forget(&mut self, room: &RoomName) {
+    /// Leaves `room` in the hub, its presence and this session's sets.
+    pub(super) fn forget(&mut self, room: &RoomName) {
         self.rooms.remove(room);
+        self.typed.remove(room);
         self.node.hub.leave(room, self.id);
+        if self.present.remove(room) {
+            if let Some(name) = &self.name {
+                self.node.hub.absent(room, name.as_str());
+            }
+        }
     }
 }

@@ -338,6 +338,9 @@ pub struct Client {
     pub name: String,
     ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
     next_id: u64,
+    /// Whether `presence` frames are returned; most tests are about
+    /// messages and skip them.
+    pub sees_presence: bool,
 }
 
 impl Client {
@@ -347,7 +350,7 @@ impl Client {
 
     pub async fn connect_to(url: &str) -> Client {
         let (ws, _) = tokio_tungstenite::connect_async(url).await.expect("websocket connects");
-        Client { name: String::new(), ws, next_id: 0 }
+        Client { name: String::new(), ws, next_id: 0, sees_presence: false }
     }
 
     /// Connects and says hello; the returned client has a display name.
@@ -420,6 +423,9 @@ impl Client {
                     Some(Ok(Message::Text(text))) => {
                         let frame = serde_json::from_str::<ServerFrame<'static>>(text.as_str())
                             .unwrap_or_else(|err| panic!("server sent an undecodable frame {text}: {err}"));
+                        if matches!(frame, ServerFrame::Presence { .. }) && !self.sees_presence {
+                            continue;
+                        }
                         return Event::Frame(frame);
                     }
                     Some(Ok(Message::Close(frame))) => return Event::Closed(frame),

@@ -12,6 +12,7 @@ mod exactly_once;
 mod history;
 mod http;
 mod no_loss;
+mod presence;
 mod process;
 mod redis_broker;
 mod versions;

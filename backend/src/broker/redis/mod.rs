@@ -5,7 +5,7 @@
 //! message id, ordered per room and still increasing after a Redis restart)
 //! and publishes `<id> <envelope>` on the room's channel in the same atomic
 //! step, so channel order is id order and the stream holds exactly what was
-//! delivered ([`history`] has the scripts and the reads; [`Names`] the key
+//! delivered (`history` has the scripts and the reads, [`Names`] the key
 //! layout).
 //!
 //! Receiving runs on one dedicated pub/sub connection per node, owned by the
@@ -37,6 +37,7 @@ use crate::config::{HistorySettings, RedisSettings};
 
 mod history;
 mod names;
+mod presence;
 
 use self::history::History;
 pub use self::names::Names;
@@ -54,6 +55,9 @@ struct Inner {
     pool: Pool,
     script: redis::Script,
     names: Names,
+    /// This node's origin, to skip its own presence announcements.
+    origin: u64,
+    presence_script: redis::Script,
     handler: Arc<dyn BrokerHandler>,
     timeout: Duration,
     history: History,
@@ -95,6 +99,8 @@ impl RedisBroker {
             pool,
             script: redis::Script::new(history::PUBLISH),
             names: Names::new(&settings.channel_prefix, origin),
+            origin,
+            presence_script: redis::Script::new(presence::PUBLISH_PRESENCE),
             handler,
             timeout: settings.timeout,
             history: History::new(history),
@@ -160,6 +166,23 @@ impl RedisBroker {
         tokio::time::timeout(inner.timeout, read).await.map_err(|_| BrokerError::Timeout(inner.timeout))?
     }
 
+    pub async fn publish_presence(
+        &self,
+        room: &RoomName,
+        origin: u64,
+        names: &crate::presence::Names,
+    ) -> Result<(), BrokerError> {
+        self.inner.publish_presence(room, origin, names).await
+    }
+
+    pub async fn publish_typing(
+        &self,
+        room: &RoomName,
+        typist: &super::Typist<'_>,
+    ) -> Result<(), BrokerError> {
+        self.inner.publish_typing(room, typist).await
+    }
+
     pub fn health(&self) -> Health {
         let link = self.inner.lock_link();
         let fresh = link.last_probe.is_some_and(|at| at.elapsed() <= self.inner.probe_timeout);
@@ -223,7 +246,11 @@ impl Inner {
     }
 
     /// One subscription connection, from connect to loss.
-    async fn subscription_session(&self, stop: &CancellationToken, connected: &mut bool) -> LinkLost {
+    async fn subscription_session(
+        self: &Arc<Self>,
+        stop: &CancellationToken,
+        connected: &mut bool,
+    ) -> LinkLost {
         let pubsub = match self.bounded(self.client.get_async_pubsub()).await {
             Ok(pubsub) => pubsub,
             Err(err) => return err.into(),
@@ -309,6 +336,7 @@ impl Inner {
         self.bounded(sink.subscribe(&channels)).await?;
         for room in &rooms {
             self.catch_up(room).await?;
+            self.sync_presence(room).await?;
         }
         self.handler.activate(&rooms);
         debug!(rooms = ?rooms, "subscribed");
@@ -353,7 +381,11 @@ impl Inner {
             warn!(channel, "message on an unexpected channel");
             return;
         };
-        match Envelope::parse_payload(message.get_payload_bytes()) {
+        let payload = message.get_payload_bytes();
+        if payload.first().is_some_and(|b| !b.is_ascii_digit()) {
+            return self.handle_signal(&room, payload);
+        }
+        match Envelope::parse_payload(payload) {
             Ok((id, epoch, envelope)) => {
                 self.handler.deliver(&room, Offset { id, epoch }, &envelope);
             }
@@ -362,20 +394,27 @@ impl Inner {
     }
 
     /// Publishes a probe through the pool without holding up the subscription loop.
-    fn send_probe(&self) {
-        let pool = self.pool.clone();
-        let channel = self.names.probe_channel.clone();
-        let limit = self.timeout;
+    /// Publishes a probe and beats the node's heart (presence liveness)
+    /// through the pool, without holding up the subscription loop.
+    fn send_probe(self: &Arc<Self>) {
+        let inner = self.clone();
         tokio::spawn(async move {
             let probe = async {
-                let mut conn = pool.get().await?;
-                redis::cmd("PUBLISH").arg(&channel).arg("probe").query_async::<i64>(&mut *conn).await?;
+                let mut conn = inner.pool.get().await?;
+                redis::cmd("PUBLISH")
+                    .arg(&inner.names.probe_channel)
+                    .arg("probe")
+                    .query_async::<i64>(&mut *conn)
+                    .await?;
                 Ok::<_, BrokerError>(())
             };
-            match tokio::time::timeout(limit, probe).await {
+            match tokio::time::timeout(inner.timeout, probe).await {
                 Ok(Ok(())) => {}
                 Ok(Err(err)) => debug!(cause = %err, "probe publish failed"),
                 Err(_) => debug!("probe publish timed out"),
+            }
+            if let Err(err) = inner.heartbeat().await {
+                debug!(cause = %err, "heartbeat failed");
             }
         });
     }

@@ -29,9 +29,13 @@ use roomcast_protocol::close::SLOW_CONSUMER;
 use roomcast_protocol::{version, MessageId, RoomName, ServerFrame};
 use tokio::sync::{watch, Notify};
 
+pub use self::people::PresenceWork;
 pub use crate::broker::envelope::SessionId;
-use crate::broker::{BrokerHandler, Envelope, Offset, Position};
+use crate::broker::{BrokerHandler, Envelope, Offset, Position, Typist};
 use crate::outbox::{Outbox, Push};
+use crate::presence::{Names, Presence};
+
+mod people;
 
 #[derive(Debug)]
 struct Member {
@@ -86,6 +90,9 @@ pub struct Hub {
     next_session: AtomicU64,
     queued: AtomicU64,
     overflowed: AtomicU64,
+    /// Who is in which room, by name, on every node. Its own lock, never
+    /// taken while `rooms` is held.
+    presence: Mutex<Presence>,
 }
 
 impl Hub {
@@ -99,6 +106,7 @@ impl Hub {
             next_session: AtomicU64::new(1),
             queued: AtomicU64::new(0),
             overflowed: AtomicU64::new(0),
+            presence: Mutex::default(),
         }
     }
 
@@ -144,6 +152,7 @@ impl Hub {
         }
         drop(rooms);
         if emptied {
+            self.people().clear_remote(room);
             self.changed.notify_one();
         }
         emptied
@@ -283,6 +292,24 @@ impl BrokerHandler for Hub {
 
     fn position(&self, room: &RoomName) -> Option<Position> {
         self.lock().map.get(room).and_then(|r| r.position.clone())
+    }
+
+    fn presence(&self, room: &RoomName, origin: u64, names: Names) {
+        if origin != self.origin {
+            self.people().set_remote(room, origin, names);
+        }
+    }
+
+    fn node_gone(&self, origin: u64) {
+        self.people().drop_origin(origin);
+    }
+
+    fn remote_origins(&self) -> HashSet<u64> {
+        self.people().remote_origins()
+    }
+
+    fn typing(&self, room: &RoomName, typist: &Typist<'_>) {
+        self.push_typing(room, typist);
     }
 
     fn report_gap(&self, room: &RoomName, now: Position) {
