@@ -16,6 +16,7 @@ use tracing::warn;
 use crate::broker::{Broker, BrokerError, BrokerHandler};
 use crate::config::{HistorySettings, RedisSettings, SessionSettings};
 use crate::hub::Hub;
+use crate::metrics::Metrics;
 
 /// How often presence changes are published and told: the most frequent a
 /// member hears of comings and goings in one room.
@@ -29,6 +30,7 @@ pub struct Node {
     pub origin: u64,
     pub hub: Arc<Hub>,
     pub broker: Broker,
+    pub metrics: Arc<Metrics>,
     pub settings: SessionSettings,
     /// Cancelled when the node starts shutting down.
     pub shutdown: CancellationToken,
@@ -46,14 +48,16 @@ impl Node {
         redis: &RedisSettings,
         history: &HistorySettings,
     ) -> Result<Node, BrokerError> {
-        let hub = Arc::new(Hub::new(origin, redis.broker_kind().rooms_always_active()));
+        let metrics = Arc::new(Metrics::new());
+        let hub = Arc::new(Hub::new(origin, redis.broker_kind().rooms_always_active(), metrics.clone()));
         let handler: Arc<dyn BrokerHandler> = hub.clone();
-        let broker = Broker::start(redis, history, handler, origin)?;
+        let broker = Broker::start(redis, history, handler, origin, metrics.clone())?;
         Ok(Node {
             name,
             origin,
             hub,
             broker,
+            metrics,
             settings,
             shutdown: CancellationToken::new(),
             sessions: TaskTracker::new(),

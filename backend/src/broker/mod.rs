@@ -42,6 +42,7 @@ pub use self::envelope::{Envelope, Typist};
 pub use self::memory::MemoryBroker;
 pub use self::redis::RedisBroker;
 use crate::config::{BrokerKind, HistorySettings, RedisSettings};
+use crate::metrics::Metrics;
 use crate::presence::Names;
 
 /// What a broker tells the node it serves, and asks of it.
@@ -237,10 +238,11 @@ impl Broker {
         history: &HistorySettings,
         handler: Arc<dyn BrokerHandler>,
         origin: u64,
+        metrics: Arc<Metrics>,
     ) -> Result<Broker, BrokerError> {
         match (settings.broker_kind(), &settings.url) {
             (BrokerKind::Redis, Some(url)) => {
-                Ok(Broker::Redis(RedisBroker::start(url, settings, history, handler, origin)?))
+                Ok(Broker::Redis(RedisBroker::start(url, settings, history, handler, origin, metrics)?))
             }
             _ => Ok(Broker::Memory(MemoryBroker::new(handler, history))),
         }

@@ -21,7 +21,7 @@
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use axum::extract::ws::{Message, Utf8Bytes};
@@ -32,6 +32,7 @@ use tokio::sync::{watch, Notify};
 pub use self::people::PresenceWork;
 pub use crate::broker::envelope::SessionId;
 use crate::broker::{BrokerHandler, Envelope, Offset, Position, Typist};
+use crate::metrics::Metrics;
 use crate::outbox::{Outbox, Push};
 use crate::presence::{Names, Presence};
 
@@ -88,15 +89,14 @@ pub struct Hub {
     /// Rooms are active as soon as they exist (the embedded broker).
     always_active: bool,
     next_session: AtomicU64,
-    queued: AtomicU64,
-    overflowed: AtomicU64,
+    metrics: Arc<Metrics>,
     /// Who is in which room, by name, on every node. Its own lock, never
     /// taken while `rooms` is held.
     presence: Mutex<Presence>,
 }
 
 impl Hub {
-    pub fn new(origin: u64, always_active: bool) -> Self {
+    pub fn new(origin: u64, always_active: bool, metrics: Arc<Metrics>) -> Self {
         Hub {
             rooms: Mutex::default(),
             origin,
@@ -104,8 +104,7 @@ impl Hub {
             activations: watch::Sender::new(0),
             always_active,
             next_session: AtomicU64::new(1),
-            queued: AtomicU64::new(0),
-            overflowed: AtomicU64::new(0),
+            metrics,
             presence: Mutex::default(),
         }
     }
@@ -199,8 +198,8 @@ impl Hub {
     /// Totals of every fan-out so far.
     pub fn deliveries(&self) -> Deliveries {
         Deliveries {
-            queued: self.queued.load(Ordering::Relaxed),
-            overflowed: self.overflowed.load(Ordering::Relaxed),
+            queued: self.metrics.deliveries.get(),
+            overflowed: self.metrics.deliveries_dropped.get(),
         }
     }
 
@@ -271,8 +270,8 @@ impl Hub {
         }
         let members = entry.members.len();
         drop(rooms);
-        self.queued.fetch_add(queued, Ordering::Relaxed);
-        self.overflowed.fetch_add(overflowed, Ordering::Relaxed);
+        self.metrics.deliveries.inc_by(queued);
+        self.metrics.deliveries_dropped.inc_by(overflowed);
         members
     }
 }
@@ -281,6 +280,8 @@ impl BrokerHandler for Hub {
     /// Encodes the message once for all local members of `room`, and once
     /// more with `client_id` for the sender when the sender is on this node.
     fn deliver(&self, room: &RoomName, at: Offset<'_>, envelope: &Envelope<'_>) -> usize {
+        let lag_ms = crate::broker::memory::now_ms().saturating_sub(at.id.ms);
+        self.metrics.delivery_lag_seconds.observe(lag_ms as f64 / 1000.0);
         let mut frame = envelope.to_frame(room, at.id);
         let shared = Utf8Bytes::from(ServerFrame::Message(frame.clone()).encode());
         let own = (envelope.origin == self.origin).then(|| {
@@ -368,7 +369,6 @@ impl BrokerHandler for Hub {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
 
     use super::*;
     use roomcast_protocol::PROTOCOL_VERSION;
@@ -401,7 +401,7 @@ mod tests {
 
     #[test]
     fn first_join_and_last_leave_are_reported_and_queued_for_the_broker() {
-        let hub = Hub::new(1, false);
+        let hub = Hub::new(1, false, Arc::default());
         let (a, _rx_a) = Outbox::new(4);
         let (b, _rx_b) = Outbox::new(4);
         assert!(hub.join(&room("x"), 1, a, PROTOCOL_VERSION));
@@ -416,7 +416,7 @@ mod tests {
 
     #[test]
     fn a_message_is_encoded_once_for_members_and_the_sender_gets_its_client_id() {
-        let hub = Hub::new(7, true);
+        let hub = Hub::new(7, true, Arc::default());
         let (a, mut rx_a) = Outbox::new(4);
         let (b, mut rx_b) = Outbox::new(4);
         let (c, mut rx_c) = Outbox::new(4);
@@ -433,7 +433,7 @@ mod tests {
 
     #[test]
     fn a_session_of_another_node_with_the_same_number_gets_no_client_id() {
-        let hub = Hub::new(7, true);
+        let hub = Hub::new(7, true, Arc::default());
         let (a, mut rx_a) = Outbox::new(4);
         join_live(&hub, "x", 1, a);
         hub.deliver(&room("x"), at(5, 0), &envelope(8, 1));
@@ -442,7 +442,7 @@ mod tests {
 
     #[test]
     fn a_full_queue_closes_only_that_session_as_too_slow() {
-        let hub = Hub::new(1, true);
+        let hub = Hub::new(1, true, Arc::default());
         let (slow, _rx_slow) = Outbox::new(1);
         let (fast, mut rx_fast) = Outbox::new(8);
         let slow_closer = slow.closer().clone();
@@ -459,7 +459,7 @@ mod tests {
 
     #[test]
     fn a_held_member_gets_what_came_during_its_history_once_and_in_order() {
-        let hub = Hub::new(1, true);
+        let hub = Hub::new(1, true, Arc::default());
         let (a, mut rx) = Outbox::new(8);
         hub.join(&room("x"), 1, a, PROTOCOL_VERSION);
         for seq in 1..=3 {
@@ -476,7 +476,7 @@ mod tests {
 
     #[test]
     fn a_member_held_for_too_long_is_closed_as_too_slow() {
-        let hub = Hub::new(1, true);
+        let hub = Hub::new(1, true, Arc::default());
         let (a, _rx) = Outbox::new(2);
         let closer = a.closer().clone();
         hub.join(&room("x"), 1, a, PROTOCOL_VERSION);
@@ -488,7 +488,7 @@ mod tests {
 
     #[test]
     fn a_message_delivered_twice_reaches_members_once() {
-        let hub = Hub::new(1, true);
+        let hub = Hub::new(1, true, Arc::default());
         let (a, mut rx) = Outbox::new(8);
         join_live(&hub, "x", 1, a);
         for (ms, seq) in [(10, 0), (10, 1), (10, 0), (9, 5), (10, 1), (11, 0)] {
@@ -504,7 +504,7 @@ mod tests {
 
     #[test]
     fn a_new_epoch_is_taken_as_it_comes() {
-        let hub = Hub::new(1, true);
+        let hub = Hub::new(1, true, Arc::default());
         let (a, mut rx) = Outbox::new(8);
         join_live(&hub, "x", 1, a);
         hub.deliver(&room("x"), at(10, 0), &envelope(9, 9));
@@ -514,7 +514,7 @@ mod tests {
 
     #[test]
     fn a_gap_is_reported_to_members_who_speak_history_and_moves_the_position() {
-        let hub = Hub::new(1, true);
+        let hub = Hub::new(1, true, Arc::default());
         let (new, mut rx_new) = Outbox::new(8);
         let (old, mut rx_old) = Outbox::new(8);
         hub.join(&room("x"), 1, new, PROTOCOL_VERSION);
@@ -530,7 +530,7 @@ mod tests {
 
     #[test]
     fn only_the_first_member_sets_where_the_room_stands() {
-        let hub = Hub::new(1, true);
+        let hub = Hub::new(1, true, Arc::default());
         let (a, _rx) = Outbox::new(8);
         join_live(&hub, "x", 1, a);
         hub.note_position(&room("x"), Position { id: MessageId::new(10, 0), epoch: "e1".into() });
@@ -540,7 +540,7 @@ mod tests {
 
     #[tokio::test]
     async fn joiners_wait_until_the_broker_activates_the_room() {
-        let hub = Arc::new(Hub::new(1, false));
+        let hub = Arc::new(Hub::new(1, false, Arc::default()));
         let (a, _rx) = Outbox::new(4);
         hub.join(&room("x"), 1, a, PROTOCOL_VERSION);
         assert!(!hub.wait_active(&room("x"), Duration::from_millis(20)).await);

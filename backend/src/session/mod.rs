@@ -46,7 +46,9 @@ where
         let (outbox, queue) = Outbox::new(node.settings.outbound_queue);
         let closer = outbox.closer().clone();
         let drain = node.settings.shutdown_grace.saturating_sub(writer::CLOSE_TIMEOUT);
-        let writer = tokio::spawn(writer::run(sink, queue, closer.clone(), drain).in_current_span());
+        let written = node.metrics.frames_out.clone();
+        node.metrics.connections_opened.inc();
+        let writer = tokio::spawn(writer::run(sink, queue, closer.clone(), drain, written).in_current_span());
         let sends = TokenBucket::new(node.settings.send_rate, node.settings.send_burst, Instant::now());
         let mut session = Session {
             id,
@@ -60,11 +62,15 @@ where
             sends,
         };
         debug!("connected");
+        let metrics = session.node.metrics.clone();
         session.read_loop(stream).await;
         session.leave_all();
         closer.close(1000);
         drop(session);
         let _ = writer.await;
+        if let Some(code) = closer.code() {
+            metrics.closed(code);
+        }
         match closer.code() {
             Some(code @ (SLOW_CONSUMER | HEARTBEAT_TIMEOUT | MESSAGE_TOO_BIG)) => {
                 info!(code, reason = close::reason(code), "disconnected by the server");
@@ -136,7 +142,10 @@ impl Session {
                         // Boxed: handling a frame (a join, a publish) needs far
                         // more future state than waiting does, and an idle
                         // connection should not carry that size around.
-                        Some(Ok(message)) => Box::pin(self.handle_message(message)).await,
+                        Some(Ok(message)) => {
+                            self.node.metrics.frames_in.inc();
+                            Box::pin(self.handle_message(message)).await
+                        }
                         Some(Err(err)) => {
                             self.handle_read_error(err);
                             return;
@@ -248,7 +257,12 @@ impl Session {
             author: Cow::Borrowed(name.as_str()),
             text: Cow::Borrowed(text),
         };
-        match self.node.broker.publish(&room, &envelope).await {
+        let started = Instant::now();
+        let published = self.node.broker.publish(&room, &envelope).await;
+        if published.is_ok() {
+            self.node.metrics.published(started.elapsed());
+        }
+        match published {
             Ok(Published::New(_)) => {}
             // A retry of a message the room already has: only its sender
             // hears of it again, with the original id.
@@ -275,6 +289,7 @@ impl Session {
         room: Option<&str>,
         client_id: Option<&str>,
     ) {
+        self.node.metrics.error(code);
         self.reply(&ServerFrame::Error {
             code,
             message: message.into(),
@@ -373,12 +388,13 @@ mod tests {
 
     /// Starts a session on an embedded-broker node; returns the client's ends.
     fn connect() -> (UnboundedSender<Result<Message, axum::Error>>, UnboundedReceiver<Message>) {
-        let hub = Arc::new(Hub::new(1, true));
+        let hub = Arc::new(Hub::new(1, true, Arc::default()));
         let handler: Arc<dyn BrokerHandler> = hub.clone();
         let node = Arc::new(Node {
             name: "test".into(),
             origin: 1,
             hub,
+            metrics: Arc::default(),
             broker: Broker::Memory(MemoryBroker::new(
                 handler,
                 &HistorySettings {

@@ -81,6 +81,10 @@ impl Session {
     /// Sends `joined` and the backlog, then lets the room's live messages through.
     async fn send_backlog(&mut self, room: &RoomName, backlog: Backlog) {
         let Backlog { epoch, recovered, messages, end } = backlog;
+        self.node.metrics.joins.inc();
+        if let Some(recovered) = recovered {
+            self.node.metrics.recovery(recovered);
+        }
         self.node.hub.note_position(room, Position { id: end, epoch: epoch.clone() });
         if self.protocol < version::HISTORY {
             self.reply(&ServerFrame::joined(room.as_str()));

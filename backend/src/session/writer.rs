@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes};
 use futures_util::{Sink, SinkExt};
+use prometheus_client::metrics::counter::Counter;
 use roomcast_protocol::close::{self, SERVICE_RESTART};
 use tokio::sync::mpsc;
 
@@ -29,6 +30,7 @@ pub(super) async fn run<S>(
     mut queue: mpsc::Receiver<Message>,
     closer: Arc<Closer>,
     drain: Duration,
+    written: Counter,
 ) where
     S: Sink<Message> + Unpin,
 {
@@ -38,7 +40,7 @@ pub(super) async fn run<S>(
             () = closer.closed() => break tokio::time::Instant::now() + drain,
             next = queue.recv() => {
                 let Some(first) = next else { break tokio::time::Instant::now() };
-                let batch = async { write_batch(&mut sink, first, &mut queue).await.is_ok() };
+                let batch = async { write_batch(&mut sink, first, &mut queue, &written).await.is_ok() };
                 tokio::pin!(batch);
                 let written = tokio::select! {
                     biased;
@@ -65,7 +67,7 @@ pub(super) async fn run<S>(
     };
     let code = closer.code().unwrap_or(1000);
     if code == SERVICE_RESTART {
-        let _ = tokio::time::timeout_at(deadline, drain_queued(&mut sink, &mut queue)).await;
+        let _ = tokio::time::timeout_at(deadline, drain_queued(&mut sink, &mut queue, &written)).await;
     }
     let frame = CloseFrame { code, reason: Utf8Bytes::from_static(close::reason(code)) };
     let _ = tokio::time::timeout(CLOSE_TIMEOUT, sink.send(Message::Close(Some(frame)))).await;
@@ -76,23 +78,32 @@ async fn write_batch<S>(
     sink: &mut S,
     first: Message,
     queue: &mut mpsc::Receiver<Message>,
+    written: &Counter,
 ) -> Result<(), S::Error>
 where
     S: Sink<Message> + Unpin,
 {
     sink.feed(first).await?;
+    let mut frames = 1;
     for _ in 1..MAX_BATCH {
         match queue.try_recv() {
             Ok(next) => sink.feed(next).await?,
             Err(_) => break,
         }
+        frames += 1;
     }
-    sink.flush().await
+    sink.flush().await?;
+    written.inc_by(frames);
+    Ok(())
 }
 
 /// Writes everything queued now, in batches; what arrives later is not
 /// waited for (the session has left its rooms, so little does).
-async fn drain_queued<S>(sink: &mut S, queue: &mut mpsc::Receiver<Message>) -> Result<(), S::Error>
+async fn drain_queued<S>(
+    sink: &mut S,
+    queue: &mut mpsc::Receiver<Message>,
+    written: &Counter,
+) -> Result<(), S::Error>
 where
     S: Sink<Message> + Unpin,
 {
@@ -100,7 +111,7 @@ where
     while left > 0 {
         let Ok(first) = queue.try_recv() else { break };
         let before = queue.len();
-        write_batch(sink, first, queue).await?;
+        write_batch(sink, first, queue, written).await?;
         left = left.saturating_sub(1 + before.saturating_sub(queue.len()));
     }
     Ok(())

@@ -34,6 +34,7 @@ use super::{
     Backlog, BacklogRequest, BrokerError, BrokerHandler, Envelope, Health, Offset, Page, Position, Published,
 };
 use crate::config::{HistorySettings, RedisSettings};
+use crate::metrics::Metrics;
 
 mod history;
 mod names;
@@ -59,6 +60,7 @@ struct Inner {
     origin: u64,
     presence_script: redis::Script,
     handler: Arc<dyn BrokerHandler>,
+    metrics: Arc<Metrics>,
     timeout: Duration,
     history: History,
     probe_interval: Duration,
@@ -80,6 +82,7 @@ impl RedisBroker {
         history: &HistorySettings,
         handler: Arc<dyn BrokerHandler>,
         origin: u64,
+        metrics: Arc<Metrics>,
     ) -> Result<Self, BrokerError> {
         let client = redis::Client::open(url)?;
         let connection = AsyncConnectionConfig::new()
@@ -102,6 +105,7 @@ impl RedisBroker {
             origin,
             presence_script: redis::Script::new(presence::PUBLISH_PRESENCE),
             handler,
+            metrics,
             timeout: settings.timeout,
             history: History::new(history),
             probe_interval: settings.probe_interval,
@@ -233,7 +237,10 @@ impl Inner {
             self.handler.deactivate_all();
             match outcome {
                 LinkLost::Stopped => return,
-                lost => warn!(cause = %lost, "redis subscription connection lost; reconnecting"),
+                lost => {
+                    self.metrics.broker_reconnects.inc();
+                    warn!(cause = %lost, "redis subscription connection lost; reconnecting");
+                }
             }
             if connected_once {
                 retry.reset();
@@ -359,12 +366,14 @@ impl Inner {
         if backlog.recovered == Some(true) {
             if !backlog.messages.is_empty() {
                 info!(%room, missed = backlog.messages.len(), "filled the room's gap from its history");
+                self.metrics.gap_messages.inc_by(backlog.messages.len() as u64);
             }
             for stored in &backlog.messages {
                 self.handler.deliver(room, Offset { id: stored.id, epoch: &backlog.epoch }, &stored.envelope);
             }
         } else {
             warn!(%room, "messages were lost to this node's members: the history no longer holds them");
+            self.metrics.gaps.inc();
             self.handler.report_gap(room, Position { id: backlog.end, epoch: backlog.epoch });
         }
         Ok(())
