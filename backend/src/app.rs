@@ -32,8 +32,9 @@ impl Application {
             TcpListener::bind(http.bind).await.with_context(|| format!("cannot listen on {}", http.bind))?;
         let origin: u64 = rand::random();
         let name = node_name.unwrap_or_else(|| default_node_name(origin));
-        let node =
-            Node::start(name, origin, session, &redis, &history).context("cannot set up the broker")?;
+        let admission = http.admission.clone();
+        let node = Node::start(name, origin, session, &redis, &history, admission)
+            .context("cannot set up the broker")?;
         Ok(Application { listener, node: Arc::new(node), http })
     }
 
@@ -63,14 +64,13 @@ impl Application {
         let presence = tokio::spawn(node.clone().run_presence(presence_stop.clone()));
         let router = crate::http::router(node.clone(), &http.static_dir);
         let draining = node.shutdown.clone();
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async move {
-                signal.await;
-                info!("shutting down: closing sessions");
-                draining.cancel();
-            })
-            .await
-            .context("server failed")?;
+        let stopping = async move {
+            signal.await;
+            info!("shutting down: closing sessions");
+            draining.cancel();
+        };
+        crate::serve::serve(listener, router, http.header_timeout, node.settings.shutdown_grace, stopping)
+            .await;
         node.shutdown.cancel();
         node.sessions.close();
         if tokio::time::timeout(node.settings.shutdown_grace, node.sessions.wait()).await.is_err() {

@@ -57,6 +57,38 @@ pub struct HttpSettings {
     /// Folder with the built web client, served at `/` with SPA fallback.
     #[arg(long, env = "STATIC_DIR", default_value = "dist")]
     pub static_dir: PathBuf,
+
+    /// Longest wait for a request's headers; a slower client is cut off.
+    #[arg(long, env = "HEADER_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    pub header_timeout: Duration,
+
+    #[command(flatten)]
+    pub admission: AdmissionSettings,
+}
+
+/// Who may open a WebSocket, and how many.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Admission")]
+pub struct AdmissionSettings {
+    /// Web page origins allowed to connect besides the node's own, comma
+    /// separated (e.g. `https://chat.example.com`). Unset: the node's own
+    /// origin, and any loopback page when the node is reached on loopback.
+    #[arg(long, env = "ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub allowed_origins: Vec<String>,
+
+    /// Most WebSocket connections this node holds; more are refused with 503.
+    #[arg(long, env = "MAX_CONNECTIONS", default_value_t = 100_000)]
+    pub max_connections: usize,
+
+    /// Most connections from one client address; more are refused with 429.
+    #[arg(long, env = "MAX_CONNECTIONS_PER_ADDRESS", default_value_t = 100)]
+    pub max_connections_per_address: usize,
+
+    /// Proxies whose `X-Forwarded-For` names the client, as addresses or
+    /// networks, comma separated (e.g. `10.0.0.5,172.16.0.0/12`); from
+    /// anyone else the header is ignored.
+    #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_network)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// The limits and timers of every client connection.
@@ -88,6 +120,29 @@ pub struct SessionSettings {
     /// How long past a ping a silent connection is kept before it is dropped.
     #[arg(long, env = "PING_TIMEOUT", default_value = "20s", value_parser = parse_duration)]
     pub ping_timeout: Duration,
+
+    /// How long a new connection may take to send `hello` before it is
+    /// closed (4002).
+    #[arg(long, env = "HELLO_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    pub hello_timeout: Duration,
+
+    /// Joins and leaves one connection may make per second, on average.
+    #[arg(long, env = "JOIN_RATE", default_value_t = 2.0)]
+    pub join_rate: f64,
+
+    /// Joins and leaves one connection may make at once before `JOIN_RATE` applies.
+    #[arg(long, env = "JOIN_BURST", default_value_t = 40)]
+    pub join_burst: u32,
+
+    /// Other requests (hello, history, members, typing, ping) per second per
+    /// connection, on average; the burst is four times as many.
+    #[arg(long, env = "REQUEST_RATE", default_value_t = 10.0)]
+    pub request_rate: f64,
+
+    /// Most rooms this node keeps open (each a Redis subscription); a join
+    /// that would open one more is refused as `unavailable`.
+    #[arg(long, env = "MAX_ROOMS_PER_NODE", default_value_t = 100_000)]
+    pub max_rooms_per_node: usize,
 
     /// Longest wait for the broker when joining a room.
     #[arg(long, env = "JOIN_TIMEOUT", default_value = "5s", value_parser = parse_duration)]
@@ -191,6 +246,15 @@ impl Config {
         // Parsing only the program name cannot fail: every field has a default.
         Config::try_parse_from(["roomcast-server"]).expect("all settings have defaults")
     }
+}
+
+/// An address (`10.0.0.5`, a network of one) or a network (`10.0.0.0/8`).
+pub fn parse_network(input: &str) -> Result<ipnet::IpNet, String> {
+    let input = input.trim();
+    input
+        .parse::<ipnet::IpNet>()
+        .or_else(|_| input.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("{input:?} is not an IP address or network like 10.0.0.0/8"))
 }
 
 /// A duration as `humantime` reads it (`250ms`, `20s`, `2m`, `1h 30m`), or a

@@ -4,14 +4,17 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use axum::extract::{State, WebSocketUpgrade};
-use axum::http::StatusCode;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State, WebSocketUpgrade};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use roomcast_protocol::limits::MAX_FRAME_BYTES;
 use serde_json::json;
 use tower_http::services::{ServeDir, ServeFile};
+use tracing::warn;
 
 use crate::node::Node;
 use crate::session;
@@ -47,17 +50,36 @@ pub fn router(node: Arc<Node>, static_dir: &Path) -> Router {
     }
 }
 
-async fn upgrade(State(node): State<Arc<Node>>, ws: WebSocketUpgrade) -> Response {
+async fn upgrade(
+    State(node): State<Arc<Node>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
     if node.shutdown.is_cancelled() {
         return (StatusCode::SERVICE_UNAVAILABLE, "node is shutting down").into_response();
     }
+    let ticket = match node.admission.admit(peer.ip(), &headers) {
+        Ok(ticket) => ticket,
+        Err(refusal) => {
+            let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()).unwrap_or("");
+            warn!(%peer, origin, cause = %refusal, "refused a WebSocket upgrade");
+            node.metrics.refused(refusal);
+            return (refusal.status(), refusal.to_string()).into_response();
+        }
+    };
     let sessions = node.sessions.clone();
     ws.read_buffer_size(READ_BUFFER)
         .write_buffer_size(WRITE_BUFFER)
         .max_write_buffer_size(MAX_WRITE_BUFFER)
         .max_message_size(HARD_FRAME_LIMIT)
         .max_frame_size(HARD_FRAME_LIMIT)
-        .on_upgrade(move |socket| sessions.track_future(session::run(socket, node)))
+        .on_upgrade(move |socket| {
+            sessions.track_future(async move {
+                session::run(socket, node).await;
+                drop(ticket);
+            })
+        })
 }
 
 async fn healthz(State(node): State<Arc<Node>>) -> Json<serde_json::Value> {

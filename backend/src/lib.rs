@@ -6,6 +6,8 @@
 //! [`rate`] are leaves that several of them use.
 //!
 //! - [`config`]: command-line and environment settings, in groups.
+//! - [`admission`]: which pages may open WebSockets, and how many per node and address.
+//! - [`serve`]: the HTTP server loop (header deadline, peer addresses).
 //! - [`app`]: binds the listener, builds the node, serves until a shutdown
 //!   signal, then drains.
 //! - [`http`]: routes: `/ws`, `/healthz`, `/readyz`, `/metrics`, and the web client.
@@ -26,6 +28,7 @@
 //! Only `roomcast-protocol` defines what crosses the client WebSocket; the
 //! node-to-node envelope in [`broker::envelope`] is private to the servers.
 
+pub mod admission;
 pub mod app;
 pub mod broker;
 pub mod config;
@@ -37,6 +40,7 @@ pub mod node;
 pub mod outbox;
 pub mod presence;
 pub mod rate;
+pub mod serve;
 pub mod session;
 pub mod telemetry;
 

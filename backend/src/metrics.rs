@@ -15,8 +15,12 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
-use roomcast_protocol::close::{HEARTBEAT_TIMEOUT, MESSAGE_TOO_BIG, SERVICE_RESTART, SLOW_CONSUMER};
+use roomcast_protocol::close::{
+    HEARTBEAT_TIMEOUT, HELLO_TIMEOUT, MESSAGE_TOO_BIG, POLICY_VIOLATION, SERVICE_RESTART, SLOW_CONSUMER,
+};
 use roomcast_protocol::ErrorCode;
+
+use crate::admission::Refusal;
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct CloseLabels {
@@ -56,6 +60,13 @@ pub struct Metrics {
     pub gap_messages: Counter,
     pub gaps: Counter,
     pub recoveries: Family<OutcomeLabels, Counter>,
+    pub refused: Family<RefusalLabels, Counter>,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RefusalLabels {
+    /// `origin`, `node_full` or `address_full`.
+    pub reason: &'static str,
 }
 
 impl Default for Metrics {
@@ -87,6 +98,7 @@ impl Metrics {
             gap_messages: Counter::default(),
             gaps: Counter::default(),
             recoveries: Family::default(),
+            refused: Family::default(),
             registry: Registry::default(),
         };
         let m = &metrics;
@@ -139,6 +151,7 @@ impl Metrics {
         );
         registry.register("gaps", "Rooms whose members were told of messages lost to them", m.gaps.clone());
         registry.register("recoveries", "Joins that asked to recover, by outcome", m.recoveries.clone());
+        registry.register("upgrades_refused", "WebSocket upgrades refused, by reason", m.refused.clone());
         Metrics { registry, ..metrics }
     }
 
@@ -148,6 +161,8 @@ impl Metrics {
             SLOW_CONSUMER => "slow_consumer",
             HEARTBEAT_TIMEOUT => "heartbeat_timeout",
             MESSAGE_TOO_BIG => "message_too_big",
+            HELLO_TIMEOUT => "hello_timeout",
+            POLICY_VIOLATION => "policy_violation",
             SERVICE_RESTART => "service_restart",
             _ => return,
         };
@@ -163,6 +178,15 @@ impl Metrics {
     pub fn recovery(&self, recovered: bool) {
         let outcome = if recovered { "recovered" } else { "not_recovered" };
         self.recoveries.get_or_create(&OutcomeLabels { outcome }).inc();
+    }
+
+    pub fn refused(&self, refusal: Refusal) {
+        let reason = match refusal {
+            Refusal::Origin => "origin",
+            Refusal::NodeFull => "node_full",
+            Refusal::AddressFull => "address_full",
+        };
+        self.refused.get_or_create(&RefusalLabels { reason }).inc();
     }
 
     pub fn published(&self, took: Duration) {

@@ -13,8 +13,9 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::warn;
 
+use crate::admission::Admission;
 use crate::broker::{Broker, BrokerError, BrokerHandler};
-use crate::config::{HistorySettings, RedisSettings, SessionSettings};
+use crate::config::{AdmissionSettings, HistorySettings, RedisSettings, SessionSettings};
 use crate::hub::Hub;
 use crate::metrics::Metrics;
 
@@ -31,6 +32,8 @@ pub struct Node {
     pub hub: Arc<Hub>,
     pub broker: Broker,
     pub metrics: Arc<Metrics>,
+    /// Who may connect, and how many connections are held.
+    pub admission: Arc<Admission>,
     pub settings: SessionSettings,
     /// Cancelled when the node starts shutting down.
     pub shutdown: CancellationToken,
@@ -47,6 +50,7 @@ impl Node {
         settings: SessionSettings,
         redis: &RedisSettings,
         history: &HistorySettings,
+        admission: AdmissionSettings,
     ) -> Result<Node, BrokerError> {
         let metrics = Arc::new(Metrics::new());
         let hub = Arc::new(Hub::new(origin, redis.broker_kind().rooms_always_active(), metrics.clone()));
@@ -58,6 +62,7 @@ impl Node {
             hub,
             broker,
             metrics,
+            admission: Arc::new(Admission::new(admission)),
             settings,
             shutdown: CancellationToken::new(),
             sessions: TaskTracker::new(),

@@ -17,6 +17,12 @@ pub const SLOW_CONSUMER: u16 = 4000;
 /// The client stopped answering the server's pings.
 pub const HEARTBEAT_TIMEOUT: u16 = 4001;
 
+/// The client did not send `hello` in time after connecting.
+pub const HELLO_TIMEOUT: u16 = 4002;
+
+/// The client kept sending frames that break the protocol or its limits.
+pub const POLICY_VIOLATION: u16 = 1008;
+
 /// The short reason a server puts in the close frame beside `code`, for
 /// logs and for people reading a browser's network panel. Empty for codes
 /// that need no explanation (1000).
@@ -26,6 +32,8 @@ pub fn reason(code: u16) -> &'static str {
         SLOW_CONSUMER => "too slow to keep up; reconnect",
         HEARTBEAT_TIMEOUT => "no answer to pings",
         MESSAGE_TOO_BIG => "frame too large",
+        HELLO_TIMEOUT => "no hello in time",
+        POLICY_VIOLATION => "too many refused frames",
         _ => "",
     }
 }
@@ -51,7 +59,14 @@ mod tests {
 
     #[test]
     fn every_code_the_server_sends_has_a_reason_and_a_normal_close_needs_none() {
-        for code in [SERVICE_RESTART, SLOW_CONSUMER, HEARTBEAT_TIMEOUT, MESSAGE_TOO_BIG] {
+        for code in [
+            SERVICE_RESTART,
+            SLOW_CONSUMER,
+            HEARTBEAT_TIMEOUT,
+            MESSAGE_TOO_BIG,
+            HELLO_TIMEOUT,
+            POLICY_VIOLATION,
+        ] {
             assert!(!reason(code).is_empty(), "{code}");
         }
         assert_eq!(reason(1000), "");

@@ -186,6 +186,11 @@ impl Hub {
         self.lock().map.get(room).is_some_and(|r| r.active)
     }
 
+    /// Whether `room` has members on this node.
+    pub fn has_room(&self, room: &RoomName) -> bool {
+        self.lock().map.contains_key(room)
+    }
+
     /// Rooms with at least one member on this node.
     pub fn room_count(&self) -> usize {
         self.lock().map.len()

@@ -16,7 +16,9 @@ use std::time::Instant;
 
 use axum::extract::ws::{Message, Utf8Bytes};
 use futures_util::{Sink, Stream, StreamExt};
-use roomcast_protocol::close::{self, HEARTBEAT_TIMEOUT, MESSAGE_TOO_BIG, SERVICE_RESTART, SLOW_CONSUMER};
+use roomcast_protocol::close::{
+    self, HEARTBEAT_TIMEOUT, HELLO_TIMEOUT, MESSAGE_TOO_BIG, POLICY_VIOLATION, SERVICE_RESTART, SLOW_CONSUMER,
+};
 use roomcast_protocol::limits::MAX_TEXT_CHARS;
 use roomcast_protocol::version;
 use roomcast_protocol::{
@@ -24,12 +26,14 @@ use roomcast_protocol::{
 };
 use tracing::{debug, error, info, info_span, warn, Instrument};
 
+use self::budget::{Budget, Verdict};
 use crate::broker::{BrokerError, Envelope, Published};
 use crate::hub::SessionId;
 use crate::node::Node;
 use crate::outbox::Outbox;
 use crate::rate::TokenBucket;
 
+mod budget;
 mod people;
 mod rooms;
 mod writer;
@@ -50,6 +54,7 @@ where
         node.metrics.connections_opened.inc();
         let writer = tokio::spawn(writer::run(sink, queue, closer.clone(), drain, written).in_current_span());
         let sends = TokenBucket::new(node.settings.send_rate, node.settings.send_burst, Instant::now());
+        let budget = Budget::new(&node.settings, Instant::now());
         let mut session = Session {
             id,
             node,
@@ -59,6 +64,7 @@ where
             rooms: HashSet::new(),
             present: HashSet::new(),
             typed: HashMap::new(),
+            budget,
             sends,
         };
         debug!("connected");
@@ -72,7 +78,10 @@ where
             metrics.closed(code);
         }
         match closer.code() {
-            Some(code @ (SLOW_CONSUMER | HEARTBEAT_TIMEOUT | MESSAGE_TOO_BIG)) => {
+            Some(
+                code @ (SLOW_CONSUMER | HEARTBEAT_TIMEOUT | MESSAGE_TOO_BIG | HELLO_TIMEOUT
+                | POLICY_VIOLATION),
+            ) => {
                 info!(code, reason = close::reason(code), "disconnected by the server");
             }
             code => debug!(code, "disconnected"),
@@ -100,6 +109,8 @@ struct Session {
     typed: HashMap<RoomName, Instant>,
     /// Limits how fast this connection may post.
     sends: TokenBucket,
+    /// Limits its other requests, and counts its strikes.
+    budget: Budget,
 }
 
 impl Session {
@@ -114,6 +125,8 @@ impl Session {
         // ping), or `ping_timeout` after an unanswered ping (then we give up).
         let heartbeat = tokio::time::sleep(ping_interval);
         tokio::pin!(heartbeat);
+        let hello_deadline = tokio::time::sleep(self.node.settings.hello_timeout);
+        tokio::pin!(hello_deadline);
         let mut pinged = false;
         loop {
             tokio::select! {
@@ -121,6 +134,11 @@ impl Session {
                 () = closer.closed() => return,
                 () = self.node.shutdown.cancelled() => {
                     closer.close(SERVICE_RESTART);
+                    return;
+                }
+                () = &mut hello_deadline, if self.name.is_none() => {
+                    debug!("no hello in time");
+                    closer.close(HELLO_TIMEOUT);
                     return;
                 }
                 () = &mut heartbeat => {
@@ -170,29 +188,59 @@ impl Session {
     async fn handle_message(&mut self, message: Message) {
         match message {
             Message::Text(text) => self.handle_text(&text).await,
-            Message::Binary(_) => self.fail(
-                ErrorCode::BinaryNotSupported,
-                "binary frames are not part of the protocol; send JSON text frames",
-                None,
-                None,
-            ),
+            Message::Binary(_) => {
+                let message = "binary frames are not part of the protocol; send JSON text frames";
+                self.fail(ErrorCode::BinaryNotSupported, message, None, None);
+                self.strike();
+            }
             Message::Ping(_) | Message::Pong(_) | Message::Close(_) => {}
         }
     }
 
     async fn handle_text(&mut self, text: &Utf8Bytes) {
-        match ClientFrame::decode(text.as_str()) {
-            Err(err) => self.fail(err.code(), err.to_string(), None, None),
-            Ok(ClientFrame::Hello { name, protocol }) => self.hello(&name, protocol),
-            Ok(ClientFrame::Join { room, history, since, epoch }) => {
+        let frame = match ClientFrame::decode(text.as_str()) {
+            Ok(frame) => frame,
+            Err(err) => {
+                self.fail(err.code(), err.to_string(), None, None);
+                return self.strike();
+            }
+        };
+        match self.budget.admit(&frame, Instant::now()) {
+            Verdict::Go => self.handle_frame(frame).await,
+            Verdict::Drop => {}
+            Verdict::Refuse => {
+                let room = match &frame {
+                    ClientFrame::Join { room, .. } | ClientFrame::Leave { room } => Some(clip(room)),
+                    _ => None,
+                };
+                let message =
+                    "slow down: this connection is asking too often; this request was not carried out";
+                self.fail(ErrorCode::RateLimited, message, room.as_deref(), None);
+                self.strike();
+            }
+        }
+    }
+
+    /// Counts a refused or broken frame; too many close the connection (1008).
+    fn strike(&mut self) {
+        if !self.budget.strike(Instant::now()) {
+            debug!("too many refused frames");
+            self.outbox.closer().close(POLICY_VIOLATION);
+        }
+    }
+
+    async fn handle_frame(&mut self, frame: ClientFrame<'_>) {
+        match frame {
+            ClientFrame::Hello { name, protocol } => self.hello(&name, protocol),
+            ClientFrame::Join { room, history, since, epoch } => {
                 self.join(&room, history, since, epoch.as_deref()).await
             }
-            Ok(ClientFrame::Leave { room }) => self.leave(&room),
-            Ok(ClientFrame::Send { room, client_id, text }) => self.post(&room, &client_id, &text).await,
-            Ok(ClientFrame::Ping { nonce }) => self.reply(&ServerFrame::Pong { nonce }),
-            Ok(ClientFrame::History { room, before, limit }) => self.history(&room, before, limit).await,
-            Ok(ClientFrame::Members { room }) => self.members(&room),
-            Ok(ClientFrame::Typing { room }) => self.typing(&room).await,
+            ClientFrame::Leave { room } => self.leave(&room),
+            ClientFrame::Send { room, client_id, text } => self.post(&room, &client_id, &text).await,
+            ClientFrame::Ping { nonce } => self.reply(&ServerFrame::Pong { nonce }),
+            ClientFrame::History { room, before, limit } => self.history(&room, before, limit).await,
+            ClientFrame::Members { room } => self.members(&room),
+            ClientFrame::Typing { room } => self.typing(&room).await,
         }
     }
 
@@ -395,6 +443,9 @@ mod tests {
             origin: 1,
             hub,
             metrics: Arc::default(),
+            admission: Arc::new(crate::admission::Admission::new(
+                crate::config::Config::defaults().http.admission,
+            )),
             broker: Broker::Memory(MemoryBroker::new(
                 handler,
                 &HistorySettings {
@@ -412,6 +463,11 @@ mod tests {
                 ping_timeout: TIMEOUT,
                 join_timeout: Duration::from_secs(1),
                 shutdown_grace: Duration::from_secs(3),
+                hello_timeout: Duration::from_secs(3600),
+                join_rate: 10.0,
+                join_burst: 10,
+                request_rate: 100.0,
+                max_rooms_per_node: 100,
             },
             shutdown: CancellationToken::new(),
             sessions: TaskTracker::new(),

@@ -45,6 +45,12 @@ impl Session {
             // Already a member: its history was sent when it joined.
             return self.reply(&ServerFrame::joined(room.as_str()));
         }
+        if !self.node.hub.has_room(&room)
+            && self.node.hub.room_count() >= self.node.settings.max_rooms_per_node
+        {
+            let message = "cannot open another room on this server now; try again later";
+            return self.fail(ErrorCode::Unavailable, message, Some(room.as_str()), None);
+        }
         let max = self.node.settings.max_rooms;
         if self.rooms.len() >= max {
             let message = format!("a connection can be in at most {max} rooms; leave one first");

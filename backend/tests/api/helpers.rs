@@ -353,6 +353,22 @@ impl Client {
         Client { name: String::new(), ws, next_id: 0, sees_presence: false }
     }
 
+    /// Tries to open a WebSocket to `node` from a page at `origin` (`None`:
+    /// not a browser). Returns the client, or the HTTP status of the refusal.
+    pub async fn try_connect(node: &TestNode, origin: Option<&str>) -> Result<Client, u16> {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        use tokio_tungstenite::tungstenite::Error;
+        let mut request = node.ws_url().into_client_request().expect("a valid request");
+        if let Some(origin) = origin {
+            request.headers_mut().insert("origin", origin.parse().expect("a valid origin header"));
+        }
+        match tokio_tungstenite::connect_async(request).await {
+            Ok((ws, _)) => Ok(Client { name: String::new(), ws, next_id: 0, sees_presence: false }),
+            Err(Error::Http(response)) => Err(response.status().as_u16()),
+            Err(other) => panic!("the upgrade failed without an HTTP answer: {other}"),
+        }
+    }
+
     /// Connects and says hello; the returned client has a display name.
     pub async fn named(node: &TestNode, name: &str) -> Client {
         let mut client = Client::connect(node).await;

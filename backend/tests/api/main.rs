@@ -16,6 +16,7 @@ mod no_loss;
 mod presence;
 mod process;
 mod redis_broker;
+mod security;
 mod versions;
 
 /// Runs each named `async fn(&Cluster)` against two Redis-backed nodes and
