@@ -90,6 +90,20 @@ pub fn random() -> f64 {
     js_sys::Math::random()
 }
 
+/// 64 random bits from the browser's cryptographic generator, or from two
+/// `Math.random` draws of 32 bits each where it is missing.
+pub fn random_u64() -> u64 {
+    let mut bytes = [0u8; 8];
+    let filled = window()
+        .and_then(|w| w.crypto().ok())
+        .is_some_and(|c| c.get_random_values_with_u8_array(&mut bytes).is_ok());
+    if filled {
+        return u64::from_le_bytes(bytes);
+    }
+    let half = || (random() * 4_294_967_296.0) as u64 & 0xffff_ffff;
+    (half() << 32) | half()
+}
+
 /// Minutes east of UTC of the user's time zone at `ts_ms`.
 pub fn utc_offset_minutes(ts_ms: f64) -> i32 {
     -(js_sys::Date::new(&JsValue::from_f64(ts_ms)).get_timezone_offset() as i32)

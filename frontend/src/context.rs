@@ -142,7 +142,7 @@ pub fn chat_provider(props: &ChatProviderProps) -> Html {
     let state = use_reducer(ChatState::default);
     let dispatcher = state.dispatcher();
     let commands = use_memo((), move |()| connection::start(dispatcher));
-    let ids = use_memo((), |()| Rc::new(RefCell::new(ClientIds::new(browser::random()))));
+    let ids = use_memo((), |()| Rc::new(RefCell::new(ClientIds::new(browser::random_u64()))));
     let drafts = use_memo((), |()| Rc::new(RefCell::new(HashMap::new())));
     let chat = Chat { state, commands: (*commands).clone(), ids: (*ids).clone(), drafts: (*drafts).clone() };
     html! {
