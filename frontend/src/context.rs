@@ -9,7 +9,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use roomcast_protocol::{DisplayName, RoomName};
+use roomcast_protocol::{DisplayName, MessageId, RoomName};
 use yew::prelude::*;
 
 use crate::browser;
@@ -116,6 +116,12 @@ impl Chat {
         let Some(text) = text else { return };
         self.state.dispatch(Action::Retry { room: room.clone(), client_id: client_id.to_owned() });
         self.command(Command::Send { room: room.clone(), client_id: client_id.to_owned(), text });
+    }
+
+    /// Asks for the messages of `room` older than `before` (the connection
+    /// sends one request per room at a time).
+    pub fn load_older(&self, room: &RoomName, before: MessageId) {
+        self.command(Command::LoadOlder { room: room.clone(), before });
     }
 
     pub fn discard(&self, room: &RoomName, client_id: &str) {

@@ -7,7 +7,7 @@
 use std::rc::Rc;
 
 use gloo_timers::future::TimeoutFuture;
-use roomcast_protocol::RoomName;
+use roomcast_protocol::{MessageId, RoomName};
 use roomcast_web::components::button::{Button, Variant};
 use roomcast_web::components::{Composer, MessageItem, StatusBadge};
 use roomcast_web::context::ChatProvider;
@@ -138,7 +138,7 @@ fn item_harness(props: &ItemHarnessProps) -> Html {
 
 fn entry(author: &str, client_id: Option<&str>, delivery: Delivery) -> Rc<Entry> {
     Rc::new(Entry {
-        id: Some("1764480000000-0".into()),
+        id: Some(MessageId::new(1_764_480_000_000, 0)),
         client_id: client_id.map(str::to_owned),
         author: author.into(),
         text: "two\nlines".into(),
