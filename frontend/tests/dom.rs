@@ -27,7 +27,21 @@ fn document() -> web_sys::Document {
 }
 
 /// Renders `C` into a fresh element on the page and returns that element.
+/// Storage starts empty, so no test sees what another remembered.
 async fn mount<C>(props: C::Properties) -> Element
+where
+    C: BaseComponent,
+{
+    forget_everything();
+    mount_again::<C>(props).await
+}
+
+fn forget_everything() {
+    web_sys::window().unwrap().local_storage().unwrap().unwrap().clear().unwrap();
+}
+
+/// Like [`mount`], keeping what the page remembered.
+async fn mount_again<C>(props: C::Properties) -> Element
 where
     C: BaseComponent,
 {
@@ -135,6 +149,22 @@ async fn enter_sends_and_shift_enter_keeps_writing() {
 
     press(&field, "Enter", false).await;
     assert_eq!(field.value(), "", "Enter on an empty field does nothing");
+}
+
+#[wasm_bindgen_test]
+async fn a_draft_survives_a_reload() {
+    let root = mount::<ComposerHarness>(ComposerHarnessProps { max_chars: 2000 }).await;
+    type_into(&find(&root, "#composer"), "half a thought").await;
+    root.remove();
+
+    // A new provider is what a reload makes: it reads the drafts back.
+    let root = mount_again::<ComposerHarness>(ComposerHarnessProps { max_chars: 2000 }).await;
+    let field: HtmlTextAreaElement = find(&root, "#composer");
+    assert_eq!(field.value(), "half a thought");
+    press(&field, "Enter", false).await;
+    root.remove();
+    let root = mount_again::<ComposerHarness>(ComposerHarnessProps { max_chars: 2000 }).await;
+    assert_eq!(find::<HtmlTextAreaElement>(&root, "#composer").value(), "", "a sent draft is forgotten");
 }
 
 #[derive(Properties, PartialEq)]
@@ -333,6 +363,7 @@ async fn a_line_marks_where_a_reconnect_could_not_recover_messages() {
 async fn reaching_the_top_asks_for_older_messages_and_they_arrive_without_moving_the_view() {
     style_the_list();
     let asked = Rc::new(RefCell::new(Vec::new()));
+    forget_everything();
     let root = document().create_element("div").unwrap();
     document().body().unwrap().append_child(&root).unwrap();
     let first = ListHarnessProps { room: Rc::new(room_with(100..140, Older::More)), asked: asked.clone() };
