@@ -3,8 +3,9 @@
 //! `run_until_stopped` serves until a shutdown signal, then drains.
 //!
 //! Shutdown order: stop accepting, report not ready, tell every session (each
-//! sends its client a 1012 "restart, reconnect" close), wait for them up to the
-//! grace period, stop the broker.
+//! sends its client what is queued, then a 1012 "restart, reconnect" close),
+//! wait for them up to the grace period, publish that this node's members
+//! left, stop the broker.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -12,6 +13,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
 use crate::config::{Config, HttpSettings};
@@ -57,6 +59,8 @@ impl Application {
             static_dir = %http.static_dir.display(),
             "listening"
         );
+        let presence_stop = CancellationToken::new();
+        let presence = tokio::spawn(node.clone().run_presence(presence_stop.clone()));
         let router = crate::http::router(node.clone(), &http.static_dir);
         let draining = node.shutdown.clone();
         axum::serve(listener, router)
@@ -69,9 +73,12 @@ impl Application {
             .context("server failed")?;
         node.shutdown.cancel();
         node.sessions.close();
-        if tokio::time::timeout(http.shutdown_grace, node.sessions.wait()).await.is_err() {
+        if tokio::time::timeout(node.settings.shutdown_grace, node.sessions.wait()).await.is_err() {
             warn!(left = node.sessions.len(), "sessions still open after the grace period");
         }
+        // A last presence round tells the other nodes this node's members left.
+        presence_stop.cancel();
+        let _ = presence.await;
         node.broker.shutdown().await;
         info!("stopped");
         Ok(())

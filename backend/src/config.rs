@@ -46,7 +46,7 @@ pub struct Config {
     pub history: HistorySettings,
 }
 
-/// The listener, what it serves besides `/ws`, and how it stops.
+/// The listener and what it serves besides `/ws`.
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "HTTP")]
 pub struct HttpSettings {
@@ -57,10 +57,6 @@ pub struct HttpSettings {
     /// Folder with the built web client, served at `/` with SPA fallback.
     #[arg(long, env = "STATIC_DIR", default_value = "dist")]
     pub static_dir: PathBuf,
-
-    /// How long shutdown waits for connections to close.
-    #[arg(long, env = "SHUTDOWN_GRACE", default_value = "5s", value_parser = parse_duration)]
-    pub shutdown_grace: Duration,
 }
 
 /// The limits and timers of every client connection.
@@ -96,6 +92,11 @@ pub struct SessionSettings {
     /// Longest wait for the broker when joining a room.
     #[arg(long, env = "JOIN_TIMEOUT", default_value = "5s", value_parser = parse_duration)]
     pub join_timeout: Duration,
+
+    /// How long shutdown waits for connections to send what is queued for
+    /// them and close.
+    #[arg(long, env = "SHUTDOWN_GRACE", default_value = "5s", value_parser = parse_duration)]
+    pub shutdown_grace: Duration,
 }
 
 /// The broker: Redis when a URL is given, the embedded one otherwise.

@@ -35,6 +35,7 @@ pub fn router(node: Arc<Node>, static_dir: &Path) -> Router {
         .route("/ws", get(upgrade))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
         .with_state(node.clone());
     let index = static_dir.join("index.html");
     if index.is_file() {
@@ -78,6 +79,13 @@ async fn readyz(State(node): State<Arc<Node>>) -> Response {
     let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     let body = json!({ "ready": ready, "node": node.name, "broker": node.broker.kind(), "detail": detail });
     (status, Json(body)).into_response()
+}
+
+/// Prometheus scrape endpoint, in the OpenMetrics text format.
+async fn metrics(State(node): State<Arc<Node>>) -> Response {
+    let body = node.metrics.render(node.sessions.len(), node.hub.room_count());
+    let content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+    ([(axum::http::header::CONTENT_TYPE, content_type)], body).into_response()
 }
 
 async fn no_client(State(node): State<Arc<Node>>) -> (StatusCode, String) {

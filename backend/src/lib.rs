@@ -2,19 +2,21 @@
 //! room messages through a broker that every node shares.
 //!
 //! Dependencies form a tree: `main` → [`app`] → [`http`] → [`session`] →
-//! [`node`] → [`hub`] → [`broker`]; [`config`], [`outbox`] and [`rate`] are
-//! leaves that several of them use.
+//! [`node`] → [`hub`] → [`broker`]; [`config`], [`outbox`], [`presence`] and
+//! [`rate`] are leaves that several of them use.
 //!
 //! - [`config`]: command-line and environment settings, in groups.
 //! - [`app`]: binds the listener, builds the node, serves until a shutdown
 //!   signal, then drains.
-//! - [`http`]: routes: `/ws`, `/healthz`, `/readyz`, and the web client.
+//! - [`http`]: routes: `/ws`, `/healthz`, `/readyz`, `/metrics`, and the web client.
 //! - [`session`]: one client connection: a reader that handles client frames
 //!   and a writer fed by a bounded queue.
 //! - [`node`]: what every session of the node shares.
 //! - [`hub`]: who is in which room on this node, and the local fan-out of
 //!   each delivered message; the node's side of the broker seam.
+//! - [`metrics`]: the node's Prometheus metrics, served at `/metrics`.
 //! - [`outbox`]: a session's bounded outbound queue and its close switch.
+//! - [`presence`]: who is in each room, by name, on every node.
 //! - [`rate`]: the per-connection send rate limit.
 //! - [`broker`]: carries messages between nodes: Redis Pub/Sub when
 //!   `REDIS_URL` is set, an in-process broker otherwise.
@@ -30,8 +32,10 @@ pub mod config;
 pub mod healthcheck;
 pub mod http;
 pub mod hub;
+pub mod metrics;
 pub mod node;
 pub mod outbox;
+pub mod presence;
 pub mod rate;
 pub mod session;
 pub mod telemetry;

@@ -408,7 +408,18 @@ impl Connection {
                 }
                 Vec::new()
             }
-            ServerFrame::Pong { .. } => Vec::new(),
+            ServerFrame::Gap { room, epoch } => {
+                if let Ok(room) = RoomName::parse(&room) {
+                    self.plan.gap(&room, &epoch);
+                    self.dispatch.dispatch(Action::Gap(room));
+                }
+                Vec::new()
+            }
+            // Presence and typing are not shown yet.
+            ServerFrame::Pong { .. }
+            | ServerFrame::Members { .. }
+            | ServerFrame::Presence { .. }
+            | ServerFrame::Typing { .. } => Vec::new(),
         };
         Reply::Write(frames)
     }

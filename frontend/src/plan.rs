@@ -187,6 +187,16 @@ impl Plan {
         }
     }
 
+    /// Messages of `room` were lost while connected (a `gap` frame): the
+    /// room's history is now `epoch`, and recovery starts from the next
+    /// message seen.
+    pub fn gap(&mut self, room: &RoomName, epoch: &str) {
+        if let Some(membership) = self.membership_mut(room) {
+            membership.epoch = Some(epoch.to_owned());
+            membership.last_seen = None;
+        }
+    }
+
     /// Asks for the messages of `room` before `before`, unless a page is
     /// already on its way or the room is not joined on this connection.
     pub fn older(&mut self, room: &RoomName, before: MessageId) -> Vec<ClientFrame<'static>> {
@@ -330,6 +340,8 @@ mod tests {
                     assert_eq!(limit, Some(PAGE_SIZE));
                     format!("history {room} before {before}")
                 }
+                ClientFrame::Members { room } => format!("members {room}"),
+                ClientFrame::Typing { room } => format!("typing {room}"),
             })
             .collect()
     }
@@ -446,6 +458,19 @@ mod tests {
         plan.seen(&room("general"), id(2), None);
         plan.disconnected();
         assert_eq!(show(plan.connected())[1], "join general since 2-0 in e2");
+    }
+
+    #[test]
+    fn after_a_gap_recovery_starts_from_the_next_message_in_the_new_epoch() {
+        let mut plan = ada_joined(&["general"]);
+        plan.seen(&room("general"), id(3), None);
+        plan.gap(&room("general"), "e2");
+        plan.disconnected();
+        assert_eq!(show(plan.connected())[1], "join general", "nothing seen in e2 yet");
+        plan.joined(&room("general"), Some("e2"), 0.0);
+        plan.seen(&room("general"), id(8), None);
+        plan.disconnected();
+        assert_eq!(show(plan.connected())[1], "join general since 8-0 in e2");
     }
 
     #[test]

@@ -127,6 +127,8 @@ pub enum Action {
     },
     /// A `message` frame: live, or part of the backlog after `joined`.
     Received(MessageFrame<'static>),
+    /// Messages of the room were lost while connected (a `gap` frame).
+    Gap(RoomName),
     /// A request for older messages was written.
     LoadingOlder(RoomName),
     /// The answer to it: older messages, oldest first, and whether even
@@ -225,6 +227,14 @@ impl ChatState {
                 self.set_delivery(room.as_str(), &client_id, Delivery::Sending);
             }
             Action::Received(frame) => self.receive(frame),
+            Action::Gap(room) => {
+                let marked = self.room_mut(room.as_str()).is_some_and(RoomState::mark_gap_after_newest);
+                if !marked {
+                    self.notify(format!(
+                        "Some messages in #{room} could not be delivered and may be missing."
+                    ));
+                }
+            }
             Action::LoadingOlder(room) => {
                 if let Some(state) = self.room_mut(room.as_str()) {
                     state.older = Older::Loading;

@@ -71,11 +71,22 @@ pub enum ClientFrame<'a> {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         limit: Option<u32>,
     },
+    /// Ask who is in a joined room (version 4); answered by `members`.
+    Members {
+        #[serde(borrow)]
+        room: Cow<'a, str>,
+    },
+    /// The user is typing in a joined room (version 4). Send it at most every
+    /// few seconds while typing; the server drops extra ones.
+    Typing {
+        #[serde(borrow)]
+        room: Cow<'a, str>,
+    },
 }
 
 /// Every value of `type` a client may send, for telling "unknown type" from
 /// "known type with bad fields".
-const CLIENT_TYPES: [&str; 6] = ["hello", "join", "leave", "send", "ping", "history"];
+const CLIENT_TYPES: [&str; 8] = ["hello", "join", "leave", "send", "ping", "history", "members", "typing"];
 
 impl<'a> ClientFrame<'a> {
     /// A plain `join`: no history, no recovery.
@@ -169,6 +180,18 @@ pub enum ServerFrame<'a> {
     },
     /// Answer to `ping`, echoing its nonce.
     Pong { nonce: u64 },
+    /// Messages of `room` were lost to this connection while it stayed
+    /// connected (its node lost the bus for longer than the history covers,
+    /// or the history itself was lost). `epoch` is the room's history now.
+    /// Version 3.
+    Gap { room: Cow<'a, str>, epoch: Cow<'a, str> },
+    /// Answer to `members`: everyone in the room, by name (version 4).
+    Members { room: Cow<'a, str>, members: Vec<MemberCount<'a>> },
+    /// Who came and went in a joined room since the last `presence` or
+    /// `members` (version 4): each changed name with its new count.
+    Presence { room: Cow<'a, str>, changes: Vec<MemberCount<'a>> },
+    /// Someone else in the room is typing (version 4).
+    Typing { room: Cow<'a, str>, name: Cow<'a, str> },
     /// Answer to `history`: messages older than `before`, oldest first.
     History {
         room: Cow<'a, str>,
@@ -177,6 +200,15 @@ pub enum ServerFrame<'a> {
         /// Older messages remain: ask again with the first id as `before`.
         more: bool,
     },
+}
+
+/// One name in a room's member list: how many connections use it there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberCount<'a> {
+    pub name: Cow<'a, str>,
+    /// Connections (tabs, devices) in the room under this name; 0 in a
+    /// `presence` change means the name left.
+    pub count: u32,
 }
 
 /// One chat message as members receive it.
@@ -272,6 +304,14 @@ mod tests {
             json!({"type": "send", "room": "general", "client_id": "c-1", "text": "hi \"you\"\n"}),
         );
         round_trip_client(ClientFrame::Ping { nonce: 7 }, json!({"type": "ping", "nonce": 7}));
+        round_trip_client(
+            ClientFrame::Members { room: "general".into() },
+            json!({"type": "members", "room": "general"}),
+        );
+        round_trip_client(
+            ClientFrame::Typing { room: "general".into() },
+            json!({"type": "typing", "room": "general"}),
+        );
     }
 
     #[test]
@@ -330,6 +370,26 @@ mod tests {
             json!({"type": "error", "code": "unavailable", "message": "try again", "room": "general", "client_id": "c-2"}),
         );
         round_trip_server(ServerFrame::Pong { nonce: 7 }, json!({"type": "pong", "nonce": 7}));
+        let ada = MemberCount { name: "Ada".into(), count: 2 };
+        round_trip_server(
+            ServerFrame::Members { room: "general".into(), members: vec![ada.clone()] },
+            json!({"type": "members", "room": "general", "members": [{"name": "Ada", "count": 2}]}),
+        );
+        round_trip_server(
+            ServerFrame::Presence {
+                room: "general".into(),
+                changes: vec![ada, MemberCount { name: "Bob".into(), count: 0 }],
+            },
+            json!({"type": "presence", "room": "general", "changes": [{"name": "Ada", "count": 2}, {"name": "Bob", "count": 0}]}),
+        );
+        round_trip_server(
+            ServerFrame::Typing { room: "general".into(), name: "Ada".into() },
+            json!({"type": "typing", "room": "general", "name": "Ada"}),
+        );
+        round_trip_server(
+            ServerFrame::Gap { room: "general".into(), epoch: "1764400000.123456".into() },
+            json!({"type": "gap", "room": "general", "epoch": "1764400000.123456"}),
+        );
         let old = MessageFrame {
             id: MessageId::new(1_764_470_000_000, 0),
             room: "general".into(),

@@ -29,7 +29,7 @@ pub mod names;
 pub mod version;
 
 pub use error::{DecodeError, ErrorCode};
-pub use frames::{ClientFrame, MessageFrame, ServerFrame};
+pub use frames::{ClientFrame, MemberCount, MessageFrame, ServerFrame};
 pub use id::MessageId;
 pub use names::{ClientMsgId, DisplayName, MessageText, NameError, RoomName};
 pub use version::PROTOCOL_VERSION;

@@ -7,6 +7,10 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::UnicodeNormalization;
+use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
+
 use crate::error::ErrorCode;
 use crate::limits::{MAX_CLIENT_ID_BYTES, MAX_DISPLAY_NAME_CHARS, MAX_ROOM_NAME_CHARS, MAX_TEXT_CHARS};
 
@@ -37,14 +41,21 @@ pub enum NameError {
     Empty(Field),
     #[error("{} is longer than {max} characters", field.label())]
     TooLong { field: Field, max: usize },
-    #[error("{} may not contain {found:?}{}", field.label(), allowed_hint(*field))]
+    #[error("{} may not contain {found:?}{}", field.label(), allowed_hint(*field, *found))]
     InvalidChar { field: Field, found: char },
+    #[error("{} needs at least one visible character", .0.label())]
+    Invisible(Field),
+    #[error("{} stacks more than {max} accents or marks on one character", field.label())]
+    TooManyMarks { field: Field, max: usize },
 }
 
-fn allowed_hint(field: Field) -> &'static str {
+fn allowed_hint(field: Field, found: char) -> &'static str {
     match field {
         Field::Room => " (use letters, digits, '-' and '_', starting with a letter or digit)",
         Field::ClientId => " (use printable ASCII without spaces)",
+        Field::DisplayName if found.general_category() == GeneralCategory::Format => {
+            " (invisible and direction-changing characters are not allowed in names)"
+        }
         Field::DisplayName | Field::Text => "",
     }
 }
@@ -54,7 +65,9 @@ impl NameError {
         match self {
             NameError::Empty(field)
             | NameError::TooLong { field, .. }
-            | NameError::InvalidChar { field, .. } => *field,
+            | NameError::InvalidChar { field, .. }
+            | NameError::Invisible(field)
+            | NameError::TooManyMarks { field, .. } => *field,
         }
     }
 
@@ -126,20 +139,46 @@ impl RoomName {
 }
 string_newtype!(RoomName);
 
-/// The name a person chats under: 1 to 32 characters of any script, without
-/// control characters; surrounding spaces are ignored.
+/// The name a person chats under: 1 to 32 characters of any script, in
+/// Unicode normalization form C, so one name has one spelling. It cannot
+/// deceive: no control or format characters (bidi overrides, zero-width
+/// characters, tags), at least one visible character, and at most
+/// [`MAX_MARKS_PER_CHAR`] combining marks on one character. Surrounding spaces
+/// are ignored.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct DisplayName(String);
 
+/// Most combining marks a display name may stack on one character: enough for
+/// every script's accents, too few for a "zalgo" tower over its neighbours.
+pub const MAX_MARKS_PER_CHAR: usize = 4;
+
+/// Characters that are letters or symbols by category but show as blank
+/// (Hangul fillers, the blank Braille pattern): not enough for a visible name.
+const BLANK_LOOKING: [char; 5] = ['\u{115F}', '\u{1160}', '\u{3164}', '\u{FFA0}', '\u{2800}'];
+
 impl DisplayName {
     pub fn parse(input: &str) -> Result<Self, NameError> {
-        let name = input.trim();
-        check_length(Field::DisplayName, name.chars().count(), MAX_DISPLAY_NAME_CHARS)?;
-        if let Some(found) = name.chars().find(|ch| ch.is_control()) {
-            return Err(NameError::InvalidChar { field: Field::DisplayName, found });
+        let field = Field::DisplayName;
+        let name: String = input.trim().nfc().collect();
+        check_length(field, name.chars().count(), MAX_DISPLAY_NAME_CHARS)?;
+        let deceptive = |ch: &char| ch.is_control() || ch.general_category() == GeneralCategory::Format;
+        if let Some(found) = name.chars().find(deceptive) {
+            return Err(NameError::InvalidChar { field, found });
         }
-        Ok(DisplayName(name.to_owned()))
+        let visible =
+            |ch: &char| !ch.is_whitespace() && !is_combining_mark(*ch) && !BLANK_LOOKING.contains(ch);
+        if !name.chars().any(|ch| visible(&ch)) {
+            return Err(NameError::Invisible(field));
+        }
+        let mut marks = 0;
+        for ch in name.chars() {
+            marks = if is_combining_mark(ch) { marks + 1 } else { 0 };
+            if marks > MAX_MARKS_PER_CHAR {
+                return Err(NameError::TooManyMarks { field, max: MAX_MARKS_PER_CHAR });
+            }
+        }
+        Ok(DisplayName(name))
     }
 }
 string_newtype!(DisplayName);
@@ -248,6 +287,26 @@ mod tests {
         check(DisplayName::parse(""), Err(ErrorCode::InvalidName));
         check(DisplayName::parse("a\nb"), Err(ErrorCode::InvalidName));
         check(DisplayName::parse("bell\u{7}"), Err(ErrorCode::InvalidName));
+    }
+
+    #[test]
+    fn display_names_cannot_deceive() {
+        // Direction overrides, zero-width characters and tags are refused.
+        for sneaky in ["Ada\u{202E}gnp.exe", "Ad\u{200B}a", "\u{2066}Ada", "Ada\u{E0041}"] {
+            let err = DisplayName::parse(sneaky).expect_err(sneaky);
+            assert_eq!(err.code(), ErrorCode::InvalidName);
+            assert!(err.to_string().contains("invisible and direction-changing"), "{err}");
+        }
+        // One spelling per name: a decomposed é becomes the composed one.
+        check(DisplayName::parse("Zoe\u{301}"), Ok("Zo\u{e9}"));
+        // Something must show.
+        for blank in ["\u{3164}", "\u{2800}\u{2800}", "\u{301}"] {
+            assert!(matches!(DisplayName::parse(blank), Err(NameError::Invisible(_))), "{blank:?}");
+        }
+        // Accents stack as scripts need them, not as towers.
+        check(DisplayName::parse("x\u{301}\u{302}\u{303}\u{304}\u{305}"), Err(ErrorCode::InvalidName));
+        check(DisplayName::parse("x\u{301}\u{302}\u{303}\u{304}"), Ok("x\u{301}\u{302}\u{303}\u{304}"));
+        check(DisplayName::parse("ti\u{1ebf}ng Vi\u{1ec7}t"), Ok("ti\u{1ebf}ng Vi\u{1ec7}t"));
     }
 
     #[test]

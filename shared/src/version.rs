@@ -13,11 +13,16 @@
 /// - 1: the first protocol (`hello`, `join`, `leave`, `send`, `ping`).
 /// - 2: `hello` offers and `welcome` states the version.
 /// - 3: history: `join` asks for recent messages or recovery, `joined`
-///   carries the room's epoch, the `history` request pages back.
-pub const PROTOCOL_VERSION: u32 = 3;
+///   carries the room's epoch, the `history` request pages back, `gap`
+///   reports messages a connected member could not be given.
+/// - 4: presence (`members`, `presence`) and typing indicators (`typing`).
+pub const PROTOCOL_VERSION: u32 = 4;
 
 /// The first version with history and recovery.
 pub const HISTORY: u32 = 3;
+
+/// The first version with presence and typing indicators.
+pub const PRESENCE: u32 = 4;
 
 /// The oldest version this build still serves.
 pub const OLDEST_SUPPORTED: u32 = 1;

@@ -2,8 +2,9 @@
 //! client's `message` frame when it fans it out.
 //!
 //! Servers only: clients never see an envelope. On Redis a message travels as
-//! `<id> <envelope JSON>` on the room's channel; the id is put in front by the
-//! publishing script, which is the only place ids are minted.
+//! `<id> <epoch> <envelope JSON>` on the room's channel; the id and the room's
+//! epoch are put in front by the publishing script, which is the only place
+//! ids are minted.
 
 use std::borrow::Cow;
 
@@ -28,11 +29,20 @@ pub struct Envelope<'a> {
     pub text: Cow<'a, str>,
 }
 
+/// Someone typing in a room, as it travels between nodes. Never stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Typist<'a> {
+    pub origin: u64,
+    pub session: SessionId,
+    #[serde(borrow)]
+    pub name: Cow<'a, str>,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum EnvelopeError {
     #[error("payload is not UTF-8")]
     NotUtf8,
-    #[error("payload has no id prefix")]
+    #[error("payload has no id and epoch in front")]
     NoId,
     #[error("bad id: {0}")]
     BadId(#[from] roomcast_protocol::id::ParseIdError),
@@ -69,11 +79,12 @@ impl<'a> Envelope<'a> {
         serde_json::to_string(self).expect("envelopes always serialize")
     }
 
-    /// Splits a channel payload `<id> <json>`.
-    pub fn parse_payload(payload: &'a [u8]) -> Result<(MessageId, Envelope<'a>), EnvelopeError> {
+    /// Splits a channel payload `<id> <epoch> <json>`.
+    pub fn parse_payload(payload: &'a [u8]) -> Result<(MessageId, &'a str, Envelope<'a>), EnvelopeError> {
         let text = std::str::from_utf8(payload).map_err(|_| EnvelopeError::NotUtf8)?;
-        let (id, json) = text.split_once(' ').ok_or(EnvelopeError::NoId)?;
-        Ok((id.parse()?, serde_json::from_str(json)?))
+        let (id, rest) = text.split_once(' ').ok_or(EnvelopeError::NoId)?;
+        let (epoch, json) = rest.split_once(' ').ok_or(EnvelopeError::NoId)?;
+        Ok((id.parse()?, epoch, serde_json::from_str(json)?))
     }
 }
 
@@ -90,10 +101,11 @@ mod tests {
             author: "Ada".into(),
             text: "hi \"there\"".into(),
         };
-        let payload = format!("1700000000000-3 {}", envelope.to_json());
-        let (id, parsed) = Envelope::parse_payload(payload.as_bytes()).unwrap();
-        assert_eq!(id, MessageId::new(1_700_000_000_000, 3));
+        let payload = format!("1700000000000-3 1699000000.5 {}", envelope.to_json());
+        let (id, epoch, parsed) = Envelope::parse_payload(payload.as_bytes()).unwrap();
+        assert_eq!((id, epoch), (MessageId::new(1_700_000_000_000, 3), "1699000000.5"));
         assert_eq!(parsed, envelope);
+        assert!(Envelope::parse_payload(b"1-0 {}").is_err(), "no epoch");
         assert!(Envelope::parse_payload(b"no-id-here").is_err());
         assert!(Envelope::parse_payload(b"1-0 {").is_err());
         assert!(Envelope::parse_payload(&[0xff, 0x20]).is_err());

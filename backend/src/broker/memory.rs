@@ -13,7 +13,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use roomcast_protocol::{MessageId, RoomName};
 
-use super::{Backlog, BacklogRequest, BrokerHandler, Envelope, Page, Published, Stored};
+use super::{Backlog, BacklogRequest, BrokerHandler, Envelope, Offset, Page, Published, Stored, Typist};
 use crate::config::HistorySettings;
 
 /// How often abandoned rooms are looked for.
@@ -132,12 +132,16 @@ impl MemoryBroker {
         }
         let id = log.last.next_after(now);
         log.last = id;
-        self.handler.deliver(room, id, envelope);
+        self.handler.deliver(room, Offset { id, epoch: &log.epoch }, envelope);
         log.entries.push_back(Stored { id, envelope: envelope.clone().into_owned() });
         log.trim(self.size, now.saturating_sub(self.ttl_ms));
         log.sent.insert(envelope.client_id.to_string(), id);
         log.sent_order.push_back((now.saturating_add(self.dedupe_ms), envelope.client_id.to_string()));
         Published::New(id)
+    }
+
+    pub fn typing(&self, room: &RoomName, typist: &Typist<'_>) {
+        self.handler.typing(room, typist);
     }
 
     pub fn backlog(&self, room: &RoomName, request: BacklogRequest<'_>) -> Backlog {
@@ -153,7 +157,7 @@ impl MemoryBroker {
                 log.entries.iter().skip(skip).cloned().collect()
             }
         };
-        Backlog { epoch: log.epoch.clone(), recovered, messages }
+        Backlog { epoch: log.epoch.clone(), recovered, messages, end: log.last }
     }
 
     pub fn page(&self, room: &RoomName, before: MessageId, limit: usize) -> Page {

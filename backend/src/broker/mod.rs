@@ -31,22 +31,46 @@ pub mod envelope;
 pub mod memory;
 pub mod redis;
 
+use std::collections::HashSet;
 use std::fmt::Debug;
 use std::sync::Arc;
 
 use roomcast_protocol::{ErrorCode, MessageId, RoomName};
 use tokio::sync::Notify;
 
-pub use self::envelope::Envelope;
+pub use self::envelope::{Envelope, Typist};
 pub use self::memory::MemoryBroker;
 pub use self::redis::RedisBroker;
 use crate::config::{BrokerKind, HistorySettings, RedisSettings};
+use crate::metrics::Metrics;
+use crate::presence::Names;
 
 /// What a broker tells the node it serves, and asks of it.
 pub trait BrokerHandler: Send + Sync + Debug {
-    /// A message for `room` arrived: deliver it to this node's members of the
-    /// room. Returns how many local members it was offered to.
-    fn deliver(&self, room: &RoomName, id: MessageId, envelope: &Envelope<'_>) -> usize;
+    /// A message for `room` arrived, at `at` in the room's history: deliver it
+    /// to this node's members of the room, unless they already have it.
+    /// Returns how many local members it was offered to.
+    fn deliver(&self, room: &RoomName, at: Offset<'_>, envelope: &Envelope<'_>) -> usize;
+
+    /// Where this node's members of `room` stand in its history: the last
+    /// message delivered to them, or the history's end when they joined.
+    fn position(&self, room: &RoomName) -> Option<Position>;
+
+    /// Messages of `room` could not be delivered to this node's members and
+    /// are not in the history any more; `now` is where the history stands.
+    fn report_gap(&self, room: &RoomName, now: Position);
+
+    /// Node `origin` says its members of `room` are `names` now.
+    fn presence(&self, room: &RoomName, origin: u64, names: Names);
+
+    /// Node `origin` stopped without saying so: its members are gone.
+    fn node_gone(&self, origin: u64);
+
+    /// The other nodes this node knows to have members somewhere.
+    fn remote_origins(&self) -> HashSet<u64>;
+
+    /// Someone in `room` is typing.
+    fn typing(&self, room: &RoomName, typist: &Typist<'_>);
 
     /// These rooms now receive messages: their subscriptions are confirmed.
     fn activate(&self, rooms: &[RoomName]);
@@ -143,11 +167,24 @@ pub struct Stored {
     pub envelope: Envelope<'static>,
 }
 
-/// Where a reconnecting client left a room: the last id it saw, in which epoch.
-#[derive(Debug, Clone, Copy)]
-pub struct Since<'a> {
+/// A place in a room's history: a message id within an epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Offset<'a> {
     pub id: MessageId,
     pub epoch: &'a str,
+}
+
+/// An [`Offset`] that owns its epoch, as the hub keeps it per room.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Position {
+    pub id: MessageId,
+    pub epoch: String,
+}
+
+impl Position {
+    pub fn offset(&self) -> Offset<'_> {
+        Offset { id: self.id, epoch: &self.epoch }
+    }
 }
 
 /// What a joining session asks of a room's history.
@@ -156,7 +193,7 @@ pub struct BacklogRequest<'a> {
     /// How many of the most recent messages to send (when not recovering).
     pub recent: usize,
     /// Replay everything after this point instead, if the history still has it.
-    pub since: Option<Since<'a>>,
+    pub since: Option<Offset<'a>>,
 }
 
 /// What a joining session sends before the room's live messages.
@@ -168,6 +205,9 @@ pub struct Backlog {
     pub recovered: Option<bool>,
     /// Oldest first.
     pub messages: Vec<Stored>,
+    /// The last id the room's history had minted when it was read: where a
+    /// member that goes live now stands.
+    pub end: MessageId,
 }
 
 /// Messages before some id, oldest first, and whether older ones remain.
@@ -198,10 +238,11 @@ impl Broker {
         history: &HistorySettings,
         handler: Arc<dyn BrokerHandler>,
         origin: u64,
+        metrics: Arc<Metrics>,
     ) -> Result<Broker, BrokerError> {
         match (settings.broker_kind(), &settings.url) {
             (BrokerKind::Redis, Some(url)) => {
-                Ok(Broker::Redis(RedisBroker::start(url, settings, history, handler, origin)?))
+                Ok(Broker::Redis(RedisBroker::start(url, settings, history, handler, origin, metrics)?))
             }
             _ => Ok(Broker::Memory(MemoryBroker::new(handler, history))),
         }
@@ -235,6 +276,31 @@ impl Broker {
         match self {
             Broker::Memory(broker) => Ok(broker.page(room, before, limit)),
             Broker::Redis(broker) => broker.page(room, before, limit).await,
+        }
+    }
+
+    /// Tells the other nodes who of this node (`origin`) is in `room` now.
+    pub async fn publish_presence(
+        &self,
+        room: &RoomName,
+        origin: u64,
+        names: &Names,
+    ) -> Result<(), BrokerError> {
+        match self {
+            // Alone: there is no other node to tell.
+            Broker::Memory(_) => Ok(()),
+            Broker::Redis(broker) => broker.publish_presence(room, origin, names).await,
+        }
+    }
+
+    /// Tells every node with members in `room` that `typist` is typing.
+    pub async fn publish_typing(&self, room: &RoomName, typist: &Typist<'_>) -> Result<(), BrokerError> {
+        match self {
+            Broker::Memory(broker) => {
+                broker.typing(room, typist);
+                Ok(())
+            }
+            Broker::Redis(broker) => broker.publish_typing(room, typist).await,
         }
     }
 

@@ -6,39 +6,33 @@
 //! the receiving half and handles client frames one at a time, which keeps a
 //! sender's messages in the order it sent them; it also pings an idle client
 //! and ends the session on shutdown, on a close request, or when the client
-//! stops answering. Either side ends the session through its [`Closer`], whose
+//! stops answering. Either side ends the session through its [`Closer`](crate::outbox::Closer), whose
 //! first close code is what the client is told.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes};
-use futures_util::{Sink, SinkExt, Stream, StreamExt};
+use axum::extract::ws::{Message, Utf8Bytes};
+use futures_util::{Sink, Stream, StreamExt};
 use roomcast_protocol::close::{self, HEARTBEAT_TIMEOUT, MESSAGE_TOO_BIG, SERVICE_RESTART, SLOW_CONSUMER};
 use roomcast_protocol::limits::MAX_TEXT_CHARS;
 use roomcast_protocol::version;
 use roomcast_protocol::{
     ClientFrame, ClientMsgId, DisplayName, ErrorCode, MessageText, RoomName, ServerFrame,
 };
-use tokio::sync::mpsc;
 use tracing::{debug, error, info, info_span, warn, Instrument};
 
 use crate::broker::{BrokerError, Envelope, Published};
 use crate::hub::SessionId;
 use crate::node::Node;
-use crate::outbox::{Closer, Outbox};
+use crate::outbox::Outbox;
 use crate::rate::TokenBucket;
 
+mod people;
 mod rooms;
-
-/// Frames written per flush at most, so one busy connection cannot hold its
-/// writer in a single batch forever.
-const MAX_BATCH: usize = 64;
-
-/// How long the closing handshake may take before the socket is dropped.
-const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
+mod writer;
 
 /// Runs a session over any socket-like pair (axum's `WebSocket` in the server).
 pub async fn run<S>(socket: S, node: Arc<Node>)
@@ -51,7 +45,10 @@ where
         let (sink, stream) = socket.split();
         let (outbox, queue) = Outbox::new(node.settings.outbound_queue);
         let closer = outbox.closer().clone();
-        let writer = tokio::spawn(write_loop(sink, queue, closer.clone()).in_current_span());
+        let drain = node.settings.shutdown_grace.saturating_sub(writer::CLOSE_TIMEOUT);
+        let written = node.metrics.frames_out.clone();
+        node.metrics.connections_opened.inc();
+        let writer = tokio::spawn(writer::run(sink, queue, closer.clone(), drain, written).in_current_span());
         let sends = TokenBucket::new(node.settings.send_rate, node.settings.send_burst, Instant::now());
         let mut session = Session {
             id,
@@ -60,14 +57,20 @@ where
             name: None,
             protocol: version::UNVERSIONED,
             rooms: HashSet::new(),
+            present: HashSet::new(),
+            typed: HashMap::new(),
             sends,
         };
         debug!("connected");
+        let metrics = session.node.metrics.clone();
         session.read_loop(stream).await;
         session.leave_all();
         closer.close(1000);
         drop(session);
         let _ = writer.await;
+        if let Some(code) = closer.code() {
+            metrics.closed(code);
+        }
         match closer.code() {
             Some(code @ (SLOW_CONSUMER | HEARTBEAT_TIMEOUT | MESSAGE_TOO_BIG)) => {
                 info!(code, reason = close::reason(code), "disconnected by the server");
@@ -90,6 +93,11 @@ struct Session {
     protocol: u32,
     /// Rooms this session is a member of (mirrors the hub).
     rooms: HashSet<RoomName>,
+    /// Rooms whose presence counts this session under `name`: those whose
+    /// `joined` it was sent.
+    present: HashSet<RoomName>,
+    /// When this session last announced typing, per room.
+    typed: HashMap<RoomName, Instant>,
     /// Limits how fast this connection may post.
     sends: TokenBucket,
 }
@@ -134,7 +142,10 @@ impl Session {
                         // Boxed: handling a frame (a join, a publish) needs far
                         // more future state than waiting does, and an idle
                         // connection should not carry that size around.
-                        Some(Ok(message)) => Box::pin(self.handle_message(message)).await,
+                        Some(Ok(message)) => {
+                            self.node.metrics.frames_in.inc();
+                            Box::pin(self.handle_message(message)).await
+                        }
                         Some(Err(err)) => {
                             self.handle_read_error(err);
                             return;
@@ -180,6 +191,8 @@ impl Session {
             Ok(ClientFrame::Send { room, client_id, text }) => self.post(&room, &client_id, &text).await,
             Ok(ClientFrame::Ping { nonce }) => self.reply(&ServerFrame::Pong { nonce }),
             Ok(ClientFrame::History { room, before, limit }) => self.history(&room, before, limit).await,
+            Ok(ClientFrame::Members { room }) => self.members(&room),
+            Ok(ClientFrame::Typing { room }) => self.typing(&room).await,
         }
     }
 
@@ -197,7 +210,9 @@ impl Session {
                     max_text_chars: MAX_TEXT_CHARS,
                     protocol,
                 });
-                self.name = Some(name);
+                if let Some(old) = self.name.replace(name) {
+                    self.renamed(&old);
+                }
                 self.protocol = protocol;
             }
             Err(err) => self.fail(err.code(), err.to_string(), None, None),
@@ -242,7 +257,12 @@ impl Session {
             author: Cow::Borrowed(name.as_str()),
             text: Cow::Borrowed(text),
         };
-        match self.node.broker.publish(&room, &envelope).await {
+        let started = Instant::now();
+        let published = self.node.broker.publish(&room, &envelope).await;
+        if published.is_ok() {
+            self.node.metrics.published(started.elapsed());
+        }
+        match published {
             Ok(Published::New(_)) => {}
             // A retry of a message the room already has: only its sender
             // hears of it again, with the original id.
@@ -269,6 +289,7 @@ impl Session {
         room: Option<&str>,
         client_id: Option<&str>,
     ) {
+        self.node.metrics.error(code);
         self.reply(&ServerFrame::Error {
             code,
             message: message.into(),
@@ -301,8 +322,9 @@ impl Session {
     /// Removes the session from every room (the node unsubscribes from rooms
     /// it no longer needs).
     fn leave_all(&mut self) {
-        for room in self.rooms.drain() {
-            self.node.hub.leave(&room, self.id);
+        let rooms: Vec<RoomName> = self.rooms.iter().cloned().collect();
+        for room in &rooms {
+            self.forget(room);
         }
     }
 }
@@ -313,54 +335,6 @@ fn clip(input: &str) -> String {
     input.chars().take(64).collect()
 }
 
-async fn write_loop<S>(sink: S, mut queue: mpsc::Receiver<Message>, closer: Arc<Closer>)
-where
-    S: Sink<Message> + Unpin,
-{
-    let mut sink = sink;
-    loop {
-        tokio::select! {
-            biased;
-            () = closer.closed() => break,
-            next = queue.recv() => {
-                let Some(first) = next else { break };
-                tokio::select! {
-                    biased;
-                    () = closer.closed() => break,
-                    written = write_batch(&mut sink, first, &mut queue) => {
-                        if written.is_err() {
-                            // The peer is gone; nothing more can be sent.
-                            return;
-                        }
-                    }
-                }
-            }
-        }
-    }
-    let code = closer.code().unwrap_or(1000);
-    let frame = CloseFrame { code, reason: Utf8Bytes::from_static(close::reason(code)) };
-    let _ = tokio::time::timeout(CLOSE_TIMEOUT, sink.send(Message::Close(Some(frame)))).await;
-}
-
-/// Writes `first` and whatever else is already queued, then flushes once.
-async fn write_batch<S>(
-    sink: &mut S,
-    first: Message,
-    queue: &mut mpsc::Receiver<Message>,
-) -> Result<(), S::Error>
-where
-    S: Sink<Message> + Unpin,
-{
-    sink.feed(first).await?;
-    for _ in 1..MAX_BATCH {
-        match queue.try_recv() {
-            Ok(next) => sink.feed(next).await?,
-            Err(_) => break,
-        }
-    }
-    sink.flush().await
-}
-
 #[cfg(test)]
 mod tests {
     //! The session over in-memory channels instead of a socket, with tokio's
@@ -368,6 +342,7 @@ mod tests {
 
     use std::pin::Pin;
     use std::task::{Context, Poll};
+    use std::time::Duration;
 
     use futures_util::Sink;
     use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
@@ -413,12 +388,13 @@ mod tests {
 
     /// Starts a session on an embedded-broker node; returns the client's ends.
     fn connect() -> (UnboundedSender<Result<Message, axum::Error>>, UnboundedReceiver<Message>) {
-        let hub = Arc::new(Hub::new(1, true));
+        let hub = Arc::new(Hub::new(1, true, Arc::default()));
         let handler: Arc<dyn BrokerHandler> = hub.clone();
         let node = Arc::new(Node {
             name: "test".into(),
             origin: 1,
             hub,
+            metrics: Arc::default(),
             broker: Broker::Memory(MemoryBroker::new(
                 handler,
                 &HistorySettings {
@@ -435,6 +411,7 @@ mod tests {
                 ping_interval: INTERVAL,
                 ping_timeout: TIMEOUT,
                 join_timeout: Duration::from_secs(1),
+                shutdown_grace: Duration::from_secs(3),
             },
             shutdown: CancellationToken::new(),
             sessions: TaskTracker::new(),

@@ -15,7 +15,7 @@ use roomcast_protocol::limits::MAX_HISTORY_PAGE;
 use roomcast_protocol::{version, ErrorCode, MessageFrame, MessageId, RoomName, ServerFrame};
 
 use super::Session;
-use crate::broker::{Backlog, BacklogRequest, Since, Stored};
+use crate::broker::{Backlog, BacklogRequest, Offset, Position, Stored};
 use crate::outbox::Push;
 
 /// How many messages a `history` request gets when it does not say.
@@ -50,20 +50,22 @@ impl Session {
             let message = format!("a connection can be in at most {max} rooms; leave one first");
             return self.fail(ErrorCode::TooManyRooms, message, Some(room.as_str()), None);
         }
-        self.node.hub.join(&room, self.id, self.outbox.clone());
+        self.node.hub.join(&room, self.id, self.outbox.clone(), self.protocol);
         self.rooms.insert(room.clone());
         if !self.node.hub.wait_active(&room, self.node.settings.join_timeout).await {
             self.forget(&room);
             let message = "cannot join now: the message bus is unreachable; try again shortly";
             return self.fail(ErrorCode::Unavailable, message, Some(room.as_str()), None);
         }
-        if self.protocol < version::HISTORY {
-            self.reply(&ServerFrame::joined(room.as_str()));
-            return self.node.hub.go_live(&room, self.id, None);
-        }
-        let recent = history.map_or(0, |n| (n as usize).min(MAX_HISTORY_PAGE));
+        // Clients before version 3 get no history, but the node still reads
+        // where the history stands, to know its place in the room.
+        let speaks_history = self.protocol >= version::HISTORY;
+        let recent = match history {
+            Some(n) if speaks_history => (n as usize).min(MAX_HISTORY_PAGE),
+            _ => 0,
+        };
         let since = match (since, epoch) {
-            (Some(id), Some(epoch)) => Some(Since { id, epoch }),
+            (Some(id), Some(epoch)) if speaks_history => Some(Offset { id, epoch }),
             _ => None,
         };
         match self.node.broker.backlog(&room, BacklogRequest { recent, since }).await {
@@ -78,7 +80,17 @@ impl Session {
 
     /// Sends `joined` and the backlog, then lets the room's live messages through.
     async fn send_backlog(&mut self, room: &RoomName, backlog: Backlog) {
-        let Backlog { epoch, recovered, messages } = backlog;
+        let Backlog { epoch, recovered, messages, end } = backlog;
+        self.node.metrics.joins.inc();
+        if let Some(recovered) = recovered {
+            self.node.metrics.recovery(recovered);
+        }
+        self.node.hub.note_position(room, Position { id: end, epoch: epoch.clone() });
+        if self.protocol < version::HISTORY {
+            self.reply(&ServerFrame::joined(room.as_str()));
+            self.node.hub.go_live(room, self.id, None);
+            return self.arrive(room);
+        }
         let count = u32::try_from(messages.len()).unwrap_or(u32::MAX);
         self.reply(&ServerFrame::Joined {
             room: Cow::Borrowed(room.as_str()),
@@ -98,6 +110,7 @@ impl Session {
             }
         }
         self.node.hub.go_live(room, self.id, last);
+        self.arrive(room);
     }
 
     pub(super) fn leave(&mut self, raw: &str) {
@@ -154,9 +167,15 @@ impl Session {
         });
     }
 
-    /// Leaves `room` in the hub and in this session's set.
-    fn forget(&mut self, room: &RoomName) {
+    /// Leaves `room` in the hub, its presence and this session's sets.
+    pub(super) fn forget(&mut self, room: &RoomName) {
         self.rooms.remove(room);
+        self.typed.remove(room);
         self.node.hub.leave(room, self.id);
+        if self.present.remove(room) {
+            if let Some(name) = &self.name {
+                self.node.hub.absent(room, name.as_str());
+            }
+        }
     }
 }

@@ -2,7 +2,7 @@
 //! on), and nobody else notices.
 
 use roomcast_protocol::close::MESSAGE_TOO_BIG;
-use roomcast_protocol::{ClientFrame, ErrorCode, ServerFrame};
+use roomcast_protocol::{ClientFrame, ErrorCode, ServerFrame, PROTOCOL_VERSION};
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::helpers::{Client, Cluster};
@@ -13,6 +13,7 @@ on_both_brokers!(
     requests_before_hello_are_refused,
     joining_past_the_room_limit_is_refused,
     a_frame_over_the_hard_limit_closes_only_that_connection,
+    names_that_would_deceive_are_refused_and_others_see_the_normal_form,
 );
 
 fn send(room: &str, client_id: &str, text: &str) -> Message {
@@ -157,4 +158,26 @@ async fn a_frame_over_the_hard_limit_closes_only_that_connection(cluster: &Clust
     bob.say("general", "unaffected").await;
     assert_eq!(cy.next_message().await.text, "unaffected");
     assert_eq!(bob.next_message().await.text, "unaffected");
+}
+
+async fn names_that_would_deceive_are_refused_and_others_see_the_normal_form(cluster: &Cluster) {
+    let mut mallory = Client::connect(cluster.node(0)).await;
+    let combining_flood = format!("Ada{}", "\u{301}".repeat(12));
+    for name in ["Ada\u{202E}nimda", "Ad\u{200B}min", "\u{3164}", combining_flood.as_str()] {
+        mallory.send(&ClientFrame::Hello { name: name.into(), protocol: Some(PROTOCOL_VERSION) }).await;
+        mallory.expect_error(ErrorCode::InvalidName).await;
+    }
+    // A decomposed "é" is accepted in its composed form, which is what others see.
+    let mut zoe = Client::connect(cluster.node(0)).await;
+    zoe.send(&ClientFrame::Hello { name: "Zoe\u{301}".into(), protocol: Some(PROTOCOL_VERSION) }).await;
+    match zoe.next_frame().await {
+        ServerFrame::Welcome { name, .. } => assert_eq!(name, "Zo\u{e9}"),
+        other => panic!("expected welcome, got {other:?}"),
+    }
+    zoe.name = "zoe".into();
+    let mut bob = Client::named(cluster.node(1), "bob").await;
+    zoe.join("general").await;
+    bob.join("general").await;
+    zoe.say("general", "hi").await;
+    assert_eq!(bob.next_message().await.author, "Zo\u{e9}");
 }

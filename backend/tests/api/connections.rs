@@ -3,9 +3,9 @@
 use std::time::Duration;
 
 use roomcast_protocol::close::{HEARTBEAT_TIMEOUT, SERVICE_RESTART, SLOW_CONSUMER};
-use roomcast_protocol::ClientFrame;
+use roomcast_protocol::{ClientFrame, ServerFrame};
 
-use crate::helpers::{eventually, http_get, Client, Cluster, TestNode, PATIENCE};
+use crate::helpers::{eventually, http_get, Client, Cluster, Event, TestNode, PATIENCE};
 use crate::on_both_brokers;
 
 /// The node's live connection count, from `/healthz`.
@@ -22,6 +22,106 @@ fn fast_heartbeat(config: &mut roomcast_server::Config) {
 
 on_both_brokers!(tweak = fast_heartbeat; unresponsive_client_is_dropped_and_its_rooms_left);
 on_both_brokers!(tweak = small_queue; slow_consumer_is_disconnected_without_holding_back_others);
+on_both_brokers!(tweak = deep_queue; frames_queued_at_shutdown_arrive_before_the_restart_close);
+on_both_brokers!(tweak = small_queue_long_history; a_member_closed_as_too_slow_recovers_what_it_missed);
+
+fn small_queue_long_history(config: &mut roomcast_server::Config) {
+    config.session.outbound_queue = 16;
+    config.history.size = 10_000;
+}
+
+async fn a_member_closed_as_too_slow_recovers_what_it_missed(cluster: &Cluster) {
+    let mut ada = Client::named(cluster.node(0), "ada").await;
+    let mut slow = Client::named(cluster.node(1), "slow").await;
+    ada.join("general").await;
+    let join = ClientFrame::Join { room: "general".into(), history: Some(0), since: None, epoch: None };
+    let epoch = match slow.join_with(join).await {
+        (ServerFrame::Joined { epoch: Some(epoch), .. }, _) => epoch.into_owned(),
+        (other, _) => panic!("expected joined with an epoch, got {other:?}"),
+    };
+    // ada sends until the node gives up on `slow`, who reads nothing.
+    let text = "€".repeat(2000);
+    let mut sent = Vec::new();
+    let before = connections(cluster.node(1)).await;
+    while connections(cluster.node(1)).await == before {
+        assert!(sent.len() < 5_000, "the slow consumer was never disconnected");
+        for _ in 0..20 {
+            ada.say("general", &text).await;
+            sent.push(ada.next_message().await.id);
+        }
+    }
+    // What reached `slow` before the close, then the close itself.
+    let mut seen = Vec::new();
+    let code = loop {
+        match slow.next_event().await {
+            Event::Frame(ServerFrame::Message(message)) => seen.push(message.id),
+            Event::Frame(other) => panic!("unexpected {other:?}"),
+            Event::Closed(frame) => break frame.map(|f| u16::from(f.code)),
+        }
+    };
+    // The close frame itself may not fit into the full socket any more.
+    assert!(matches!(code, None | Some(SLOW_CONSUMER)), "closed with {code:?}");
+    assert!(!seen.is_empty() && seen.len() < sent.len(), "some, not all, got through: {}", seen.len());
+
+    let mut slow = Client::named(cluster.node(1), "slow").await;
+    let since = seen[seen.len() - 1];
+    let rejoin = ClientFrame::Join {
+        room: "general".into(),
+        history: Some(0),
+        since: Some(since),
+        epoch: Some(epoch.into()),
+    };
+    let (joined, recovered) = slow.join_with(rejoin).await;
+    assert!(matches!(joined, ServerFrame::Joined { recovered: Some(true), .. }), "{joined:?}");
+    seen.extend(recovered.iter().map(|m| m.id));
+    assert_eq!(seen, sent, "before the close and after the reconnect: every message once, in order");
+}
+
+fn deep_queue(config: &mut roomcast_server::Config) {
+    config.session.outbound_queue = 4096;
+}
+
+/// Room messages the node has queued for its members, from `/healthz`.
+async fn queued_deliveries(node: &TestNode) -> u64 {
+    let (_, body) = http_get(node.addr, "/healthz").await;
+    let health: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+    health["deliveries"]["queued"].as_u64().unwrap_or(0)
+}
+
+async fn frames_queued_at_shutdown_arrive_before_the_restart_close(cluster: &Cluster) {
+    const COUNT: usize = 1500;
+    let node = cluster.node(0);
+    let mut ada = Client::named(node, "ada").await;
+    let mut bob = Client::named(cluster.node(1), "bob").await;
+    ada.join("general").await;
+    bob.join("general").await;
+    // ada reads nothing while bob sends far more than her socket buffers
+    // hold (about 9 MB), so most of it waits in her queue on the node.
+    let text = "€".repeat(2000);
+    for _ in 0..COUNT {
+        bob.say("general", &text).await;
+    }
+    for _ in 0..COUNT {
+        bob.next_message().await;
+    }
+    let owed = if cluster.redis.is_some() { COUNT } else { 2 * COUNT } as u64;
+    eventually("the node has queued every message", || async { queued_deliveries(node).await >= owed }).await;
+
+    node.begin_shutdown();
+    let mut received = 0;
+    let code = loop {
+        match ada.next_event().await {
+            Event::Frame(ServerFrame::Message(message)) => {
+                assert_eq!(message.text.len(), text.len());
+                received += 1;
+            }
+            Event::Frame(other) => panic!("unexpected {other:?}"),
+            Event::Closed(frame) => break frame.map(|f| u16::from(f.code)),
+        }
+    };
+    assert_eq!(received, COUNT, "everything queued for ada reached her");
+    assert_eq!(code, Some(SERVICE_RESTART), "and then the restart close");
+}
 
 async fn unresponsive_client_is_dropped_and_its_rooms_left(cluster: &Cluster) {
     let node = cluster.node(0);

@@ -56,11 +56,24 @@ where
 pub struct RedisServer {
     pub port: u16,
     child: Option<Child>,
+    /// With an append-only file in this folder (every write fsynced), the
+    /// data survives a kill and restart, as with the compose file's Redis.
+    aof_dir: Option<std::path::PathBuf>,
 }
 
 impl RedisServer {
     pub async fn start() -> RedisServer {
-        let mut server = RedisServer { port: free_port(), child: None };
+        let mut server = RedisServer { port: free_port(), child: None, aof_dir: None };
+        server.launch().await;
+        server
+    }
+
+    /// A Redis that keeps its data across [`RedisServer::kill`] and
+    /// [`RedisServer::restart`] in an append-only file.
+    pub async fn start_persistent() -> RedisServer {
+        let dir = std::env::temp_dir().join(format!("roomcast-redis-{}", unique_prefix()));
+        std::fs::create_dir_all(&dir).expect("create the Redis data folder");
+        let mut server = RedisServer { port: free_port(), child: None, aof_dir: Some(dir) };
         server.launch().await;
         server
     }
@@ -70,18 +83,29 @@ impl RedisServer {
     }
 
     async fn launch(&mut self) {
-        let child = Command::new("redis-server")
-            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no", "--protected-mode", "no"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|err| {
-                panic!(
-                    "cannot start redis-server ({err}). The integration tests need a real Redis: \
+        let mut command = Command::new("redis-server");
+        command.args([
+            "--port",
+            &self.port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--protected-mode",
+            "no",
+        ]);
+        match &self.aof_dir {
+            Some(dir) => {
+                command.arg("--dir").arg(dir).args(["--appendonly", "yes", "--appendfsync", "always"])
+            }
+            None => command.args(["--appendonly", "no"]),
+        };
+        let child = command.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap_or_else(|err| {
+            panic!(
+                "cannot start redis-server ({err}). The integration tests need a real Redis: \
                      install it with `apt-get install redis-server` (scripts/test.sh does this)"
-                )
-            });
+            )
+        });
         self.child = Some(child);
         let url = self.url();
         eventually("redis-server answers PING", || {
@@ -99,7 +123,8 @@ impl RedisServer {
         }
     }
 
-    /// Starts a fresh, empty server on the same port.
+    /// Starts the server again on the same port: empty, or with its data
+    /// when it is persistent.
     pub async fn restart(&mut self) {
         self.kill();
         self.launch().await;
@@ -139,6 +164,9 @@ impl RedisServer {
 impl Drop for RedisServer {
     fn drop(&mut self) {
         self.kill();
+        if let Some(dir) = &self.aof_dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
 }
 
@@ -171,14 +199,14 @@ pub fn test_config(redis_url: Option<String>, prefix: &str) -> Config {
     config.redis.timeout = Duration::from_millis(1000);
     config.redis.probe_interval = Duration::from_millis(200);
     config.redis.probe_timeout = Duration::from_millis(1500);
-    config.http.shutdown_grace = Duration::from_secs(3);
+    config.session.shutdown_grace = Duration::from_secs(3);
     config
 }
 
 pub struct TestNode {
     pub addr: SocketAddr,
     pub name: String,
-    stop: Option<oneshot::Sender<()>>,
+    stop: std::sync::Mutex<Option<oneshot::Sender<()>>>,
     task: Option<JoinHandle<anyhow::Result<()>>>,
 }
 
@@ -192,18 +220,24 @@ impl TestNode {
         let task = tokio::spawn(app.run_until_stopped(async move {
             let _ = stopped.await;
         }));
-        TestNode { addr, name, stop: Some(stop), task: Some(task) }
+        TestNode { addr, name, stop: std::sync::Mutex::new(Some(stop)), task: Some(task) }
     }
 
     pub fn ws_url(&self) -> String {
         format!("ws://{}/ws", self.addr)
     }
 
-    /// Sends the shutdown signal and waits until the node has drained.
-    pub async fn shut_down(&mut self) {
-        if let Some(stop) = self.stop.take() {
+    /// Sends the shutdown signal (SIGTERM, for a real process) without
+    /// waiting for the node to stop.
+    pub fn begin_shutdown(&self) {
+        if let Some(stop) = self.stop.lock().expect("stop signal").take() {
             let _ = stop.send(());
         }
+    }
+
+    /// Sends the shutdown signal and waits until the node has drained.
+    pub async fn shut_down(&mut self) {
+        self.begin_shutdown();
         if let Some(task) = self.task.take() {
             let result = tokio::time::timeout(PATIENCE, task).await.expect("node stops in time");
             result.expect("node task").expect("node shuts down cleanly");
@@ -236,7 +270,11 @@ impl Cluster {
     }
 
     pub async fn redis_with(nodes: usize, tweak: impl Fn(&mut Config)) -> Cluster {
-        let redis = RedisServer::start().await;
+        Cluster::on(RedisServer::start().await, nodes, tweak).await
+    }
+
+    /// `nodes` nodes sharing the given Redis.
+    pub async fn on(redis: RedisServer, nodes: usize, tweak: impl Fn(&mut Config)) -> Cluster {
         let prefix = unique_prefix();
         let mut spawned = Vec::new();
         for _ in 0..nodes {
@@ -300,6 +338,9 @@ pub struct Client {
     pub name: String,
     ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
     next_id: u64,
+    /// Whether `presence` frames are returned; most tests are about
+    /// messages and skip them.
+    pub sees_presence: bool,
 }
 
 impl Client {
@@ -309,7 +350,7 @@ impl Client {
 
     pub async fn connect_to(url: &str) -> Client {
         let (ws, _) = tokio_tungstenite::connect_async(url).await.expect("websocket connects");
-        Client { name: String::new(), ws, next_id: 0 }
+        Client { name: String::new(), ws, next_id: 0, sees_presence: false }
     }
 
     /// Connects and says hello; the returned client has a display name.
@@ -382,6 +423,9 @@ impl Client {
                     Some(Ok(Message::Text(text))) => {
                         let frame = serde_json::from_str::<ServerFrame<'static>>(text.as_str())
                             .unwrap_or_else(|err| panic!("server sent an undecodable frame {text}: {err}"));
+                        if matches!(frame, ServerFrame::Presence { .. }) && !self.sees_presence {
+                            continue;
+                        }
                         return Event::Frame(frame);
                     }
                     Some(Ok(Message::Close(frame))) => return Event::Closed(frame),

@@ -9,9 +9,9 @@ use tokio::process::Command;
 
 use crate::helpers::{eventually, free_port, unique_prefix, Client, RedisServer, PATIENCE};
 
-const BINARY: &str = env!("CARGO_BIN_EXE_roomcast-server");
+pub const BINARY: &str = env!("CARGO_BIN_EXE_roomcast-server");
 
-fn server(env: &[(&str, String)]) -> Command {
+pub fn server(env: &[(&str, String)]) -> Command {
     let mut command = Command::new(BINARY);
     command
         .env_clear()
@@ -21,7 +21,7 @@ fn server(env: &[(&str, String)]) -> Command {
     command
 }
 
-async fn healthcheck(env: &[(&str, String)]) -> bool {
+pub async fn healthcheck(env: &[(&str, String)]) -> bool {
     server(env).arg("--healthcheck").status().await.expect("run --healthcheck").success()
 }
 

@@ -167,7 +167,7 @@ fn gap_line(id: MessageId) -> Html {
         <li key={format!("gap:{id}")} role="note" data-gap=""
             class="flex items-center gap-3 px-2 py-2 text-xs text-warn-300">
             <span class="h-px flex-1 bg-warn-400/30" aria-hidden="true"></span>
-            { "Some messages from while you were away could not be recovered" }
+            { "Some messages could not be recovered and may be missing here" }
             <span class="h-px flex-1 bg-warn-400/30" aria-hidden="true"></span>
         </li>
     }

@@ -105,7 +105,8 @@ pub struct RoomState {
     pub unread: u32,
     pub older: Older,
     /// Ids after which messages may be missing: a reconnect could not
-    /// recover everything published while the page was away.
+    /// recover everything published while the page was away, or the server
+    /// said messages were lost (`gap`).
     pub gaps: Vec<MessageId>,
     /// Backlog messages still to come after the latest `joined`.
     backlog: u32,
@@ -180,6 +181,16 @@ impl RoomState {
             (Some(newest), _) if rejoin && recovered != Some(true) => self.mark_gap(newest),
             _ => {}
         }
+    }
+
+    /// Marks that messages after the newest line may be missing; `false`
+    /// when the room has no line to mark after.
+    pub(super) fn mark_gap_after_newest(&mut self) -> bool {
+        let newest = self.newest_id();
+        if let Some(newest) = newest {
+            self.mark_gap(newest);
+        }
+        newest.is_some()
     }
 
     fn mark_gap(&mut self, after: MessageId) {

@@ -46,7 +46,7 @@ local epoch = now[1] .. '.' .. now[2]
 if redis.call('EXISTS', KEYS[1]) == 0 then
   redis.call('SET', KEYS[2], epoch)
 else
-  redis.call('SET', KEYS[2], epoch, 'NX')
+  epoch = redis.call('SET', KEYS[2], epoch, 'NX', 'GET') or epoch
 end
 local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'm', ARGV[1])
 local oldest = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) - tonumber(ARGV[3])
@@ -55,16 +55,17 @@ if oldest > 0 then
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 redis.call('PEXPIRE', KEYS[2], ARGV[3])
-redis.call('PUBLISH', ARGV[4], id .. ' ' .. ARGV[1])
+redis.call('PUBLISH', ARGV[4], id .. ' ' .. epoch .. ' ' .. ARGV[1])
 redis.call('SET', KEYS[3], id, 'PX', ARGV[5])
 return {id}
 ";
 
-/// Reads what a joining session gets: `{epoch, recovered, entries}` where
-/// `recovered` is -1 (not asked), 0 or 1, and `entries` are everything after
-/// `since` when it is 1 (oldest first) or else the most recent ones (newest
-/// first). A room without history starts one, so the epoch a client is given
-/// is the one its first message will continue.
+/// Reads what a joining session gets: `{epoch, recovered, entries, end}`
+/// where `recovered` is -1 (not asked), 0 or 1, `entries` are everything
+/// after `since` when it is 1 (oldest first) or else the most recent ones
+/// (newest first), and `end` is the last id the stream minted. A room without
+/// history starts one, so the epoch a client is given is the one its first
+/// message will continue.
 ///
 /// KEYS: the room's stream, its epoch. ARGV: the lifetime in ms, how many
 /// recent entries, `since` or '', the client's epoch or '', most entries to
@@ -80,13 +81,14 @@ elseif redis.call('EXISTS', KEYS[2]) == 0 then
   redis.call('SET', KEYS[2], fresh, 'PX', ARGV[1])
 end
 local epoch = redis.call('GET', KEYS[2])
+local info = redis.call('XINFO', 'STREAM', KEYS[1])
+local fields = {}
+for i = 1, #info, 2 do fields[info[i]] = info[i + 1] end
+local last = fields['last-generated-id']
 local recovered = -1
 if ARGV[3] ~= '' then
   recovered = 0
   if ARGV[4] == epoch then
-    local info = redis.call('XINFO', 'STREAM', KEYS[1])
-    local fields = {}
-    for i = 1, #info, 2 do fields[info[i]] = info[i + 1] end
     local kept = fields['recorded-first-entry-id']
     if fields['length'] == 0 then kept = fields['last-generated-id'] end
     local sm, ss = string.match(ARGV[3], '^(%d+)-(%d+)$')
@@ -96,14 +98,14 @@ if ARGV[3] ~= '' then
   end
 end
 if recovered == 1 then
-  return {epoch, 1, redis.call('XRANGE', KEYS[1], '(' .. ARGV[3], '+', 'COUNT', ARGV[5])}
+  return {epoch, 1, redis.call('XRANGE', KEYS[1], '(' .. ARGV[3], '+', 'COUNT', ARGV[5]), last}
 end
 if tonumber(ARGV[2]) == 0 then
-  return {epoch, recovered, {}}
+  return {epoch, recovered, {}, last}
 end
 local oldest = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) - tonumber(ARGV[1])
 if oldest < 0 then oldest = 0 end
-return {epoch, recovered, redis.call('XREVRANGE', KEYS[1], '+', oldest, 'COUNT', ARGV[2])}
+return {epoch, recovered, redis.call('XREVRANGE', KEYS[1], '+', oldest, 'COUNT', ARGV[2]), last}
 ";
 
 /// A stream entry as Redis returns it: the id and its field/value pairs.
@@ -137,7 +139,7 @@ impl History {
     ) -> Result<Backlog, BrokerError> {
         let since = request.since.map(|s| s.id.to_string()).unwrap_or_default();
         let client_epoch = request.since.map_or("", |s| s.epoch);
-        let (epoch, recovered, entries): (String, i64, Vec<Entry>) = self
+        let (epoch, recovered, entries, end): (String, i64, Vec<Entry>, String) = self
             .backlog
             .key(names.room_stream(room))
             .key(names.room_epoch(room))
@@ -156,7 +158,10 @@ impl History {
             -1 => None,
             flag => Some(flag == 1),
         };
-        Ok(Backlog { epoch, recovered, messages })
+        let end = end
+            .parse()
+            .map_err(|err| BrokerError::UnexpectedReply(format!("the stream's last id {end:?}: {err}")))?;
+        Ok(Backlog { epoch, recovered, messages, end })
     }
 
     pub(super) async fn page(

@@ -5,7 +5,7 @@
 //! message id, ordered per room and still increasing after a Redis restart)
 //! and publishes `<id> <envelope>` on the room's channel in the same atomic
 //! step, so channel order is id order and the stream holds exactly what was
-//! delivered ([`history`] has the scripts and the reads; [`Names`] the key
+//! delivered (`history` has the scripts and the reads, [`Names`] the key
 //! layout).
 //!
 //! Receiving runs on one dedicated pub/sub connection per node, owned by the
@@ -30,11 +30,15 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
-use super::{Backlog, BacklogRequest, BrokerError, BrokerHandler, Envelope, Health, Page, Published};
+use super::{
+    Backlog, BacklogRequest, BrokerError, BrokerHandler, Envelope, Health, Offset, Page, Position, Published,
+};
 use crate::config::{HistorySettings, RedisSettings};
+use crate::metrics::Metrics;
 
 mod history;
 mod names;
+mod presence;
 
 use self::history::History;
 pub use self::names::Names;
@@ -52,7 +56,11 @@ struct Inner {
     pool: Pool,
     script: redis::Script,
     names: Names,
+    /// This node's origin, to skip its own presence announcements.
+    origin: u64,
+    presence_script: redis::Script,
     handler: Arc<dyn BrokerHandler>,
+    metrics: Arc<Metrics>,
     timeout: Duration,
     history: History,
     probe_interval: Duration,
@@ -74,6 +82,7 @@ impl RedisBroker {
         history: &HistorySettings,
         handler: Arc<dyn BrokerHandler>,
         origin: u64,
+        metrics: Arc<Metrics>,
     ) -> Result<Self, BrokerError> {
         let client = redis::Client::open(url)?;
         let connection = AsyncConnectionConfig::new()
@@ -93,7 +102,10 @@ impl RedisBroker {
             pool,
             script: redis::Script::new(history::PUBLISH),
             names: Names::new(&settings.channel_prefix, origin),
+            origin,
+            presence_script: redis::Script::new(presence::PUBLISH_PRESENCE),
             handler,
+            metrics,
             timeout: settings.timeout,
             history: History::new(history),
             probe_interval: settings.probe_interval,
@@ -158,6 +170,23 @@ impl RedisBroker {
         tokio::time::timeout(inner.timeout, read).await.map_err(|_| BrokerError::Timeout(inner.timeout))?
     }
 
+    pub async fn publish_presence(
+        &self,
+        room: &RoomName,
+        origin: u64,
+        names: &crate::presence::Names,
+    ) -> Result<(), BrokerError> {
+        self.inner.publish_presence(room, origin, names).await
+    }
+
+    pub async fn publish_typing(
+        &self,
+        room: &RoomName,
+        typist: &super::Typist<'_>,
+    ) -> Result<(), BrokerError> {
+        self.inner.publish_typing(room, typist).await
+    }
+
     pub fn health(&self) -> Health {
         let link = self.inner.lock_link();
         let fresh = link.last_probe.is_some_and(|at| at.elapsed() <= self.inner.probe_timeout);
@@ -208,7 +237,10 @@ impl Inner {
             self.handler.deactivate_all();
             match outcome {
                 LinkLost::Stopped => return,
-                lost => warn!(cause = %lost, "redis subscription connection lost; reconnecting"),
+                lost => {
+                    self.metrics.broker_reconnects.inc();
+                    warn!(cause = %lost, "redis subscription connection lost; reconnecting");
+                }
             }
             if connected_once {
                 retry.reset();
@@ -221,7 +253,11 @@ impl Inner {
     }
 
     /// One subscription connection, from connect to loss.
-    async fn subscription_session(&self, stop: &CancellationToken, connected: &mut bool) -> LinkLost {
+    async fn subscription_session(
+        self: &Arc<Self>,
+        stop: &CancellationToken,
+        connected: &mut bool,
+    ) -> LinkLost {
         let pubsub = match self.bounded(self.client.get_async_pubsub()).await {
             Ok(pubsub) => pubsub,
             Err(err) => return err.into(),
@@ -305,9 +341,41 @@ impl Inner {
         }
         let channels: Vec<String> = rooms.iter().map(|r| self.names.room_channel(r)).collect();
         self.bounded(sink.subscribe(&channels)).await?;
+        for room in &rooms {
+            self.catch_up(room).await?;
+            self.sync_presence(room).await?;
+        }
         self.handler.activate(&rooms);
         debug!(rooms = ?rooms, "subscribed");
         subscribed.extend(rooms);
+        Ok(())
+    }
+
+    /// A room the node had members in before its subscription was lost:
+    /// delivers from the history what was published meanwhile (the hub drops
+    /// what its members already have, including live messages that now come
+    /// twice), or reports the gap when the history no longer holds it.
+    async fn catch_up(&self, room: &RoomName) -> Result<(), BrokerError> {
+        let Some(position) = self.handler.position(room) else { return Ok(()) };
+        let request = BacklogRequest { recent: 0, since: Some(position.offset()) };
+        let read = async {
+            let mut conn = self.pool.get().await?;
+            self.history.backlog(&mut conn, &self.names, room, request).await
+        };
+        let backlog = self.bounded(read).await?;
+        if backlog.recovered == Some(true) {
+            if !backlog.messages.is_empty() {
+                info!(%room, missed = backlog.messages.len(), "filled the room's gap from its history");
+                self.metrics.gap_messages.inc_by(backlog.messages.len() as u64);
+            }
+            for stored in &backlog.messages {
+                self.handler.deliver(room, Offset { id: stored.id, epoch: &backlog.epoch }, &stored.envelope);
+            }
+        } else {
+            warn!(%room, "messages were lost to this node's members: the history no longer holds them");
+            self.metrics.gaps.inc();
+            self.handler.report_gap(room, Position { id: backlog.end, epoch: backlog.epoch });
+        }
         Ok(())
     }
 
@@ -322,29 +390,40 @@ impl Inner {
             warn!(channel, "message on an unexpected channel");
             return;
         };
-        match Envelope::parse_payload(message.get_payload_bytes()) {
-            Ok((id, envelope)) => {
-                self.handler.deliver(&room, id, &envelope);
+        let payload = message.get_payload_bytes();
+        if payload.first().is_some_and(|b| !b.is_ascii_digit()) {
+            return self.handle_signal(&room, payload);
+        }
+        match Envelope::parse_payload(payload) {
+            Ok((id, epoch, envelope)) => {
+                self.handler.deliver(&room, Offset { id, epoch }, &envelope);
             }
             Err(err) => warn!(%room, cause = %err, "dropped an unreadable message"),
         }
     }
 
     /// Publishes a probe through the pool without holding up the subscription loop.
-    fn send_probe(&self) {
-        let pool = self.pool.clone();
-        let channel = self.names.probe_channel.clone();
-        let limit = self.timeout;
+    /// Publishes a probe and beats the node's heart (presence liveness)
+    /// through the pool, without holding up the subscription loop.
+    fn send_probe(self: &Arc<Self>) {
+        let inner = self.clone();
         tokio::spawn(async move {
             let probe = async {
-                let mut conn = pool.get().await?;
-                redis::cmd("PUBLISH").arg(&channel).arg("probe").query_async::<i64>(&mut *conn).await?;
+                let mut conn = inner.pool.get().await?;
+                redis::cmd("PUBLISH")
+                    .arg(&inner.names.probe_channel)
+                    .arg("probe")
+                    .query_async::<i64>(&mut *conn)
+                    .await?;
                 Ok::<_, BrokerError>(())
             };
-            match tokio::time::timeout(limit, probe).await {
+            match tokio::time::timeout(inner.timeout, probe).await {
                 Ok(Ok(())) => {}
                 Ok(Err(err)) => debug!(cause = %err, "probe publish failed"),
                 Err(_) => debug!("probe publish timed out"),
+            }
+            if let Err(err) = inner.heartbeat().await {
+                debug!(cause = %err, "heartbeat failed");
             }
         });
     }

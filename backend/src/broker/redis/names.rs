@@ -50,6 +50,17 @@ impl Names {
         format!("{}:{{{room}}}:sent:{client_id}", self.prefix)
     }
 
+    /// The hash of who is in the room: one field per node (its origin in
+    /// hex), whose value is that node's names with their counts.
+    pub fn room_presence(&self, room: &RoomName) -> String {
+        format!("{}:{{{room}}}:presence", self.prefix)
+    }
+
+    /// The key a live node keeps refreshing; it expires when the node dies.
+    pub fn node_alive(&self, origin: u64) -> String {
+        format!("{}:alive:{origin:016x}", self.prefix)
+    }
+
     /// The key that holds the epoch of the room's history.
     pub fn room_epoch(&self, room: &RoomName) -> String {
         format!("{}:{{{room}}}:epoch", self.prefix)

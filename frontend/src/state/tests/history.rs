@@ -208,3 +208,18 @@ fn an_unknown_outcome_leaves_the_message_on_its_way() {
         matches!(delivery_of(&state, "general", "c1"), Delivery::Failed(reason) if reason.contains("may or may not"))
     );
 }
+
+#[test]
+fn messages_lost_while_connected_are_marked_after_the_newest_line_or_told_in_a_notice() {
+    let mut state = ada_opening_two_rooms();
+    state.apply(joined("general", Some(0), None));
+    state.apply(joined("quiet", Some(0), None));
+    state.apply(bob("general", 1));
+    state.apply(Action::Gap(room("general")));
+    state.apply(bob("general", 9));
+    assert_eq!(room_of(&state, "general").gaps, [MessageId::new(1_001, 0)]);
+    assert!(state.notices.is_empty());
+
+    state.apply(Action::Gap(room("quiet")));
+    assert_eq!(last_notice(&state), "Some messages in #quiet could not be delivered and may be missing.");
+}

@@ -21,17 +21,22 @@
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use axum::extract::ws::{Message, Utf8Bytes};
 use roomcast_protocol::close::SLOW_CONSUMER;
-use roomcast_protocol::{MessageId, RoomName, ServerFrame};
+use roomcast_protocol::{version, MessageId, RoomName, ServerFrame};
 use tokio::sync::{watch, Notify};
 
+pub use self::people::PresenceWork;
 pub use crate::broker::envelope::SessionId;
-use crate::broker::{BrokerHandler, Envelope};
+use crate::broker::{BrokerHandler, Envelope, Offset, Position, Typist};
+use crate::metrics::Metrics;
 use crate::outbox::{Outbox, Push};
+use crate::presence::{Names, Presence};
+
+mod people;
 
 #[derive(Debug)]
 struct Member {
@@ -40,6 +45,8 @@ struct Member {
     /// messages that arrived meanwhile, to follow the history. `None` once
     /// the member is live. Bounded by the outbox's capacity.
     held: Option<Vec<(MessageId, Utf8Bytes)>>,
+    /// The protocol version its session speaks, for frames newer versions added.
+    protocol: u32,
 }
 
 #[derive(Debug)]
@@ -47,6 +54,11 @@ struct Room {
     members: HashMap<SessionId, Member>,
     /// The broker confirmed this node receives the room's messages.
     active: bool,
+    /// Where this node's members stand in the room's history: the last
+    /// message delivered here, or the history's end when a member joined.
+    /// Deliveries at or before it are repeats and are dropped, which is what
+    /// lets the broker fill a gap from the history without doubling anything.
+    position: Option<Position>,
 }
 
 #[derive(Debug, Default)]
@@ -77,12 +89,14 @@ pub struct Hub {
     /// Rooms are active as soon as they exist (the embedded broker).
     always_active: bool,
     next_session: AtomicU64,
-    queued: AtomicU64,
-    overflowed: AtomicU64,
+    metrics: Arc<Metrics>,
+    /// Who is in which room, by name, on every node. Its own lock, never
+    /// taken while `rooms` is held.
+    presence: Mutex<Presence>,
 }
 
 impl Hub {
-    pub fn new(origin: u64, always_active: bool) -> Self {
+    pub fn new(origin: u64, always_active: bool, metrics: Arc<Metrics>) -> Self {
         Hub {
             rooms: Mutex::default(),
             origin,
@@ -90,8 +104,8 @@ impl Hub {
             activations: watch::Sender::new(0),
             always_active,
             next_session: AtomicU64::new(1),
-            queued: AtomicU64::new(0),
-            overflowed: AtomicU64::new(0),
+            metrics,
+            presence: Mutex::default(),
         }
     }
 
@@ -105,18 +119,18 @@ impl Hub {
         self.rooms.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Adds a member, held until [`Hub::go_live`]. Returns true when the
-    /// room is new on this node.
-    pub fn join(&self, room: &RoomName, session: SessionId, outbox: Outbox) -> bool {
+    /// Adds a member speaking `protocol`, held until [`Hub::go_live`].
+    /// Returns true when the room is new on this node.
+    pub fn join(&self, room: &RoomName, session: SessionId, outbox: Outbox, protocol: u32) -> bool {
         let mut rooms = self.lock();
         let created = !rooms.map.contains_key(room);
         if created {
             let active = self.always_active;
-            rooms.map.insert(room.clone(), Room { members: HashMap::new(), active });
+            rooms.map.insert(room.clone(), Room { members: HashMap::new(), active, position: None });
             rooms.dirty.insert(room.clone());
         }
         if let Some(entry) = rooms.map.get_mut(room) {
-            entry.members.insert(session, Member { outbox, held: Some(Vec::new()) });
+            entry.members.insert(session, Member { outbox, held: Some(Vec::new()), protocol });
         }
         drop(rooms);
         if created {
@@ -137,6 +151,7 @@ impl Hub {
         }
         drop(rooms);
         if emptied {
+            self.people().clear_remote(room);
             self.changed.notify_one();
         }
         emptied
@@ -156,6 +171,17 @@ impl Hub {
         }
     }
 
+    /// The first member of a room read its history up to `end`, after the
+    /// node subscribed: the node's members stand there. Once the room has a
+    /// position only deliveries move it, so a message still on its way to
+    /// members who were here before is never mistaken for a repeat.
+    pub fn note_position(&self, room: &RoomName, end: Position) {
+        let mut rooms = self.lock();
+        if let Some(entry) = rooms.map.get_mut(room) {
+            entry.position.get_or_insert(end);
+        }
+    }
+
     pub fn is_active(&self, room: &RoomName) -> bool {
         self.lock().map.get(room).is_some_and(|r| r.active)
     }
@@ -172,8 +198,8 @@ impl Hub {
     /// Totals of every fan-out so far.
     pub fn deliveries(&self) -> Deliveries {
         Deliveries {
-            queued: self.queued.load(Ordering::Relaxed),
-            overflowed: self.overflowed.load(Ordering::Relaxed),
+            queued: self.metrics.deliveries.get(),
+            overflowed: self.metrics.deliveries_dropped.get(),
         }
     }
 
@@ -202,13 +228,23 @@ impl Hub {
     fn push_to_members(
         &self,
         room: &RoomName,
-        id: MessageId,
+        at: Offset<'_>,
         shared: &Utf8Bytes,
         own: Option<(SessionId, Utf8Bytes)>,
     ) -> usize {
         let (mut queued, mut overflowed) = (0, 0);
+        let id = at.id;
         let mut rooms = self.lock();
         let Some(entry) = rooms.map.get_mut(room) else { return 0 };
+        match &mut entry.position {
+            Some(position) if position.epoch == at.epoch => {
+                if at.id <= position.id {
+                    return 0;
+                }
+                position.id = at.id;
+            }
+            position => *position = Some(Position { id: at.id, epoch: at.epoch.to_owned() }),
+        }
         for (session, member) in &mut entry.members {
             let bytes = match &own {
                 Some((sender, own_bytes)) if sender == session => own_bytes.clone(),
@@ -234,8 +270,8 @@ impl Hub {
         }
         let members = entry.members.len();
         drop(rooms);
-        self.queued.fetch_add(queued, Ordering::Relaxed);
-        self.overflowed.fetch_add(overflowed, Ordering::Relaxed);
+        self.metrics.deliveries.inc_by(queued);
+        self.metrics.deliveries_dropped.inc_by(overflowed);
         members
     }
 }
@@ -243,14 +279,49 @@ impl Hub {
 impl BrokerHandler for Hub {
     /// Encodes the message once for all local members of `room`, and once
     /// more with `client_id` for the sender when the sender is on this node.
-    fn deliver(&self, room: &RoomName, id: MessageId, envelope: &Envelope<'_>) -> usize {
-        let mut frame = envelope.to_frame(room, id);
+    fn deliver(&self, room: &RoomName, at: Offset<'_>, envelope: &Envelope<'_>) -> usize {
+        let lag_ms = crate::broker::memory::now_ms().saturating_sub(at.id.ms);
+        self.metrics.delivery_lag_seconds.observe(lag_ms as f64 / 1000.0);
+        let mut frame = envelope.to_frame(room, at.id);
         let shared = Utf8Bytes::from(ServerFrame::Message(frame.clone()).encode());
         let own = (envelope.origin == self.origin).then(|| {
             frame.client_id = Some(Cow::Borrowed(&envelope.client_id));
             (envelope.session, Utf8Bytes::from(ServerFrame::Message(frame).encode()))
         });
-        self.push_to_members(room, id, &shared, own)
+        self.push_to_members(room, at, &shared, own)
+    }
+
+    fn position(&self, room: &RoomName) -> Option<Position> {
+        self.lock().map.get(room).and_then(|r| r.position.clone())
+    }
+
+    fn presence(&self, room: &RoomName, origin: u64, names: Names) {
+        if origin != self.origin {
+            self.people().set_remote(room, origin, names);
+        }
+    }
+
+    fn node_gone(&self, origin: u64) {
+        self.people().drop_origin(origin);
+    }
+
+    fn remote_origins(&self) -> HashSet<u64> {
+        self.people().remote_origins()
+    }
+
+    fn typing(&self, room: &RoomName, typist: &Typist<'_>) {
+        self.push_typing(room, typist);
+    }
+
+    fn report_gap(&self, room: &RoomName, now: Position) {
+        let frame = ServerFrame::Gap { room: Cow::Borrowed(room.as_str()), epoch: Cow::Borrowed(&now.epoch) };
+        let bytes = Utf8Bytes::from(frame.encode());
+        let mut rooms = self.lock();
+        let Some(entry) = rooms.map.get_mut(room) else { return };
+        for member in entry.members.values().filter(|m| m.protocol >= version::HISTORY) {
+            member.outbox.push(Message::Text(bytes.clone()));
+        }
+        entry.position = Some(now);
     }
 
     fn activate(&self, names: &[RoomName]) {
@@ -298,9 +369,9 @@ impl BrokerHandler for Hub {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
 
     use super::*;
+    use roomcast_protocol::PROTOCOL_VERSION;
 
     fn room(name: &str) -> RoomName {
         RoomName::parse(name).unwrap()
@@ -308,8 +379,13 @@ mod tests {
 
     /// Joins and goes live at once, as a session without history does.
     fn join_live(hub: &Hub, name: &str, session: SessionId, outbox: Outbox) {
-        hub.join(&room(name), session, outbox);
+        hub.join(&room(name), session, outbox, PROTOCOL_VERSION);
         hub.go_live(&room(name), session, None);
+    }
+
+    /// A place in the history of epoch "e1".
+    fn at(ms: u64, seq: u64) -> Offset<'static> {
+        Offset { id: MessageId::new(ms, seq), epoch: "e1" }
     }
 
     fn envelope(origin: u64, session: SessionId) -> Envelope<'static> {
@@ -325,11 +401,11 @@ mod tests {
 
     #[test]
     fn first_join_and_last_leave_are_reported_and_queued_for_the_broker() {
-        let hub = Hub::new(1, false);
+        let hub = Hub::new(1, false, Arc::default());
         let (a, _rx_a) = Outbox::new(4);
         let (b, _rx_b) = Outbox::new(4);
-        assert!(hub.join(&room("x"), 1, a));
-        assert!(!hub.join(&room("x"), 2, b));
+        assert!(hub.join(&room("x"), 1, a, PROTOCOL_VERSION));
+        assert!(!hub.join(&room("x"), 2, b, PROTOCOL_VERSION));
         assert_eq!(hub.take_changes(), vec![(room("x"), true)]);
         assert!(!hub.leave(&room("x"), 1));
         assert!(hub.take_changes().is_empty());
@@ -340,14 +416,14 @@ mod tests {
 
     #[test]
     fn a_message_is_encoded_once_for_members_and_the_sender_gets_its_client_id() {
-        let hub = Hub::new(7, true);
+        let hub = Hub::new(7, true, Arc::default());
         let (a, mut rx_a) = Outbox::new(4);
         let (b, mut rx_b) = Outbox::new(4);
         let (c, mut rx_c) = Outbox::new(4);
         join_live(&hub, "x", 1, a);
         join_live(&hub, "x", 2, b);
         join_live(&hub, "y", 3, c);
-        let reached = hub.deliver(&room("x"), MessageId::new(5, 0), &envelope(7, 1));
+        let reached = hub.deliver(&room("x"), at(5, 0), &envelope(7, 1));
         assert_eq!(reached, 2);
         assert!(text_of(rx_a.try_recv().unwrap()).contains("\"client_id\":\"c-1\""));
         assert!(!text_of(rx_b.try_recv().unwrap()).contains("client_id"));
@@ -357,23 +433,23 @@ mod tests {
 
     #[test]
     fn a_session_of_another_node_with_the_same_number_gets_no_client_id() {
-        let hub = Hub::new(7, true);
+        let hub = Hub::new(7, true, Arc::default());
         let (a, mut rx_a) = Outbox::new(4);
         join_live(&hub, "x", 1, a);
-        hub.deliver(&room("x"), MessageId::new(5, 0), &envelope(8, 1));
+        hub.deliver(&room("x"), at(5, 0), &envelope(8, 1));
         assert!(!text_of(rx_a.try_recv().unwrap()).contains("client_id"));
     }
 
     #[test]
     fn a_full_queue_closes_only_that_session_as_too_slow() {
-        let hub = Hub::new(1, true);
+        let hub = Hub::new(1, true, Arc::default());
         let (slow, _rx_slow) = Outbox::new(1);
         let (fast, mut rx_fast) = Outbox::new(8);
         let slow_closer = slow.closer().clone();
         join_live(&hub, "x", 1, slow);
         join_live(&hub, "x", 2, fast.clone());
-        hub.deliver(&room("x"), MessageId::new(1, 0), &envelope(9, 9));
-        hub.deliver(&room("x"), MessageId::new(2, 0), &envelope(9, 9));
+        hub.deliver(&room("x"), at(1, 0), &envelope(9, 9));
+        hub.deliver(&room("x"), at(2, 0), &envelope(9, 9));
         assert_eq!(hub.deliveries(), Deliveries { queued: 3, overflowed: 1 });
         assert_eq!(slow_closer.code(), Some(SLOW_CONSUMER));
         assert_eq!(fast.closer().code(), None);
@@ -383,16 +459,16 @@ mod tests {
 
     #[test]
     fn a_held_member_gets_what_came_during_its_history_once_and_in_order() {
-        let hub = Hub::new(1, true);
+        let hub = Hub::new(1, true, Arc::default());
         let (a, mut rx) = Outbox::new(8);
-        hub.join(&room("x"), 1, a);
+        hub.join(&room("x"), 1, a, PROTOCOL_VERSION);
         for seq in 1..=3 {
-            hub.deliver(&room("x"), MessageId::new(10, seq), &envelope(9, 9));
+            hub.deliver(&room("x"), at(10, seq), &envelope(9, 9));
         }
         assert!(rx.try_recv().is_err(), "nothing passes while the history is being sent");
         // The session's history ended with 10-2, so only 10-3 is new.
         hub.go_live(&room("x"), 1, Some(MessageId::new(10, 2)));
-        hub.deliver(&room("x"), MessageId::new(10, 4), &envelope(9, 9));
+        hub.deliver(&room("x"), at(10, 4), &envelope(9, 9));
         assert!(text_of(rx.try_recv().unwrap()).contains("\"id\":\"10-3\""));
         assert!(text_of(rx.try_recv().unwrap()).contains("\"id\":\"10-4\""));
         assert!(rx.try_recv().is_err());
@@ -400,21 +476,73 @@ mod tests {
 
     #[test]
     fn a_member_held_for_too_long_is_closed_as_too_slow() {
-        let hub = Hub::new(1, true);
+        let hub = Hub::new(1, true, Arc::default());
         let (a, _rx) = Outbox::new(2);
         let closer = a.closer().clone();
-        hub.join(&room("x"), 1, a);
+        hub.join(&room("x"), 1, a, PROTOCOL_VERSION);
         for seq in 0..3 {
-            hub.deliver(&room("x"), MessageId::new(10, seq), &envelope(9, 9));
+            hub.deliver(&room("x"), at(10, seq), &envelope(9, 9));
         }
         assert_eq!(closer.code(), Some(SLOW_CONSUMER));
     }
 
+    #[test]
+    fn a_message_delivered_twice_reaches_members_once() {
+        let hub = Hub::new(1, true, Arc::default());
+        let (a, mut rx) = Outbox::new(8);
+        join_live(&hub, "x", 1, a);
+        for (ms, seq) in [(10, 0), (10, 1), (10, 0), (9, 5), (10, 1), (11, 0)] {
+            hub.deliver(&room("x"), at(ms, seq), &envelope(9, 9));
+        }
+        let ids: Vec<String> = std::iter::from_fn(|| rx.try_recv().ok()).map(text_of).collect();
+        assert_eq!(ids.len(), 3, "{ids:?}");
+        assert_eq!(
+            hub.position(&room("x")),
+            Some(Position { id: MessageId::new(11, 0), epoch: "e1".into() })
+        );
+    }
+
+    #[test]
+    fn a_new_epoch_is_taken_as_it_comes() {
+        let hub = Hub::new(1, true, Arc::default());
+        let (a, mut rx) = Outbox::new(8);
+        join_live(&hub, "x", 1, a);
+        hub.deliver(&room("x"), at(10, 0), &envelope(9, 9));
+        hub.deliver(&room("x"), Offset { id: MessageId::new(5, 0), epoch: "e2" }, &envelope(9, 9));
+        assert_eq!(std::iter::from_fn(|| rx.try_recv().ok()).count(), 2);
+    }
+
+    #[test]
+    fn a_gap_is_reported_to_members_who_speak_history_and_moves_the_position() {
+        let hub = Hub::new(1, true, Arc::default());
+        let (new, mut rx_new) = Outbox::new(8);
+        let (old, mut rx_old) = Outbox::new(8);
+        hub.join(&room("x"), 1, new, PROTOCOL_VERSION);
+        hub.go_live(&room("x"), 1, None);
+        hub.join(&room("x"), 2, old, 2);
+        hub.go_live(&room("x"), 2, None);
+        let now = Position { id: MessageId::new(20, 0), epoch: "e2".into() };
+        hub.report_gap(&room("x"), now.clone());
+        assert_eq!(text_of(rx_new.try_recv().unwrap()), r#"{"type":"gap","room":"x","epoch":"e2"}"#);
+        assert!(rx_old.try_recv().is_err(), "a version 2 client does not know the frame");
+        assert_eq!(hub.position(&room("x")), Some(now));
+    }
+
+    #[test]
+    fn only_the_first_member_sets_where_the_room_stands() {
+        let hub = Hub::new(1, true, Arc::default());
+        let (a, _rx) = Outbox::new(8);
+        join_live(&hub, "x", 1, a);
+        hub.note_position(&room("x"), Position { id: MessageId::new(10, 0), epoch: "e1".into() });
+        hub.note_position(&room("x"), Position { id: MessageId::new(30, 0), epoch: "e1".into() });
+        assert_eq!(hub.position(&room("x")).map(|p| p.id), Some(MessageId::new(10, 0)));
+    }
+
     #[tokio::test]
     async fn joiners_wait_until_the_broker_activates_the_room() {
-        let hub = Arc::new(Hub::new(1, false));
+        let hub = Arc::new(Hub::new(1, false, Arc::default()));
         let (a, _rx) = Outbox::new(4);
-        hub.join(&room("x"), 1, a);
+        hub.join(&room("x"), 1, a, PROTOCOL_VERSION);
         assert!(!hub.wait_active(&room("x"), Duration::from_millis(20)).await);
         let waiter = {
             let hub = hub.clone();

@@ -1,0 +1,114 @@
+//! Nothing lost inside a node: when a node's link to Redis fails and comes
+//! back, its members get what was published meanwhile, once and in order,
+//! on the same connections.
+
+use std::time::Duration;
+
+use roomcast_protocol::{ClientFrame, ErrorCode, MessageId, ServerFrame};
+
+use crate::helpers::{
+    eventually, http_get, no_tweak, wait_ready, Client, Cluster, Event, ProxiedPair, RedisServer,
+};
+
+/// Reads `client`'s next `count` messages, failing on anything else (a gap,
+/// a close): what a member who never reconnects sees.
+async fn texts_in_order(client: &mut Client, count: usize) -> Vec<String> {
+    let mut texts = Vec::new();
+    let mut last = MessageId::new(0, 0);
+    while texts.len() < count {
+        match client.next_event().await {
+            Event::Frame(ServerFrame::Message(message)) => {
+                assert!(message.id > last, "{} got {} after {last}", client.name, message.id);
+                last = message.id;
+                texts.push(message.text.into_owned());
+            }
+            other => panic!("{} expected a message, got {other:?}", client.name),
+        }
+    }
+    texts
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_subscription_is_replaced_and_its_members_get_what_they_missed_once() {
+    let ProxiedPair { redis: _redis, proxy, behind_proxy, direct } = ProxiedPair::start().await;
+    let mut ada = Client::named(&behind_proxy, "ada").await;
+    let mut bob = Client::named(&direct, "bob").await;
+    ada.join("general").await;
+    bob.join("general").await;
+    bob.say("general", "before").await;
+    assert_eq!(texts_in_order(&mut ada, 1).await, ["before"]);
+
+    // ada's node's connections to Redis stay open but go silent; bob's node
+    // keeps publishing.
+    let accepted = proxy.connections_accepted();
+    proxy.freeze_existing();
+    let missed: Vec<String> = (1..=5).map(|n| format!("while deaf {n}")).collect();
+    for text in &missed {
+        bob.say("general", text).await;
+    }
+    eventually("ada's node notices", || async { http_get(behind_proxy.addr, "/readyz").await.0 == 503 })
+        .await;
+    wait_ready(&behind_proxy).await;
+    assert!(proxy.connections_accepted() > accepted, "the node replaced its connections");
+    bob.say("general", "after").await;
+
+    let mut expected = missed.clone();
+    expected.push("after".to_owned());
+    assert_eq!(texts_in_order(&mut ada, 6).await, expected);
+    assert_eq!(texts_in_order(&mut bob, 7).await[1..], expected, "bob's own view agrees");
+}
+
+/// Sends `text` with `client_id` until the room accepts it, as a client that
+/// retries unconfirmed sends does; returns the id it got.
+async fn send_until_accepted(client: &mut Client, client_id: &str, text: &str) -> MessageId {
+    loop {
+        client
+            .send(&ClientFrame::Send {
+                room: "general".into(),
+                client_id: client_id.into(),
+                text: text.into(),
+            })
+            .await;
+        loop {
+            match client.next_frame().await {
+                ServerFrame::Message(own) if own.client_id.as_deref() == Some(client_id) => return own.id,
+                ServerFrame::Message(_) => {}
+                ServerFrame::Error { code: ErrorCode::Unavailable | ErrorCode::OutcomeUnknown, .. } => break,
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        // The bus is down: try again in a moment.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_message_reaches_every_member_once_across_a_redis_crash_with_persistence() {
+    const COUNT: usize = 60;
+    let mut cluster = Cluster::on(RedisServer::start_persistent().await, 2, no_tweak).await;
+    let mut ada = Client::named(cluster.node(0), "ada").await;
+    let mut bob = Client::named(cluster.node(1), "bob").await;
+    let mut cy = Client::named(cluster.node(1), "cy").await;
+    for client in [&mut ada, &mut bob, &mut cy] {
+        client.join("general").await;
+    }
+    let sender = tokio::spawn(async move {
+        for n in 0..COUNT {
+            send_until_accepted(&mut cy, &format!("cy-5d41402abc4b2a76-{n}"), &format!("m{n}")).await;
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        cy
+    });
+    // Redis is killed a third of the way through and comes back with its
+    // append-only file; the members never reconnect.
+    let mut seen = texts_in_order(&mut ada, COUNT / 3).await;
+    cluster.redis.as_mut().expect("redis").kill();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    cluster.redis.as_mut().expect("redis").restart().await;
+
+    seen.extend(texts_in_order(&mut ada, COUNT - COUNT / 3).await);
+    let expected: Vec<String> = (0..COUNT).map(|n| format!("m{n}")).collect();
+    assert_eq!(seen, expected, "ada: every message once, in order");
+    assert_eq!(texts_in_order(&mut bob, COUNT).await, expected, "bob: every message once, in order");
+    sender.await.expect("sender task");
+}
