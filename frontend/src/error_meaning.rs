@@ -31,11 +31,12 @@ pub struct ErrorFrame<'a> {
 pub enum ErrorMeaning {
     /// One of our messages was not sent; it is marked failed with the reason.
     SendFailed { room: String, client_id: String, failure: SendFailure },
-    /// `outcome_unknown`: the server could not tell whether one of our
-    /// messages was delivered. The plan sends it again under the same client
-    /// id (the server delivers a client id at most once); the state keeps
-    /// showing it as on its way.
-    SendUnconfirmed { room: String, client_id: String },
+    /// One of our messages is to go again under the same client id (the
+    /// server delivers a client id at most once): `unavailable` says it was
+    /// not delivered, `outcome_unknown` that it may have been
+    /// (`maybe_delivered`). The plan sends it again at its next check; the
+    /// state keeps showing it on its way.
+    SendAgain { room: String, client_id: String, maybe_delivered: bool },
     /// The server will not let us into a room we were joining: the room goes
     /// away, with the server's reason.
     JoinRefused { room: RoomName, reason: String },
@@ -59,7 +60,8 @@ pub enum ErrorMeaning {
 pub enum SendFailure {
     /// `rate_limited`.
     TooFast,
-    /// `unavailable`: the server cannot reach its message bus just now.
+    /// `unavailable`: the server could not reach its message bus, every
+    /// time the plan sent it.
     Unavailable,
     /// `not_joined`.
     NotInRoom,
@@ -118,8 +120,14 @@ pub fn classify(frame: &ErrorFrame<'_>, awaiting: impl Fn(&RoomName) -> Awaiting
     }
     let message = frame.message.to_owned();
     match (frame.room, frame.client_id) {
-        (Some(room), Some(client_id)) if frame.code == ErrorCode::OutcomeUnknown => {
-            ErrorMeaning::SendUnconfirmed { room: room.to_owned(), client_id: client_id.to_owned() }
+        (Some(room), Some(client_id))
+            if matches!(frame.code, ErrorCode::OutcomeUnknown | ErrorCode::Unavailable) =>
+        {
+            ErrorMeaning::SendAgain {
+                room: room.to_owned(),
+                client_id: client_id.to_owned(),
+                maybe_delivered: frame.code == ErrorCode::OutcomeUnknown,
+            }
         }
         (Some(room), Some(client_id)) => ErrorMeaning::SendFailed {
             room: room.to_owned(),
@@ -175,10 +183,6 @@ mod tests {
     fn an_error_about_one_of_our_messages_is_a_failed_send() {
         use ErrorCode::*;
         check(frame(RateLimited, Some("general"), Some("c1")), send_failed("general", SendFailure::TooFast));
-        check(
-            frame(Unavailable, Some("general"), Some("c1")),
-            send_failed("general", SendFailure::Unavailable),
-        );
         check(frame(NotJoined, Some("general"), Some("c1")), send_failed("general", SendFailure::NotInRoom));
         check(
             frame(InvalidText, Some("joining"), Some("c1")),
@@ -187,11 +191,14 @@ mod tests {
     }
 
     #[test]
-    fn an_unknown_outcome_is_a_send_to_confirm_not_a_failure() {
-        check(
-            frame(ErrorCode::OutcomeUnknown, Some("general"), Some("c1")),
-            ErrorMeaning::SendUnconfirmed { room: "general".into(), client_id: "c1".into() },
-        );
+    fn an_unavailable_bus_or_an_unknown_outcome_is_a_send_to_try_again_not_a_failure() {
+        let again = |maybe_delivered| ErrorMeaning::SendAgain {
+            room: "general".into(),
+            client_id: "c1".into(),
+            maybe_delivered,
+        };
+        check(frame(ErrorCode::Unavailable, Some("general"), Some("c1")), again(false));
+        check(frame(ErrorCode::OutcomeUnknown, Some("general"), Some("c1")), again(true));
     }
 
     #[test]

@@ -2,14 +2,16 @@
 //! be joined, or written and waiting for the server's copy.
 //!
 //! A message whose fate is unknown (in flight when the connection dropped,
-//! or answered `outcome_unknown`) is sent again under the same client id:
-//! the server delivers a client id at most once per room and answers a
-//! repeat with the original message, so sending again cannot make a second
-//! copy. That holds only within the server's de-duplication window, so a
-//! message is sent again only within [`RESEND_WINDOW_MS`] of its first write,
-//! and at most [`MAX_SENDS`] times in all, so a broken server cannot keep a
-//! message looping. Past either bound it is given up and reported as
-//! [`SendFailure::Unconfirmed`]. Pure and unit-tested; [`crate::plan`] owns
+//! or answered `outcome_unknown`), or that the server could not take just
+//! then (`unavailable`), is sent again under the same client id: the server
+//! delivers a client id at most once per room and answers a repeat with the
+//! original message, so sending again cannot make a second copy. That holds
+//! only within the server's de-duplication window, so a message is sent
+//! again only within [`RESEND_WINDOW_MS`] of its first write, and at most
+//! [`MAX_SENDS`] times in all, so a broken server cannot keep a message
+//! looping. Past either bound it is given up: as
+//! [`SendFailure::Unconfirmed`] if it may have been delivered, otherwise as
+//! [`SendFailure::Unavailable`]. Pure and unit-tested; [`crate::plan`] owns
 //! one and decides when rooms are ready.
 
 use std::borrow::Cow;
@@ -46,6 +48,8 @@ struct Pending {
     sends: u32,
     /// When it was first written, by the page's clock.
     first_sent_ms: Option<f64>,
+    /// A write may have reached the room without our hearing of it.
+    maybe_delivered: bool,
 }
 
 impl Pending {
@@ -92,7 +96,7 @@ impl Outbox {
         if self.len() >= MAX_QUEUED {
             return Err(QueueFull);
         }
-        Ok(Pending { message, sends: 0, first_sent_ms: None })
+        Ok(Pending { message, sends: 0, first_sent_ms: None, maybe_delivered: false })
     }
 
     /// Writes every waiting message whose room is `ready`, oldest first;
@@ -106,7 +110,7 @@ impl Outbox {
             } else if pending.may_send(now_ms) {
                 frames.push(self.write(pending, now_ms));
             } else {
-                self.abandon(pending.message);
+                self.abandon(pending);
             }
         }
         self.waiting = kept;
@@ -121,28 +125,33 @@ impl Outbox {
         frame
     }
 
-    fn abandon(&mut self, message: Outgoing) {
+    fn abandon(&mut self, pending: Pending) {
+        let failure =
+            if pending.maybe_delivered { SendFailure::Unconfirmed } else { SendFailure::Unavailable };
         self.abandoned.push(ErrorMeaning::SendFailed {
-            room: message.room.to_string(),
-            client_id: message.client_id,
-            failure: SendFailure::Unconfirmed,
+            room: pending.message.room.to_string(),
+            client_id: pending.message.client_id,
+            failure,
         });
     }
 
     /// The connection dropped: what was in flight may or may not have
     /// arrived, so it waits to be sent again, ahead of later messages.
     pub fn requeue_in_flight(&mut self) {
-        for pending in self.in_flight.drain(..).rev() {
+        for mut pending in self.in_flight.drain(..).rev() {
+            pending.maybe_delivered = true;
             self.waiting.push_front(pending);
         }
     }
 
-    /// The server could not say whether `client_id` was delivered: it is
-    /// sent again at the next [`Outbox::due`] that finds its room ready.
-    pub fn unconfirmed(&mut self, client_id: &str) {
+    /// The server did not take `client_id` this time (`maybe_delivered`:
+    /// or could not say whether it did): it is sent again at the next
+    /// [`Outbox::due`] that finds its room ready.
+    pub fn again(&mut self, client_id: &str, maybe_delivered: bool) {
         if let Some(index) = self.in_flight.iter().position(|pending| pending.message.client_id == client_id)
         {
-            let pending = self.in_flight.remove(index);
+            let mut pending = self.in_flight.remove(index);
+            pending.maybe_delivered |= maybe_delivered;
             self.waiting.push_back(pending);
         }
     }
@@ -200,12 +209,13 @@ mod tests {
         true
     }
 
-    fn given_up(outbox: &mut Outbox) -> Vec<String> {
+    /// The messages given up, with the reason shown for each.
+    fn given_up(outbox: &mut Outbox) -> Vec<(String, SendFailure)> {
         outbox
             .take_abandoned()
             .into_iter()
             .map(|meaning| match meaning {
-                ErrorMeaning::SendFailed { client_id, failure: SendFailure::Unconfirmed, .. } => client_id,
+                ErrorMeaning::SendFailed { client_id, failure, .. } => (client_id, failure),
                 other => panic!("not a given-up send: {other:?}"),
             })
             .collect()
@@ -229,10 +239,10 @@ mod tests {
         let mut outbox = Outbox::default();
         outbox.send_now(outgoing("c1"), 0.0).unwrap();
         outbox.send_now(outgoing("c2"), 0.0).unwrap();
-        outbox.unconfirmed("c1");
+        outbox.again("c1", true);
         // c2's copy came first and settled it; its unknown outcome is old news.
         outbox.settled("c2");
-        outbox.unconfirmed("c2");
+        outbox.again("c2", true);
         assert_eq!(ids(outbox.due(all_ready, 5_000.0)), ["c1"]);
     }
 
@@ -240,13 +250,20 @@ mod tests {
     fn a_message_is_written_at_most_max_sends_times_then_given_up() {
         let mut outbox = Outbox::default();
         outbox.send_now(outgoing("c1"), 0.0).unwrap();
+        outbox.send_now(outgoing("c2"), 0.0).unwrap();
         for attempt in 2..=MAX_SENDS {
-            outbox.unconfirmed("c1");
-            assert_eq!(ids(outbox.due(all_ready, f64::from(attempt))), ["c1"], "write {attempt}");
+            outbox.again("c1", attempt == 3);
+            outbox.again("c2", false);
+            assert_eq!(ids(outbox.due(all_ready, f64::from(attempt))), ["c1", "c2"], "write {attempt}");
         }
-        outbox.unconfirmed("c1");
+        outbox.again("c1", false);
+        outbox.again("c2", false);
         assert!(outbox.due(all_ready, 10.0).is_empty());
-        assert_eq!(given_up(&mut outbox), ["c1"]);
+        assert_eq!(
+            given_up(&mut outbox),
+            [("c1".into(), SendFailure::Unconfirmed), ("c2".into(), SendFailure::Unavailable)],
+            "c1 may have arrived once; c2 was refused every time"
+        );
         assert!(outbox.is_empty());
         assert!(outbox.take_abandoned().is_empty(), "reported once");
     }
@@ -259,7 +276,7 @@ mod tests {
         outbox.send_now(outgoing("later"), start + RESEND_WINDOW_MS / 2.0).unwrap();
         outbox.requeue_in_flight();
         assert_eq!(ids(outbox.due(all_ready, start + RESEND_WINDOW_MS + 1.0)), ["later"]);
-        assert_eq!(given_up(&mut outbox), ["early"]);
+        assert_eq!(given_up(&mut outbox), [("early".into(), SendFailure::Unconfirmed)]);
     }
 
     #[test]

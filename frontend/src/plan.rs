@@ -233,7 +233,7 @@ impl Plan {
     }
 
     /// Acts on an error: a refused room is forgotten, one to join later is
-    /// asked again on the next tick, an unconfirmed message is sent again,
+    /// asked again on the next tick, a message to try again is sent again,
     /// a refused send or page is no longer waited for.
     pub fn heed(&mut self, meaning: &ErrorMeaning) {
         match meaning {
@@ -243,7 +243,9 @@ impl Plan {
             ErrorMeaning::JoinLater { room } if !self.retry_joins.contains(room) => {
                 self.retry_joins.push(room.clone());
             }
-            ErrorMeaning::SendUnconfirmed { client_id, .. } => self.outbox.unconfirmed(client_id),
+            ErrorMeaning::SendAgain { client_id, maybe_delivered, .. } => {
+                self.outbox.again(client_id, *maybe_delivered)
+            }
             ErrorMeaning::SendFailed { client_id, .. } => self.outbox.settled(client_id),
             ErrorMeaning::PagingFailed { room, .. } => self.paged(room),
             _ => {}
@@ -407,7 +409,8 @@ mod tests {
     fn an_unknown_outcome_is_sent_again_on_the_next_tick_and_given_up_after_max_sends() {
         let mut plan = ada_joined(&["general"]);
         send(&mut plan, "general", "c1");
-        let unconfirmed = ErrorMeaning::SendUnconfirmed { room: "general".into(), client_id: "c1".into() };
+        let unconfirmed =
+            ErrorMeaning::SendAgain { room: "general".into(), client_id: "c1".into(), maybe_delivered: true };
         for _ in 1..crate::outbox::MAX_SENDS {
             plan.heed(&unconfirmed);
             assert_eq!(show(plan.tick(5_000.0)), ["send general c1"]);

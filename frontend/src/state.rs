@@ -308,7 +308,7 @@ impl ChatState {
                 self.set_delivery(&room, &client_id, Delivery::Failed(send_failure_text(&failure)));
             }
             // The plan sends it again: it is still on its way.
-            ErrorMeaning::SendUnconfirmed { .. } => {}
+            ErrorMeaning::SendAgain { .. } => {}
             ErrorMeaning::PagingFailed { room, reason } => {
                 if let Some(state) = self.room_mut(room.as_str()) {
                     state.older = Older::More;

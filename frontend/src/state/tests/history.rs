@@ -194,14 +194,13 @@ fn our_message_recovered_without_its_client_id_becomes_ours_when_the_resend_is_a
 }
 
 #[test]
-fn an_unknown_outcome_leaves_the_message_on_its_way() {
+fn a_send_to_try_again_stays_on_its_way_until_the_plan_gives_up() {
     let mut state = ada_in_two_rooms();
     state.apply(compose("general", "c1", "a"));
     state.apply(sending("general", "c1"));
-    state.apply(Action::Error(ErrorMeaning::SendUnconfirmed {
-        room: "general".into(),
-        client_id: "c1".into(),
-    }));
+    let again =
+        ErrorMeaning::SendAgain { room: "general".into(), client_id: "c1".into(), maybe_delivered: true };
+    state.apply(Action::Error(again));
     assert_eq!(delivery_of(&state, "general", "c1"), Delivery::Sending);
     state.apply(send_failed("c1", SendFailure::Unconfirmed));
     assert!(
