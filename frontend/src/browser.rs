@@ -3,14 +3,18 @@
 //! touches `web_sys` directly and never panics when one is missing (private
 //! windows may refuse storage, for example).
 
+use std::collections::HashMap;
+
 use roomcast_protocol::RoomName;
 use wasm_bindgen::JsValue;
 
-use crate::prefs;
+use crate::prefs::{self, OpenRooms};
 use crate::route::Route;
 
 const NAME_KEY: &str = "roomcast.name";
 const RECENT_KEY: &str = "roomcast.recent_rooms";
+const OPEN_KEY: &str = "roomcast.open_rooms";
+const DRAFTS_KEY: &str = "roomcast.drafts";
 
 fn window() -> Option<web_sys::Window> {
     web_sys::window()
@@ -20,30 +24,51 @@ fn storage() -> Option<web_sys::Storage> {
     window()?.local_storage().ok().flatten()
 }
 
-pub fn stored_name() -> Option<String> {
-    storage()?.get_item(NAME_KEY).ok().flatten().filter(|name| !name.trim().is_empty())
+fn read(key: &str) -> Option<String> {
+    storage()?.get_item(key).ok().flatten()
 }
 
-pub fn store_name(name: &str) {
+fn write(key: &str, value: &str) {
     if let Some(storage) = storage() {
-        // Storage can be full or refused; the name is then asked for next time.
-        let _ = storage.set_item(NAME_KEY, name);
+        // Storage can be full or refused; the value is then simply not
+        // remembered (the name is asked for next time, and so on).
+        let _ = storage.set_item(key, value);
     }
 }
 
+pub fn stored_name() -> Option<String> {
+    read(NAME_KEY).filter(|name| !name.trim().is_empty())
+}
+
+pub fn store_name(name: &str) {
+    write(NAME_KEY, name);
+}
+
 pub fn recent_rooms() -> Vec<RoomName> {
-    storage()
-        .and_then(|s| s.get_item(RECENT_KEY).ok().flatten())
-        .map(|s| prefs::parse_recent(&s))
-        .unwrap_or_default()
+    read(RECENT_KEY).map(|s| prefs::parse_recent(&s)).unwrap_or_default()
 }
 
 pub fn remember_room(room: &RoomName) {
     let mut recent = recent_rooms();
     prefs::remember_room(&mut recent, room);
-    if let Some(storage) = storage() {
-        let _ = storage.set_item(RECENT_KEY, &prefs::format_recent(&recent));
-    }
+    write(RECENT_KEY, &prefs::format_recent(&recent));
+}
+
+/// The rooms that were open when the page was last used.
+pub fn open_rooms() -> OpenRooms {
+    read(OPEN_KEY).map(|s| prefs::parse_open_rooms(&s)).unwrap_or_default()
+}
+
+pub fn store_open_rooms(open: &OpenRooms) {
+    write(OPEN_KEY, &prefs::format_open_rooms(open));
+}
+
+pub fn drafts() -> HashMap<RoomName, String> {
+    read(DRAFTS_KEY).map(|s| prefs::parse_drafts(&s)).unwrap_or_default()
+}
+
+pub fn store_drafts(drafts: &HashMap<RoomName, String>) {
+    write(DRAFTS_KEY, &prefs::format_drafts(drafts));
 }
 
 pub fn current_route() -> Route {
@@ -88,6 +113,20 @@ pub fn now_ms() -> f64 {
 
 pub fn random() -> f64 {
     js_sys::Math::random()
+}
+
+/// 64 random bits from the browser's cryptographic generator, or from two
+/// `Math.random` draws of 32 bits each where it is missing.
+pub fn random_u64() -> u64 {
+    let mut bytes = [0u8; 8];
+    let filled = window()
+        .and_then(|w| w.crypto().ok())
+        .is_some_and(|c| c.get_random_values_with_u8_array(&mut bytes).is_ok());
+    if filled {
+        return u64::from_le_bytes(bytes);
+    }
+    let half = || (random() * 4_294_967_296.0) as u64 & 0xffff_ffff;
+    (half() << 32) | half()
 }
 
 /// Minutes east of UTC of the user's time zone at `ts_ms`.

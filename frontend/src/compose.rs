@@ -49,8 +49,13 @@ pub fn key_action(key: &str, shift: bool, composing: bool) -> KeyAction {
     }
 }
 
-/// Mints the client ids of one page's messages: `<page prefix>-<counter>`.
-/// The prefix is random per page load, so two tabs never mint the same id.
+/// Mints the client ids of one page's messages: `c<16 hex digits>-<counter>`.
+///
+/// The prefix holds 64 random bits, fresh per page load. The server
+/// de-duplicates sends by room and client id across all users (a repeat is
+/// answered with the original message), so two pages must never mint the
+/// same id: with 64 bits, a collision among even a billion pages is
+/// vanishingly unlikely.
 #[derive(Debug, Clone)]
 pub struct ClientIds {
     prefix: String,
@@ -58,10 +63,9 @@ pub struct ClientIds {
 }
 
 impl ClientIds {
-    /// `random` in `[0, 1)` picks the prefix.
-    pub fn new(random: f64) -> Self {
-        let value = (random.clamp(0.0, 1.0) * f64::from(u32::MAX)) as u64;
-        ClientIds { prefix: format!("c{value:x}"), next: 1 }
+    /// `random` is the page's 64 random bits ([`crate::browser::random_u64`]).
+    pub fn new(random: u64) -> Self {
+        ClientIds { prefix: format!("c{random:016x}"), next: 1 }
     }
 
     pub fn next_id(&mut self) -> String {
@@ -131,15 +135,28 @@ mod tests {
 
     #[test]
     fn client_ids_are_valid_and_unique() {
-        let mut ids = ClientIds::new(0.123_456);
+        let mut ids = ClientIds::new(0x0123_4567_89ab_cdef);
         let first = ids.next_id();
         let second = ids.next_id();
-        assert_ne!(first, second);
-        for id in [&first, &second] {
-            assert!(ClientMsgId::check(id).is_ok(), "{id}");
+        assert_eq!((first.as_str(), second.as_str()), ("c0123456789abcdef-1", "c0123456789abcdef-2"));
+        assert_ne!(ClientIds::new(5).next_id(), ClientIds::new(6).next_id(), "pages differ");
+        let mut longest = ClientIds::new(u64::MAX);
+        longest.next = u64::MAX - 1;
+        for id in [first, second, ClientIds::new(0).next_id(), longest.next_id()] {
+            assert!(ClientMsgId::check(&id).is_ok(), "{id}");
         }
-        assert_ne!(ClientIds::new(0.5).next_id(), ClientIds::new(0.6).next_id(), "pages differ");
-        assert!(ClientMsgId::check(&ClientIds::new(0.999_999_999).next_id()).is_ok());
+    }
+
+    #[test]
+    fn every_client_id_carries_all_64_random_bits() {
+        for random in [0, 1, 0xffff_ffff, 1 << 63, u64::MAX] {
+            let id = ClientIds::new(random).next_id();
+            let (prefix, counter) = id.split_once('-').unwrap();
+            let hex = prefix.strip_prefix('c').unwrap();
+            assert_eq!(hex.len(), 16, "{id}: fixed width, leading zeros kept");
+            assert_eq!(u64::from_str_radix(hex, 16), Ok(random), "{id}: no bit is lost");
+            assert_eq!(counter, "1");
+        }
     }
 
     #[test]

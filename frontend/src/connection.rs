@@ -4,8 +4,9 @@
 //! Components send [`Command`]s; the task writes frames (as [`Plan`]
 //! decides), turns every server frame into an [`Action`] for the state, and
 //! reconnects by itself with [`Backoff`] when the socket drops: it greets the
-//! server again, rejoins the rooms and sends what was queued meanwhile. The
-//! header's connection badge follows from the `SetLink` actions it dispatches.
+//! server again, rejoins the rooms (recovering what was missed) and sends
+//! what was queued or unconfirmed meanwhile. The header's connection badge
+//! follows from the `SetLink` actions it dispatches.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -16,7 +17,7 @@ use futures::stream::{SplitSink, StreamExt};
 use futures::{select, SinkExt};
 use gloo_net::websocket::{futures::WebSocket, Message, WebSocketError};
 use gloo_timers::future::IntervalStream;
-use roomcast_protocol::{close, ClientFrame, MessageFrame, RoomName, ServerFrame};
+use roomcast_protocol::{close, ClientFrame, MessageFrame, MessageId, RoomName, ServerFrame};
 use yew::UseReducerDispatcher;
 
 use crate::backoff::{countdown_secs, Backoff};
@@ -45,6 +46,11 @@ pub enum Command {
         room: RoomName,
         client_id: String,
         text: String,
+    },
+    /// Ask for the messages of `room` older than `before`.
+    LoadOlder {
+        room: RoomName,
+        before: MessageId,
     },
     /// Skip the rest of a backoff wait (the "Reconnect now" button).
     ReconnectNow,
@@ -222,7 +228,7 @@ impl Connection {
             Command::Leave(room) => self.plan.leave(&room),
             Command::Send { room, client_id, text } => {
                 let outgoing = Outgoing { room: room.clone(), client_id: client_id.clone(), text };
-                self.plan.send(outgoing).unwrap_or_else(|_full| {
+                self.plan.send(outgoing, browser::now_ms()).unwrap_or_else(|_full| {
                     let failure = SendFailure::QueueFull;
                     let room = room.to_string();
                     self.dispatch.dispatch(Action::Error(ErrorMeaning::SendFailed {
@@ -233,6 +239,7 @@ impl Connection {
                     Vec::new()
                 })
             }
+            Command::LoadOlder { room, before } => self.plan.older(&room, before),
             Command::ReconnectNow => Vec::new(),
         }
     }
@@ -294,7 +301,7 @@ impl Connection {
                     if silent > DEAD_AFTER_MS {
                         return Ended::Lost { was_live };
                     }
-                    let mut frames = self.plan.tick();
+                    let mut frames = self.plan.tick(browser::now_ms());
                     if silent > PING_AFTER_MS {
                         nonce += 1;
                         frames.push(ClientFrame::Ping { nonce });
@@ -302,6 +309,9 @@ impl Connection {
                     frames
                 }
             };
+            for given_up in self.plan.take_abandoned() {
+                self.dispatch.dispatch(Action::Error(given_up));
+            }
             if self.write_all(&mut sink, frames).await.is_err() {
                 return Ended::Lost { was_live };
             }
@@ -315,10 +325,18 @@ impl Connection {
     ) -> Result<(), WebSocketError> {
         for frame in frames {
             sink.send(Message::Text(frame.encode())).await?;
-            if let ClientFrame::Send { room, client_id, .. } = frame {
-                if let Ok(room) = RoomName::parse(&room) {
-                    self.dispatch.dispatch(Action::Sending { room, client_id: client_id.into_owned() });
+            match frame {
+                ClientFrame::Send { room, client_id, .. } => {
+                    if let Ok(room) = RoomName::parse(&room) {
+                        self.dispatch.dispatch(Action::Sending { room, client_id: client_id.into_owned() });
+                    }
                 }
+                ClientFrame::History { room, .. } => {
+                    if let Ok(room) = RoomName::parse(&room) {
+                        self.dispatch.dispatch(Action::LoadingOlder(room));
+                    }
+                }
+                _ => {}
             }
         }
         Ok(())
@@ -344,10 +362,11 @@ impl Connection {
                 self.dispatch.dispatch(Action::SetLink(Link::Live { node: node.into_owned() }));
                 return Reply::Welcomed;
             }
-            ServerFrame::Joined { room, .. } => match RoomName::parse(&room) {
+            ServerFrame::Joined { room, epoch, history, recovered } => match RoomName::parse(&room) {
                 Ok(room) => {
-                    self.dispatch.dispatch(Action::Joined(room.clone()));
-                    self.plan.joined(&room)
+                    let frames = self.plan.joined(&room, epoch.as_deref(), browser::now_ms());
+                    self.dispatch.dispatch(Action::Joined { room, history, recovered });
+                    frames
                 }
                 Err(_) => Vec::new(),
             },
@@ -359,7 +378,18 @@ impl Connection {
                 Vec::new()
             }
             ServerFrame::Message(message) => {
+                if let Ok(room) = RoomName::parse(&message.room) {
+                    self.plan.seen(&room, message.id, message.client_id.as_deref());
+                }
                 self.dispatch.dispatch(Action::Received(owned_message(message)));
+                Vec::new()
+            }
+            ServerFrame::History { room, messages, more, .. } => {
+                if let Ok(room) = RoomName::parse(&room) {
+                    self.plan.paged(&room);
+                    let messages = messages.into_iter().map(owned_message).collect();
+                    self.dispatch.dispatch(Action::Older { room, messages, more });
+                }
                 Vec::new()
             }
             ServerFrame::Error { code, message, room, client_id } => {
@@ -369,7 +399,7 @@ impl Connection {
                     room: room.as_deref(),
                     client_id: client_id.as_deref(),
                 };
-                let meaning = error_meaning::classify(&frame, |room| self.plan.is_joining(room));
+                let meaning = error_meaning::classify(&frame, |room| self.plan.awaiting(room));
                 self.plan.heed(&meaning);
                 let stop = meaning.ends_connection();
                 self.dispatch.dispatch(Action::Error(meaning));
@@ -378,15 +408,15 @@ impl Connection {
                 }
                 Vec::new()
             }
-            ServerFrame::Gap { room, .. } => {
-                self.dispatch.dispatch(Action::Notify(format!(
-                    "Some messages in #{room} could not be delivered to you and may be missing."
-                )));
+            ServerFrame::Gap { room, epoch } => {
+                if let Ok(room) = RoomName::parse(&room) {
+                    self.plan.gap(&room, &epoch);
+                    self.dispatch.dispatch(Action::Gap(room));
+                }
                 Vec::new()
             }
             // Presence and typing are not shown yet.
             ServerFrame::Pong { .. }
-            | ServerFrame::History { .. }
             | ServerFrame::Members { .. }
             | ServerFrame::Presence { .. }
             | ServerFrame::Typing { .. } => Vec::new(),

@@ -9,12 +9,13 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use roomcast_protocol::{DisplayName, RoomName};
+use roomcast_protocol::{DisplayName, MessageId, RoomName};
 use yew::prelude::*;
 
 use crate::browser;
 use crate::compose::ClientIds;
 use crate::connection::{self, Command, Commands};
+use crate::prefs::OpenRooms;
 use crate::state::{Action, ChatState, Delivery};
 
 #[derive(Clone)]
@@ -22,7 +23,8 @@ pub struct Chat {
     pub state: UseReducerHandle<ChatState>,
     commands: Commands,
     ids: Rc<RefCell<ClientIds>>,
-    /// Unsent drafts per room, so switching rooms does not lose what was typed.
+    /// Unsent drafts per room, so switching rooms (or reloading) does not
+    /// lose what was typed.
     drafts: Rc<RefCell<HashMap<RoomName, String>>>,
 }
 
@@ -58,6 +60,19 @@ impl Chat {
         self.state.dispatch(Action::Open(room.clone()));
     }
 
+    /// Opens the rooms of an earlier visit (each joined afresh, with its
+    /// history) and shows `open.active`, or the lobby.
+    pub fn reopen(&self, open: OpenRooms) {
+        for room in open.rooms {
+            self.command(Command::Join(room.clone()));
+            self.state.dispatch(Action::Open(room));
+        }
+        match open.active {
+            Some(room) => self.state.dispatch(Action::Activate(room)),
+            None => self.state.dispatch(Action::ShowLobby),
+        }
+    }
+
     /// Shows a room already in the list.
     pub fn show_room(&self, room: &RoomName) {
         self.state.dispatch(Action::Activate(room.clone()));
@@ -74,10 +89,13 @@ impl Chat {
 
     pub fn keep_draft(&self, room: &RoomName, text: &str) {
         let mut drafts = self.drafts.borrow_mut();
-        if text.is_empty() {
-            drafts.remove(room);
+        let changed = if text.is_empty() {
+            drafts.remove(room).is_some()
         } else {
-            drafts.insert(room.clone(), text.to_owned());
+            drafts.insert(room.clone(), text.to_owned()).as_deref() != Some(text)
+        };
+        if changed {
+            browser::store_drafts(&drafts);
         }
     }
 
@@ -118,6 +136,12 @@ impl Chat {
         self.command(Command::Send { room: room.clone(), client_id: client_id.to_owned(), text });
     }
 
+    /// Asks for the messages of `room` older than `before` (the connection
+    /// sends one request per room at a time).
+    pub fn load_older(&self, room: &RoomName, before: MessageId) {
+        self.command(Command::LoadOlder { room: room.clone(), before });
+    }
+
     pub fn discard(&self, room: &RoomName, client_id: &str) {
         self.state.dispatch(Action::Discard { room: room.clone(), client_id: client_id.to_owned() });
     }
@@ -142,8 +166,8 @@ pub fn chat_provider(props: &ChatProviderProps) -> Html {
     let state = use_reducer(ChatState::default);
     let dispatcher = state.dispatcher();
     let commands = use_memo((), move |()| connection::start(dispatcher));
-    let ids = use_memo((), |()| Rc::new(RefCell::new(ClientIds::new(browser::random()))));
-    let drafts = use_memo((), |()| Rc::new(RefCell::new(HashMap::new())));
+    let ids = use_memo((), |()| Rc::new(RefCell::new(ClientIds::new(browser::random_u64()))));
+    let drafts = use_memo((), |()| Rc::new(RefCell::new(browser::drafts())));
     let chat = Chat { state, commands: (*commands).clone(), ids: (*ids).clone(), drafts: (*drafts).clone() };
     html! {
         <ContextProvider<Chat> context={chat}>

@@ -1,17 +1,18 @@
 //! What an `error` frame from the server means for this page, decided in one
 //! place.
 //!
-//! [`classify`] reads a frame's code, room and client id, and whether that
-//! room is one we are still joining, and says what happened: a send failed, a
-//! join was refused for good or should be asked again later, a note about a
-//! room, a general notice, or a server that no longer speaks this page's
-//! protocol. The connection task calls it once per error frame and hands the
+//! [`classify`] reads a frame's code, room and client id, and what we are
+//! waiting for in that room, and says what happened: a send failed or may
+//! have failed, a join was refused for good or should be asked again later,
+//! a page of older messages could not be read, a note about a room, a
+//! general notice, or a server that no longer speaks this page's protocol. The connection task calls it once per error frame and hands the
 //! answer to both [`Plan`](crate::plan::Plan) (which forgets a refused room or
-//! asks again) and [`ChatState`](crate::state::ChatState) (which marks a
-//! message failed or shows a notice). It lives in a module of its own rather
+//! asks again, sends again) and [`ChatState`](crate::state::ChatState)
+//! (which marks a message failed or shows a notice). It lives in a module of its own rather
 //! than in either of them because both act on it and neither should decide
 //! for the other. A full local queue is reported in the same terms
-//! ([`SendFailure::QueueFull`]), so the state has one way to show a failed
+//! ([`SendFailure::QueueFull`]), and so is a send the plan stopped retrying
+//! ([`SendFailure::Unconfirmed`]), so the state has one way to show a failed
 //! send. Pure and unit-tested.
 
 use roomcast_protocol::{ErrorCode, RoomName};
@@ -30,12 +31,21 @@ pub struct ErrorFrame<'a> {
 pub enum ErrorMeaning {
     /// One of our messages was not sent; it is marked failed with the reason.
     SendFailed { room: String, client_id: String, failure: SendFailure },
+    /// One of our messages is to go again under the same client id (the
+    /// server delivers a client id at most once): `unavailable` says it was
+    /// not delivered, `outcome_unknown` that it may have been
+    /// (`maybe_delivered`). The plan sends it again at its next check; the
+    /// state keeps showing it on its way.
+    SendAgain { room: String, client_id: String, maybe_delivered: bool },
     /// The server will not let us into a room we were joining: the room goes
     /// away, with the server's reason.
     JoinRefused { room: RoomName, reason: String },
     /// A room we were joining cannot be joined right now; the join is asked
     /// again on the connection's next check.
     JoinLater { room: RoomName },
+    /// A request for older messages of a room was refused: the reader may
+    /// ask again by scrolling.
+    PagingFailed { room: RoomName, reason: String },
     /// About a room we are already in, or not in at all.
     RoomNote { room: String, message: String },
     /// About nothing in particular: the server's words as they are.
@@ -50,15 +60,30 @@ pub enum ErrorMeaning {
 pub enum SendFailure {
     /// `rate_limited`.
     TooFast,
-    /// `unavailable`: the server cannot reach its message bus just now.
+    /// `unavailable`: the server could not reach its message bus, every
+    /// time the plan sent it.
     Unavailable,
     /// `not_joined`.
     NotInRoom,
     /// More messages wait for the connection than the page keeps
     /// ([`crate::plan::MAX_QUEUED`]); no server was asked.
     QueueFull,
+    /// Sent more than once without the server ever confirming or refusing
+    /// it ([`crate::outbox`] gave up): it may or may not have arrived.
+    Unconfirmed,
     /// Any other code, with the server's message.
     Refused(String),
+}
+
+/// What the page is waiting for in a room, which decides what an error
+/// about that room means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Awaiting {
+    Nothing,
+    /// Its `joined`, on this connection.
+    Join,
+    /// The answer to a `history` request.
+    Page,
 }
 
 impl SendFailure {
@@ -85,26 +110,37 @@ impl ErrorMeaning {
     }
 }
 
-/// The one rule for what an error frame means. `is_joining` says whether a
-/// room is one we asked to join and whose `joined` has not arrived on this
-/// connection.
-pub fn classify(frame: &ErrorFrame<'_>, is_joining: impl Fn(&RoomName) -> bool) -> ErrorMeaning {
+/// The one rule for what an error frame means. `awaiting` says what we
+/// wait for in a room on this connection. Errors carry no request id, so an
+/// error about a room whose page of older messages is on its way is taken
+/// as the answer to that request.
+pub fn classify(frame: &ErrorFrame<'_>, awaiting: impl Fn(&RoomName) -> Awaiting) -> ErrorMeaning {
     if frame.code == ErrorCode::UnsupportedProtocol {
         return ErrorMeaning::Outdated;
     }
     let message = frame.message.to_owned();
     match (frame.room, frame.client_id) {
+        (Some(room), Some(client_id))
+            if matches!(frame.code, ErrorCode::OutcomeUnknown | ErrorCode::Unavailable) =>
+        {
+            ErrorMeaning::SendAgain {
+                room: room.to_owned(),
+                client_id: client_id.to_owned(),
+                maybe_delivered: frame.code == ErrorCode::OutcomeUnknown,
+            }
+        }
         (Some(room), Some(client_id)) => ErrorMeaning::SendFailed {
             room: room.to_owned(),
             client_id: client_id.to_owned(),
             failure: SendFailure::from_code(frame.code, frame.message),
         },
-        (Some(room), None) => match RoomName::parse(room) {
-            Ok(room) if is_joining(&room) && frame.code == ErrorCode::Unavailable => {
+        (Some(raw), None) => match RoomName::parse(raw).map(|room| (awaiting(&room), room)) {
+            Ok((Awaiting::Join, room)) if frame.code == ErrorCode::Unavailable => {
                 ErrorMeaning::JoinLater { room }
             }
-            Ok(room) if is_joining(&room) => ErrorMeaning::JoinRefused { room, reason: message },
-            _ => ErrorMeaning::RoomNote { room: room.to_owned(), message },
+            Ok((Awaiting::Join, room)) => ErrorMeaning::JoinRefused { room, reason: message },
+            Ok((Awaiting::Page, room)) => ErrorMeaning::PagingFailed { room, reason: message },
+            _ => ErrorMeaning::RoomNote { room: raw.to_owned(), message },
         },
         (None, _) => ErrorMeaning::Notice(message),
     }
@@ -118,12 +154,17 @@ mod tests {
         RoomName::parse(name).unwrap()
     }
 
-    /// Classifies `frame` for a page that is joining #joining and is in
-    /// #general, and compares with `expected`.
+    /// Classifies `frame` for a page that is joining #joining, waits for
+    /// older messages of #paging and is in #general, and compares with
+    /// `expected`.
     #[track_caller]
     fn check(frame: ErrorFrame<'_>, expected: ErrorMeaning) {
-        let joining = [room("joining")];
-        assert_eq!(classify(&frame, |room| joining.contains(room)), expected, "{frame:?}");
+        let awaiting = |room: &RoomName| match room.as_str() {
+            "joining" => Awaiting::Join,
+            "paging" => Awaiting::Page,
+            _ => Awaiting::Nothing,
+        };
+        assert_eq!(classify(&frame, awaiting), expected, "{frame:?}");
     }
 
     fn frame<'a>(code: ErrorCode, room: Option<&'a str>, client_id: Option<&'a str>) -> ErrorFrame<'a> {
@@ -142,15 +183,33 @@ mod tests {
     fn an_error_about_one_of_our_messages_is_a_failed_send() {
         use ErrorCode::*;
         check(frame(RateLimited, Some("general"), Some("c1")), send_failed("general", SendFailure::TooFast));
-        check(
-            frame(Unavailable, Some("general"), Some("c1")),
-            send_failed("general", SendFailure::Unavailable),
-        );
         check(frame(NotJoined, Some("general"), Some("c1")), send_failed("general", SendFailure::NotInRoom));
         check(
             frame(InvalidText, Some("joining"), Some("c1")),
             send_failed("joining", SendFailure::Refused("the server's words".into())),
         );
+    }
+
+    #[test]
+    fn an_unavailable_bus_or_an_unknown_outcome_is_a_send_to_try_again_not_a_failure() {
+        let again = |maybe_delivered| ErrorMeaning::SendAgain {
+            room: "general".into(),
+            client_id: "c1".into(),
+            maybe_delivered,
+        };
+        check(frame(ErrorCode::Unavailable, Some("general"), Some("c1")), again(false));
+        check(frame(ErrorCode::OutcomeUnknown, Some("general"), Some("c1")), again(true));
+    }
+
+    #[test]
+    fn an_error_about_a_room_whose_older_messages_are_on_their_way_fails_that_request() {
+        use ErrorCode::*;
+        for code in [Unavailable, Internal, NotJoined] {
+            check(
+                frame(code, Some("paging"), None),
+                ErrorMeaning::PagingFailed { room: room("paging"), reason: "the server's words".into() },
+            );
+        }
     }
 
     #[test]

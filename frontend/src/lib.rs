@@ -3,7 +3,8 @@
 //!
 //! Plain Rust, tested on the host:
 //! - [`state`]: everything on screen as one reducible value driven by actions.
-//! - [`plan`]: what the connection owes the server (name, joins, queued messages).
+//! - [`plan`]: what the connection owes the server (name, joins, recovery,
+//!   pages of older messages), with [`outbox`] for messages not yet confirmed.
 //! - [`error_meaning`]: the one rule for what an error frame means; the plan
 //!   and the state each act on its answer.
 //! - [`backoff`], [`route`], [`endpoint`], [`compose`], [`prefs`], [`scroll`]:
@@ -24,6 +25,7 @@ pub mod connection;
 pub mod context;
 pub mod endpoint;
 pub mod error_meaning;
+pub mod outbox;
 pub mod plan;
 pub mod prefs;
 pub mod route;

@@ -1,46 +1,70 @@
 //! What the connection must (re)establish and what it still owes: the name,
-//! the rooms the user is in, and messages not yet written to a socket.
+//! the rooms the user is in, and messages the server has not confirmed.
 //!
 //! The connection task asks the plan which frames to write at each event: a
-//! new connection gets `hello` and a `join` per room; a room's queued
-//! messages go out when that room's `joined` arrives, so they never race a
-//! join. The plan outlives connections, which is how the client rejoins its
-//! rooms and sends what was typed while offline. It is pure and unit-tested.
+//! new connection gets `hello` and a `join` per room, each asking for the
+//! room's recent history or, for a room seen before, for what was missed
+//! since its last message (`since` + `epoch`); a room's waiting messages go
+//! out when that room's `joined` arrives, so they never race a join. The
+//! plan outlives connections, which is how the client rejoins its rooms,
+//! recovers what it missed and sends what was typed or in flight meanwhile
+//! ([`crate::outbox`]). It also asks for older messages, one page per room at
+//! a time. It is pure and unit-tested.
 
 use std::borrow::Cow;
-use std::collections::VecDeque;
 
-use roomcast_protocol::{ClientFrame, RoomName, PROTOCOL_VERSION};
+use roomcast_protocol::{ClientFrame, MessageId, RoomName, PROTOCOL_VERSION};
 
-use crate::error_meaning::ErrorMeaning;
+use crate::error_meaning::{Awaiting, ErrorMeaning};
+use crate::outbox::Outbox;
+pub use crate::outbox::{Outgoing, QueueFull, MAX_QUEUED};
 
-/// Messages that may wait for a connection; more are refused at once so a
-/// long outage cannot grow memory without bound.
-pub const MAX_QUEUED: usize = 100;
+/// How many recent messages a join asks for.
+pub const JOIN_HISTORY: u32 = 50;
+/// How many older messages one `history` request asks for.
+pub const PAGE_SIZE: u32 = 50;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Outgoing {
-    pub room: RoomName,
-    pub client_id: String,
-    pub text: String,
+/// One room the user is in, whether or not this connection has joined it.
+#[derive(Debug)]
+struct Membership {
+    room: RoomName,
+    /// Its `joined` arrived on the current connection.
+    joined: bool,
+    /// The room's epoch from the latest `joined` that named one: the
+    /// history that `last_seen` is an offset into.
+    epoch: Option<String>,
+    /// The newest message id seen in the room: where recovery starts.
+    last_seen: Option<MessageId>,
+    /// A `history` request is on its way.
+    paging: bool,
+}
+
+impl Membership {
+    fn new(room: RoomName) -> Self {
+        Membership { room, joined: false, epoch: None, last_seen: None, paging: false }
+    }
+
+    /// A join that asks for recent history, or for everything after the
+    /// last message seen when there is one to recover from.
+    fn join_frame(&self) -> ClientFrame<'static> {
+        let (since, epoch) = match (&self.epoch, self.last_seen) {
+            (Some(epoch), Some(last)) => (Some(last), Some(owned(epoch))),
+            _ => (None, None),
+        };
+        ClientFrame::Join { room: owned(self.room.as_str()), history: Some(JOIN_HISTORY), since, epoch }
+    }
 }
 
 #[derive(Debug, Default)]
 pub struct Plan {
     name: Option<String>,
-    /// Rooms the user is in, whether or not this connection has joined them yet.
-    rooms: Vec<RoomName>,
-    /// Rooms whose `joined` arrived on the current connection.
-    joined: Vec<RoomName>,
+    /// Rooms the user is in, in the order they were opened.
+    rooms: Vec<Membership>,
     /// Joins the server answered `unavailable`: asked again on the next tick.
     retry_joins: Vec<RoomName>,
     connected: bool,
-    queue: VecDeque<Outgoing>,
+    outbox: Outbox,
 }
-
-/// The queue is full: the message was not accepted.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct QueueFull;
 
 fn owned(text: &str) -> Cow<'static, str> {
     Cow::Owned(text.to_owned())
@@ -50,36 +74,54 @@ fn hello_frame(name: &str) -> ClientFrame<'static> {
     ClientFrame::Hello { name: owned(name), protocol: Some(PROTOCOL_VERSION) }
 }
 
-fn join_frame(room: &RoomName) -> ClientFrame<'static> {
-    ClientFrame::join(owned(room.as_str()))
-}
-
 impl Plan {
     pub fn has_name(&self) -> bool {
         self.name.is_some()
     }
 
+    /// Messages the server has not confirmed yet.
     pub fn queued(&self) -> usize {
-        self.queue.len()
+        self.outbox.len()
+    }
+
+    fn membership(&self, room: &RoomName) -> Option<&Membership> {
+        self.rooms.iter().find(|membership| &membership.room == room)
+    }
+
+    fn membership_mut(&mut self, room: &RoomName) -> Option<&mut Membership> {
+        self.rooms.iter_mut().find(|membership| &membership.room == room)
+    }
+
+    fn is_joined(&self, room: &RoomName) -> bool {
+        self.membership(room).is_some_and(|membership| membership.joined)
     }
 
     /// A socket opened: greet and join everything again.
     pub fn connected(&mut self) -> Vec<ClientFrame<'static>> {
         self.connected = true;
-        self.joined.clear();
         self.retry_joins.clear();
         let mut frames = Vec::with_capacity(self.rooms.len() + 1);
         if let Some(name) = &self.name {
             frames.push(hello_frame(name));
         }
-        frames.extend(self.rooms.iter().map(join_frame));
+        for membership in &mut self.rooms {
+            membership.joined = false;
+            membership.paging = false;
+            frames.push(membership.join_frame());
+        }
         frames
     }
 
+    /// The socket closed: memberships and pages end with it, and messages
+    /// in flight wait to be sent again.
     pub fn disconnected(&mut self) {
         self.connected = false;
-        self.joined.clear();
         self.retry_joins.clear();
+        for membership in &mut self.rooms {
+            membership.joined = false;
+            membership.paging = false;
+        }
+        self.outbox.requeue_in_flight();
     }
 
     pub fn hello(&mut self, name: String) -> Vec<ClientFrame<'static>> {
@@ -89,20 +131,20 @@ impl Plan {
     }
 
     pub fn join(&mut self, room: RoomName) -> Vec<ClientFrame<'static>> {
-        if self.rooms.contains(&room) {
+        if self.membership(&room).is_some() {
             return Vec::new();
         }
-        let frame = join_frame(&room);
-        self.rooms.push(room);
+        let membership = Membership::new(room);
+        let frame = membership.join_frame();
+        self.rooms.push(membership);
         self.when_connected(vec![frame])
     }
 
     pub fn leave(&mut self, room: &RoomName) -> Vec<ClientFrame<'static>> {
-        self.rooms.retain(|known| known != room);
+        let was_joined = self.is_joined(room);
+        self.rooms.retain(|membership| &membership.room != room);
         self.retry_joins.retain(|known| known != room);
-        self.queue.retain(|message| &message.room != room);
-        let was_joined = self.joined.contains(room);
-        self.joined.retain(|known| known != room);
+        self.outbox.drop_room(room);
         if was_joined {
             vec![ClientFrame::Leave { room: owned(room.as_str()) }]
         } else {
@@ -111,34 +153,68 @@ impl Plan {
     }
 
     /// A message to send: at once when its room is joined, otherwise queued.
-    pub fn send(&mut self, message: Outgoing) -> Result<Vec<ClientFrame<'static>>, QueueFull> {
-        if self.connected && self.joined.contains(&message.room) {
-            return Ok(vec![send_frame(&message)]);
+    pub fn send(&mut self, message: Outgoing, now_ms: f64) -> Result<Vec<ClientFrame<'static>>, QueueFull> {
+        if self.connected && self.is_joined(&message.room) {
+            return Ok(vec![self.outbox.send_now(message, now_ms)?]);
         }
-        if self.queue.len() >= MAX_QUEUED {
-            return Err(QueueFull);
-        }
-        self.queue.push_back(message);
+        self.outbox.push(message)?;
         Ok(Vec::new())
     }
 
-    /// `joined` arrived: the room's queued messages go out, oldest first.
-    pub fn joined(&mut self, room: &RoomName) -> Vec<ClientFrame<'static>> {
-        if !self.rooms.contains(room) {
-            return Vec::new();
-        }
-        if !self.joined.contains(room) {
-            self.joined.push(room.clone());
-        }
-        let mut frames = Vec::new();
-        self.queue.retain(|message| {
-            let due = &message.room == room;
-            if due {
-                frames.push(send_frame(message));
+    /// `joined` arrived (with the room's `epoch` from version 3): the room's
+    /// waiting messages go out, oldest first.
+    pub fn joined(&mut self, room: &RoomName, epoch: Option<&str>, now_ms: f64) -> Vec<ClientFrame<'static>> {
+        let Some(membership) = self.membership_mut(room) else { return Vec::new() };
+        membership.joined = true;
+        if let Some(epoch) = epoch {
+            if membership.epoch.as_deref() != Some(epoch) {
+                // Ids of another epoch are no offset into this one.
+                membership.epoch = Some(epoch.to_owned());
+                membership.last_seen = None;
             }
-            !due
-        });
-        frames
+        }
+        self.outbox.due(|ready| ready == room, now_ms)
+    }
+
+    /// A message of `room` arrived (live or from its backlog): the offset
+    /// for recovery moves on, and our own copy settles the send.
+    pub fn seen(&mut self, room: &RoomName, id: MessageId, client_id: Option<&str>) {
+        if let Some(membership) = self.membership_mut(room) {
+            membership.last_seen = membership.last_seen.max(Some(id));
+        }
+        if let Some(client_id) = client_id {
+            self.outbox.settled(client_id);
+        }
+    }
+
+    /// Messages of `room` were lost while connected (a `gap` frame): the
+    /// room's history is now `epoch`, and recovery starts from the next
+    /// message seen.
+    pub fn gap(&mut self, room: &RoomName, epoch: &str) {
+        if let Some(membership) = self.membership_mut(room) {
+            membership.epoch = Some(epoch.to_owned());
+            membership.last_seen = None;
+        }
+    }
+
+    /// Asks for the messages of `room` before `before`, unless a page is
+    /// already on its way or the room is not joined on this connection.
+    pub fn older(&mut self, room: &RoomName, before: MessageId) -> Vec<ClientFrame<'static>> {
+        let connected = self.connected;
+        match self.membership_mut(room) {
+            Some(membership) if connected && membership.joined && !membership.paging => {
+                membership.paging = true;
+                vec![ClientFrame::History { room: owned(room.as_str()), before, limit: Some(PAGE_SIZE) }]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// The answer to a `history` request arrived.
+    pub fn paged(&mut self, room: &RoomName) {
+        if let Some(membership) = self.membership_mut(room) {
+            membership.paging = false;
+        }
     }
 
     /// The server says we are not in `room` any more.
@@ -146,14 +222,19 @@ impl Plan {
         self.leave(room);
     }
 
-    /// Whether `room` is one we are in whose `joined` has not arrived on
-    /// this connection (what [`crate::error_meaning::classify`] asks).
-    pub fn is_joining(&self, room: &RoomName) -> bool {
-        self.rooms.contains(room) && !self.joined.contains(room)
+    /// What we wait for in `room` on this connection (what
+    /// [`crate::error_meaning::classify`] asks).
+    pub fn awaiting(&self, room: &RoomName) -> Awaiting {
+        match self.membership(room) {
+            Some(membership) if !membership.joined => Awaiting::Join,
+            Some(membership) if membership.paging => Awaiting::Page,
+            _ => Awaiting::Nothing,
+        }
     }
 
     /// Acts on an error: a refused room is forgotten, one to join later is
-    /// asked again on the next tick. Other errors leave the plan as it is.
+    /// asked again on the next tick, a message to try again is sent again,
+    /// a refused send or page is no longer waited for.
     pub fn heed(&mut self, meaning: &ErrorMeaning) {
         match meaning {
             ErrorMeaning::JoinRefused { room, .. } => {
@@ -162,16 +243,37 @@ impl Plan {
             ErrorMeaning::JoinLater { room } if !self.retry_joins.contains(room) => {
                 self.retry_joins.push(room.clone());
             }
+            ErrorMeaning::SendAgain { client_id, maybe_delivered, .. } => {
+                self.outbox.again(client_id, *maybe_delivered)
+            }
+            ErrorMeaning::SendFailed { client_id, .. } => self.outbox.settled(client_id),
+            ErrorMeaning::PagingFailed { room, .. } => self.paged(room),
             _ => {}
         }
     }
 
-    /// Periodic work on a live connection: joins to ask again.
-    pub fn tick(&mut self) -> Vec<ClientFrame<'static>> {
+    /// Periodic work on a live connection: joins to ask again, and messages
+    /// whose outcome was unknown sent again.
+    pub fn tick(&mut self, now_ms: f64) -> Vec<ClientFrame<'static>> {
         if !self.connected {
             return Vec::new();
         }
-        self.retry_joins.drain(..).map(|room| join_frame(&room)).collect()
+        let rooms = &self.rooms;
+        let mut frames = self
+            .outbox
+            .due(|room| rooms.iter().any(|membership| &membership.room == room && membership.joined), now_ms);
+        for room in self.retry_joins.drain(..) {
+            if let Some(membership) = rooms.iter().find(|membership| membership.room == room) {
+                frames.push(membership.join_frame());
+            }
+        }
+        frames
+    }
+
+    /// Messages given up since the last call ([`crate::outbox`]), as failed
+    /// sends for the state to show.
+    pub fn take_abandoned(&mut self) -> Vec<ErrorMeaning> {
+        self.outbox.take_abandoned()
     }
 
     fn when_connected(&self, frames: Vec<ClientFrame<'static>>) -> Vec<ClientFrame<'static>> {
@@ -183,20 +285,17 @@ impl Plan {
     }
 }
 
-fn send_frame(message: &Outgoing) -> ClientFrame<'static> {
-    ClientFrame::Send {
-        room: owned(message.room.as_str()),
-        client_id: owned(&message.client_id),
-        text: owned(&message.text),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error_meaning::SendFailure;
 
     fn room(name: &str) -> RoomName {
         RoomName::parse(name).unwrap()
+    }
+
+    fn id(ms: u64) -> MessageId {
+        MessageId::new(ms, 0)
     }
 
     fn outgoing(room_name: &str, client_id: &str) -> Outgoing {
@@ -213,21 +312,50 @@ mod tests {
         plan
     }
 
+    /// Ada connected and joined to `rooms` in epoch "e1".
+    fn ada_joined(rooms: &[&str]) -> Plan {
+        let mut plan = ada_in(rooms);
+        plan.connected();
+        for name in rooms {
+            plan.joined(&room(name), Some("e1"), 0.0);
+        }
+        plan
+    }
+
     /// Frames as compact strings: "hello Ada", "join general", "send general c1".
     fn show(frames: Vec<ClientFrame<'static>>) -> Vec<String> {
         frames
             .into_iter()
             .map(|frame| match frame {
                 ClientFrame::Hello { name, .. } => format!("hello {name}"),
-                ClientFrame::Join { room, .. } => format!("join {room}"),
+                ClientFrame::Join { room, history, since: None, epoch: None } => {
+                    assert_eq!(history, Some(JOIN_HISTORY), "every join asks for history");
+                    format!("join {room}")
+                }
+                ClientFrame::Join { room, since, epoch, .. } => {
+                    format!("join {room} since {} in {}", since.unwrap(), epoch.unwrap())
+                }
                 ClientFrame::Leave { room } => format!("leave {room}"),
                 ClientFrame::Send { room, client_id, .. } => format!("send {room} {client_id}"),
                 ClientFrame::Ping { nonce } => format!("ping {nonce}"),
-                ClientFrame::History { room, .. } => format!("history {room}"),
+                ClientFrame::History { room, before, limit } => {
+                    assert_eq!(limit, Some(PAGE_SIZE));
+                    format!("history {room} before {before}")
+                }
                 ClientFrame::Members { room } => format!("members {room}"),
                 ClientFrame::Typing { room } => format!("typing {room}"),
             })
             .collect()
+    }
+
+    /// The connection drops and comes back: the join of the plan's first room.
+    fn first_join_after_reconnect(plan: &mut Plan) -> String {
+        plan.disconnected();
+        show(plan.connected()).swap_remove(1)
+    }
+
+    fn send(plan: &mut Plan, room_name: &str, client_id: &str) -> Vec<String> {
+        show(plan.send(outgoing(room_name, client_id), 0.0).unwrap())
     }
 
     #[test]
@@ -238,33 +366,148 @@ mod tests {
         assert!(plan.join(room("rust")).is_empty());
         assert!(plan.join(room("general")).is_empty(), "joined once");
         assert_eq!(show(plan.connected()), ["hello Ada", "join general", "join rust"]);
+        assert_eq!(show(plan.join(room("third"))), ["join third"], "at once when connected");
     }
 
     #[test]
     fn messages_typed_offline_go_out_after_their_room_is_joined_again() {
-        let mut plan = ada_in(&["general", "rust"]);
-        plan.connected();
-        plan.joined(&room("general"));
-        plan.joined(&room("rust"));
-        assert_eq!(show(plan.send(outgoing("general", "c1")).unwrap()), ["send general c1"]);
+        let mut plan = ada_joined(&["general", "rust"]);
+        assert_eq!(send(&mut plan, "general", "c1"), ["send general c1"]);
+        plan.seen(&room("general"), id(1), Some("c1"));
 
         plan.disconnected();
-        assert!(plan.send(outgoing("general", "c2")).unwrap().is_empty());
-        assert!(plan.send(outgoing("rust", "c3")).unwrap().is_empty());
-        assert!(plan.send(outgoing("general", "c4")).unwrap().is_empty());
+        assert!(send(&mut plan, "general", "c2").is_empty());
+        assert!(send(&mut plan, "rust", "c3").is_empty());
+        assert!(send(&mut plan, "general", "c4").is_empty());
         assert_eq!(plan.queued(), 3);
 
-        assert_eq!(show(plan.connected()), ["hello Ada", "join general", "join rust"]);
-        assert!(
-            plan.send(outgoing("general", "c5")).unwrap().is_empty(),
-            "not joined on this connection yet"
-        );
+        assert_eq!(show(plan.connected()), ["hello Ada", "join general since 1-0 in e1", "join rust"]);
+        assert!(send(&mut plan, "general", "c5").is_empty(), "not joined on this connection yet");
         assert_eq!(
-            show(plan.joined(&room("general"))),
+            show(plan.joined(&room("general"), Some("e1"), 0.0)),
             ["send general c2", "send general c4", "send general c5"]
         );
-        assert_eq!(show(plan.joined(&room("rust"))), ["send rust c3"]);
+        assert_eq!(show(plan.joined(&room("rust"), Some("e1"), 0.0)), ["send rust c3"]);
+        assert_eq!(plan.queued(), 4, "written, not yet confirmed");
+    }
+
+    #[test]
+    fn messages_in_flight_when_the_connection_drops_are_sent_again_under_the_same_id() {
+        let mut plan = ada_joined(&["general"]);
+        send(&mut plan, "general", "c1");
+        send(&mut plan, "general", "c2");
+        plan.seen(&room("general"), id(5), Some("c1"));
+        plan.disconnected();
+        send(&mut plan, "general", "c3");
+
+        plan.connected();
+        assert_eq!(
+            show(plan.joined(&room("general"), Some("e1"), 1.0)),
+            ["send general c2", "send general c3"],
+            "the unconfirmed one first, then what was typed offline; never the confirmed one"
+        );
+        plan.seen(&room("general"), id(6), Some("c2"));
+        plan.seen(&room("general"), id(7), Some("c3"));
         assert_eq!(plan.queued(), 0);
+    }
+
+    #[test]
+    fn an_unknown_outcome_is_sent_again_on_the_next_tick_and_given_up_after_max_sends() {
+        let mut plan = ada_joined(&["general"]);
+        send(&mut plan, "general", "c1");
+        let unconfirmed =
+            ErrorMeaning::SendAgain { room: "general".into(), client_id: "c1".into(), maybe_delivered: true };
+        for _ in 1..crate::outbox::MAX_SENDS {
+            plan.heed(&unconfirmed);
+            assert_eq!(show(plan.tick(5_000.0)), ["send general c1"]);
+        }
+        plan.heed(&unconfirmed);
+        assert!(plan.tick(10_000.0).is_empty());
+        let given_up = plan.take_abandoned();
+        assert_eq!(
+            given_up,
+            [ErrorMeaning::SendFailed {
+                room: "general".into(),
+                client_id: "c1".into(),
+                failure: SendFailure::Unconfirmed
+            }]
+        );
+    }
+
+    #[test]
+    fn a_refused_send_is_not_sent_again() {
+        let mut plan = ada_joined(&["general"]);
+        send(&mut plan, "general", "c1");
+        let failure = SendFailure::TooFast;
+        plan.heed(&ErrorMeaning::SendFailed { room: "general".into(), client_id: "c1".into(), failure });
+        plan.disconnected();
+        plan.connected();
+        assert!(plan.joined(&room("general"), Some("e1"), 0.0).is_empty());
+        assert_eq!(plan.queued(), 0, "the user decides, with Retry");
+    }
+
+    #[test]
+    fn a_rejoin_asks_for_what_was_missed_since_the_newest_message_in_its_epoch() {
+        let mut plan = ada_joined(&["general", "quiet"]);
+        plan.seen(&room("general"), id(3), None);
+        plan.seen(&room("general"), id(9), None);
+        plan.seen(&room("general"), id(4), Some("c1"));
+        plan.disconnected();
+        assert_eq!(
+            show(plan.connected()),
+            ["hello Ada", "join general since 9-0 in e1", "join quiet"],
+            "the newest id, not the last to arrive; a room with no message joins afresh"
+        );
+
+        // The room's history began again: its old ids mean nothing there.
+        plan.joined(&room("general"), Some("e2"), 0.0);
+        plan.disconnected();
+        assert_eq!(show(plan.connected()), ["hello Ada", "join general", "join quiet"]);
+        plan.joined(&room("general"), Some("e2"), 0.0);
+        plan.seen(&room("general"), id(2), None);
+        assert_eq!(first_join_after_reconnect(&mut plan), "join general since 2-0 in e2");
+    }
+
+    #[test]
+    fn after_a_gap_recovery_starts_from_the_next_message_in_the_new_epoch() {
+        let mut plan = ada_joined(&["general"]);
+        plan.seen(&room("general"), id(3), None);
+        plan.gap(&room("general"), "e2");
+        assert_eq!(first_join_after_reconnect(&mut plan), "join general", "nothing seen in e2 yet");
+        plan.joined(&room("general"), Some("e2"), 0.0);
+        plan.seen(&room("general"), id(8), None);
+        assert_eq!(first_join_after_reconnect(&mut plan), "join general since 8-0 in e2");
+    }
+
+    #[test]
+    fn a_joined_without_an_epoch_keeps_the_one_known() {
+        let mut plan = ada_joined(&["general"]);
+        plan.seen(&room("general"), id(3), None);
+        plan.joined(&room("general"), None, 0.0);
+        assert_eq!(first_join_after_reconnect(&mut plan), "join general since 3-0 in e1");
+    }
+
+    #[test]
+    fn older_messages_are_asked_for_one_page_at_a_time_per_room() {
+        let mut plan = ada_joined(&["general", "rust"]);
+        assert_eq!(show(plan.older(&room("general"), id(100))), ["history general before 100-0"]);
+        assert!(plan.older(&room("general"), id(100)).is_empty(), "one request on its way");
+        assert_eq!(plan.awaiting(&room("general")), Awaiting::Page);
+        assert_eq!(show(plan.older(&room("rust"), id(7))), ["history rust before 7-0"], "per room");
+
+        plan.paged(&room("general"));
+        assert_eq!(plan.awaiting(&room("general")), Awaiting::Nothing);
+        assert_eq!(show(plan.older(&room("general"), id(50))), ["history general before 50-0"]);
+        plan.heed(&ErrorMeaning::PagingFailed { room: room("general"), reason: "unavailable".into() });
+        assert_eq!(show(plan.older(&room("general"), id(50))).len(), 1, "a failed page may be asked again");
+
+        plan.disconnected();
+        assert!(plan.older(&room("general"), id(50)).is_empty(), "not without a connection");
+        plan.connected();
+        assert!(plan.older(&room("general"), id(50)).is_empty(), "nor before the room is joined");
+        plan.joined(&room("general"), Some("e1"), 0.0);
+        assert_eq!(show(plan.older(&room("general"), id(50))).len(), 1, "the lost request is forgotten");
+        assert!(plan.older(&room("elsewhere"), id(50)).is_empty(), "not ours at all");
     }
 
     #[test]
@@ -272,23 +515,23 @@ mod tests {
         let mut plan = Plan::default();
         plan.join(room("general"));
         for n in 0..MAX_QUEUED {
-            assert!(plan.send(outgoing("general", &format!("c{n}"))).is_ok());
+            assert!(plan.send(outgoing("general", &format!("c{n}")), 0.0).is_ok());
         }
-        assert_eq!(plan.send(outgoing("general", "one-too-many")), Err(QueueFull));
+        assert_eq!(plan.send(outgoing("general", "one-too-many"), 0.0), Err(QueueFull));
     }
 
     #[test]
     fn leaving_drops_the_rooms_queue_and_tells_the_server_only_if_joined() {
         let mut plan = ada_in(&["general", "rust"]);
         plan.connected();
-        plan.joined(&room("general"));
+        plan.joined(&room("general"), Some("e1"), 0.0);
         plan.disconnected();
-        plan.send(outgoing("rust", "c1")).unwrap();
+        plan.send(outgoing("rust", "c1"), 0.0).unwrap();
         assert!(plan.leave(&room("rust")).is_empty(), "not joined on any connection");
         assert_eq!(plan.queued(), 0);
 
         plan.connected();
-        plan.joined(&room("general"));
+        plan.joined(&room("general"), Some("e1"), 0.0);
         assert_eq!(show(plan.leave(&room("general"))), ["leave general"]);
         assert_eq!(show(plan.connected()), ["hello Ada"], "left rooms are not rejoined");
     }
@@ -297,34 +540,34 @@ mod tests {
     fn a_refused_join_is_forgotten_and_one_to_join_later_is_asked_again() {
         let mut plan = ada_in(&["full", "busy"]);
         plan.connected();
-        assert!(plan.is_joining(&room("full")) && plan.is_joining(&room("busy")));
+        assert_eq!(plan.awaiting(&room("full")), Awaiting::Join);
         plan.heed(&ErrorMeaning::JoinRefused { room: room("full"), reason: "at most 8 rooms".into() });
         plan.heed(&ErrorMeaning::JoinLater { room: room("busy") });
-        assert!(!plan.is_joining(&room("full")), "forgotten");
-        assert_eq!(show(plan.tick()), ["join busy"]);
-        assert!(plan.tick().is_empty(), "asked once per refusal");
+        assert_eq!(plan.awaiting(&room("full")), Awaiting::Nothing, "forgotten");
+        assert_eq!(show(plan.tick(0.0)), ["join busy"]);
+        assert!(plan.tick(0.0).is_empty(), "asked once per refusal");
         assert_eq!(show(plan.connected()), ["hello Ada", "join busy"]);
     }
 
     #[test]
     fn a_room_is_joining_until_its_joined_arrives_on_this_connection() {
         let mut plan = ada_in(&["general"]);
-        assert!(plan.is_joining(&room("general")), "not connected yet");
+        assert_eq!(plan.awaiting(&room("general")), Awaiting::Join, "not connected yet");
         plan.connected();
-        plan.joined(&room("general"));
-        assert!(!plan.is_joining(&room("general")));
-        assert!(!plan.is_joining(&room("elsewhere")), "not ours at all");
+        plan.joined(&room("general"), Some("e1"), 0.0);
+        assert_eq!(plan.awaiting(&room("general")), Awaiting::Nothing);
+        assert_eq!(plan.awaiting(&room("elsewhere")), Awaiting::Nothing, "not ours at all");
         plan.disconnected();
-        assert!(plan.is_joining(&room("general")), "joined again after a reconnect");
+        assert_eq!(plan.awaiting(&room("general")), Awaiting::Join, "joined again after a reconnect");
     }
 
     #[test]
     fn joined_for_a_room_we_left_sends_nothing() {
         let mut plan = Plan::default();
         plan.join(room("general"));
-        plan.send(outgoing("general", "c1")).unwrap();
+        plan.send(outgoing("general", "c1"), 0.0).unwrap();
         plan.connected();
         plan.leave(&room("general"));
-        assert!(plan.joined(&room("general")).is_empty());
+        assert!(plan.joined(&room("general"), Some("e1"), 0.0).is_empty());
     }
 }

@@ -3,8 +3,9 @@
 //! [`ChatState`] is Yew's `Reducible`: the connection task and the components
 //! dispatch actions, and [`ChatState::apply`] is the only code that changes the
 //! state. It does no I/O (no sockets, timers or storage), so every rule here
-//! (unread counts, own-message matching, what a lost connection does to
-//! messages in flight) is unit-tested on the host.
+//! (unread counts, own-message matching, where history goes, what a lost
+//! connection does to messages in flight) is unit-tested on the host. One
+//! room's rules are in [`room`].
 //!
 //! Rooms and messages sit behind `Rc`, so an action clones only the room it
 //! touches, not the whole history.
@@ -15,9 +16,13 @@ use std::rc::Rc;
 use roomcast_protocol::{limits, MessageFrame, RoomName};
 
 use crate::error_meaning::{ErrorMeaning, SendFailure};
+use crate::plan::JOIN_HISTORY;
 
-/// Messages kept per room; older ones scroll out of memory.
-pub const HISTORY_PER_ROOM: usize = 500;
+mod room;
+
+use room::Arrival;
+pub use room::{Delivery, Entry, Older, RoomState, HISTORY_PER_ROOM, MAX_GAPS};
+
 /// Notices shown at once; a new one pushes out the oldest.
 pub const MAX_NOTICES: usize = 4;
 
@@ -38,98 +43,6 @@ pub enum Link {
     /// The browser is offline, or the server closed for good; waits for the
     /// network or a click on "Reconnect".
     Offline,
-}
-
-/// Where one of our own messages is on its way to the room.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Delivery {
-    /// Typed while not connected (or before the room was joined): sent by
-    /// itself once the room is joined again.
-    Queued,
-    /// Written to the socket; waiting for the server's copy.
-    Sending,
-    /// The server's copy arrived: everyone in the room has it.
-    Sent,
-    /// Not delivered, and not retried by itself; the reason is for the user.
-    Failed(String),
-}
-
-/// One line of a room's history.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Entry {
-    /// The server's message id, once the server has the message.
-    pub id: Option<String>,
-    /// Our id for a message we sent; `None` for other people's messages.
-    pub client_id: Option<String>,
-    pub author: String,
-    pub text: String,
-    /// Milliseconds since the Unix epoch: the server's time once known, the
-    /// local clock's before.
-    pub ts: f64,
-    pub delivery: Delivery,
-}
-
-impl Entry {
-    /// Ours when it carries our client id: never decided by comparing names or text.
-    pub fn is_mine(&self) -> bool {
-        self.client_id.is_some()
-    }
-
-    /// A key that stays the same from "sending" to "sent", for the list's diffing.
-    pub fn key(&self) -> String {
-        match (&self.client_id, &self.id) {
-            (Some(client_id), _) => format!("c:{client_id}"),
-            (None, Some(id)) => id.clone(),
-            (None, None) => String::new(),
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct RoomState {
-    pub name: RoomName,
-    /// Membership is confirmed on the current connection (`joined` arrived).
-    pub joined: bool,
-    pub entries: VecDeque<Rc<Entry>>,
-    /// Other people's messages that arrived while another room was open.
-    pub unread: u32,
-}
-
-impl RoomState {
-    fn new(name: RoomName) -> Self {
-        RoomState { name, joined: false, entries: VecDeque::new(), unread: 0 }
-    }
-
-    fn position_of_own(&self, client_id: &str) -> Option<usize> {
-        self.entries.iter().rposition(|entry| entry.client_id.as_deref() == Some(client_id))
-    }
-
-    fn has_id(&self, id: &str) -> bool {
-        // Ids grow; a repeat can only be among the newest.
-        self.entries.iter().rev().take(64).any(|entry| entry.id.as_deref() == Some(id))
-    }
-
-    /// Adds one of our messages that the server does not have yet: at the
-    /// bottom, below everything the server has ordered.
-    fn push_pending(&mut self, entry: Entry) {
-        self.entries.push_back(Rc::new(entry));
-        self.trim();
-    }
-
-    /// Adds a message the server has ordered, after the last such message and
-    /// so above our own that are still on their way: every member sees the
-    /// room's messages in the server's order.
-    fn insert_ordered(&mut self, entry: Entry) {
-        let at = self.entries.iter().rposition(|entry| entry.id.is_some()).map_or(0, |last| last + 1);
-        self.entries.insert(at, Rc::new(entry));
-        self.trim();
-    }
-
-    fn trim(&mut self) {
-        while self.entries.len() > HISTORY_PER_ROOM {
-            self.entries.pop_front();
-        }
-    }
 }
 
 /// A message for the user that is not part of a room's history: a refused
@@ -186,7 +99,14 @@ pub enum Action {
     },
     /// The user opens a room: it is added (not yet joined) and shown.
     Open(RoomName),
-    Joined(RoomName),
+    /// `joined` arrived: `history` messages of the room's backlog follow
+    /// (version 3); `recovered` answers a rejoin that asked for what was
+    /// missed.
+    Joined {
+        room: RoomName,
+        history: Option<u32>,
+        recovered: Option<bool>,
+    },
     /// The user left the room, or the server says we are no longer in it.
     Close(RoomName),
     /// Show a room that is already in the list.
@@ -205,7 +125,19 @@ pub enum Action {
         room: RoomName,
         client_id: String,
     },
+    /// A `message` frame: live, or part of the backlog after `joined`.
     Received(MessageFrame<'static>),
+    /// Messages of the room were lost while connected (a `gap` frame).
+    Gap(RoomName),
+    /// A request for older messages was written.
+    LoadingOlder(RoomName),
+    /// The answer to it: older messages, oldest first, and whether even
+    /// older ones remain.
+    Older {
+        room: RoomName,
+        messages: Vec<MessageFrame<'static>>,
+        more: bool,
+    },
     /// An error, as [`crate::error_meaning::classify`] understood it.
     Error(ErrorMeaning),
     /// A failed message goes back into the queue.
@@ -218,8 +150,8 @@ pub enum Action {
         room: RoomName,
         client_id: String,
     },
-    /// The connection dropped: memberships must be confirmed again and
-    /// messages in flight can no longer be confirmed.
+    /// The connection dropped: memberships must be confirmed again, and
+    /// messages in flight wait to be sent again (under the same client id).
     ConnectionLost,
     Notify(String),
     DismissNotice(u64),
@@ -269,9 +201,9 @@ impl ChatState {
                 }
                 self.activate(room);
             }
-            Action::Joined(room) => {
+            Action::Joined { room, history, recovered } => {
                 if let Some(state) = self.room_mut(room.as_str()) {
-                    state.joined = true;
+                    state.join(history, recovered, JOIN_HISTORY);
                 }
             }
             Action::Close(room) => self.close(&room),
@@ -295,6 +227,27 @@ impl ChatState {
                 self.set_delivery(room.as_str(), &client_id, Delivery::Sending);
             }
             Action::Received(frame) => self.receive(frame),
+            Action::Gap(room) => {
+                let marked = self.room_mut(room.as_str()).is_some_and(RoomState::mark_gap_after_newest);
+                if !marked {
+                    self.notify(format!(
+                        "Some messages in #{room} could not be delivered and may be missing."
+                    ));
+                }
+            }
+            Action::LoadingOlder(room) => {
+                if let Some(state) = self.room_mut(room.as_str()) {
+                    state.older = Older::Loading;
+                }
+            }
+            Action::Older { room, messages, more } => {
+                if let Some(state) = self.room_mut(room.as_str()) {
+                    state.older = if more { Older::More } else { Older::Complete };
+                    for message in messages {
+                        state.receive(message, Arrival::Page);
+                    }
+                }
+            }
             Action::Error(meaning) => self.error(meaning),
             Action::Retry { room, client_id } => {
                 self.set_delivery(room.as_str(), &client_id, Delivery::Queued)
@@ -343,27 +296,8 @@ impl ChatState {
     fn receive(&mut self, frame: MessageFrame<'static>) {
         let active = self.active.clone();
         let Some(state) = self.room_mut(&frame.room) else { return };
-        let id = frame.id.to_string();
-        if state.has_id(&id) {
-            return;
-        }
-        let client_id = frame.client_id.map(|id| id.into_owned());
-        let entry = Entry {
-            id: Some(id),
-            author: frame.author.into_owned(),
-            text: frame.text.into_owned(),
-            ts: frame.ts as f64,
-            delivery: Delivery::Sent,
-            client_id,
-        };
-        if let Some(own) = entry.client_id.as_deref().and_then(|client_id| state.position_of_own(client_id)) {
-            state.entries.remove(own);
-            state.insert_ordered(entry);
-            return;
-        }
-        let mine = entry.is_mine();
-        state.insert_ordered(entry);
-        if !mine && active.as_ref() != Some(&state.name) {
+        let arrival = state.next_arrival();
+        if state.receive(frame, arrival) && active.as_ref() != Some(&state.name) {
             state.unread = state.unread.saturating_add(1);
         }
     }
@@ -372,6 +306,14 @@ impl ChatState {
         match meaning {
             ErrorMeaning::SendFailed { room, client_id, failure } => {
                 self.set_delivery(&room, &client_id, Delivery::Failed(send_failure_text(&failure)));
+            }
+            // The plan sends it again: it is still on its way.
+            ErrorMeaning::SendAgain { .. } => {}
+            ErrorMeaning::PagingFailed { room, reason } => {
+                if let Some(state) = self.room_mut(room.as_str()) {
+                    state.older = Older::More;
+                }
+                self.notify(format!("#{room}: earlier messages could not be loaded: {reason}"));
             }
             ErrorMeaning::JoinRefused { room, reason } => {
                 self.close(&room);
@@ -388,15 +330,7 @@ impl ChatState {
 
     fn connection_lost(&mut self) {
         for room in &mut self.rooms {
-            let room = Rc::make_mut(room);
-            room.joined = false;
-            for entry in room.entries.iter_mut().filter(|entry| entry.delivery == Delivery::Sending) {
-                Rc::make_mut(entry).delivery = Delivery::Failed(
-                    "Not confirmed: the connection dropped before the server answered. \
-                     It may or may not have been delivered."
-                        .to_owned(),
-                );
-            }
+            Rc::make_mut(room).disconnect();
         }
     }
 
@@ -422,6 +356,10 @@ fn send_failure_text(failure: &SendFailure) -> String {
         SendFailure::NotInRoom => "Not sent: you are not in this room any more.".to_owned(),
         SendFailure::QueueFull => {
             "Not sent: too many messages are waiting for the connection; wait until it is back, then retry."
+                .to_owned()
+        }
+        SendFailure::Unconfirmed => {
+            "Not confirmed: the server never said whether it arrived, so it may or may not have been delivered."
                 .to_owned()
         }
         SendFailure::Refused(message) => format!("Not sent: {message}"),

@@ -1,17 +1,20 @@
 //! Components rendered into a real DOM in headless Chromium
 //! (`wasm-bindgen-test`; scripts/test.sh runs them). They check what a user
 //! sees and can do: the composer's limit and keys, how messages show whose
-//! they are and how far they got, and the connection badge.
+//! they are and how far they got, the message list's markers and its scroll
+//! position when older messages arrive, and the connection badge.
 #![cfg(target_arch = "wasm32")]
 
+use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::rc::Rc;
 
 use gloo_timers::future::TimeoutFuture;
-use roomcast_protocol::RoomName;
+use roomcast_protocol::{MessageId, RoomName};
 use roomcast_web::components::button::{Button, Variant};
-use roomcast_web::components::{Composer, MessageItem, StatusBadge};
+use roomcast_web::components::{Composer, MessageItem, MessageList, StatusBadge};
 use roomcast_web::context::ChatProvider;
-use roomcast_web::state::{Delivery, Entry};
+use roomcast_web::state::{Delivery, Entry, Older, RoomState};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::{Element, EventInit, HtmlButtonElement, HtmlTextAreaElement, KeyboardEvent, KeyboardEventInit};
@@ -24,7 +27,21 @@ fn document() -> web_sys::Document {
 }
 
 /// Renders `C` into a fresh element on the page and returns that element.
+/// Storage starts empty, so no test sees what another remembered.
 async fn mount<C>(props: C::Properties) -> Element
+where
+    C: BaseComponent,
+{
+    forget_everything();
+    mount_again::<C>(props).await
+}
+
+fn forget_everything() {
+    web_sys::window().unwrap().local_storage().unwrap().unwrap().clear().unwrap();
+}
+
+/// Like [`mount`], keeping what the page remembered.
+async fn mount_again<C>(props: C::Properties) -> Element
 where
     C: BaseComponent,
 {
@@ -38,6 +55,18 @@ where
 /// Lets Yew apply pending renders.
 async fn settle() {
     TimeoutFuture::new(30).await;
+}
+
+/// Waits until `done` holds (up to two seconds): renders and effects run on
+/// Yew's schedule, which a busy machine may stretch.
+async fn until(what: &str, done: impl Fn() -> bool) {
+    for _ in 0..100 {
+        if done() {
+            return;
+        }
+        TimeoutFuture::new(20).await;
+    }
+    panic!("timed out waiting until {what}");
 }
 
 fn find<T: JsCast>(root: &Element, css: &str) -> T {
@@ -122,6 +151,22 @@ async fn enter_sends_and_shift_enter_keeps_writing() {
     assert_eq!(field.value(), "", "Enter on an empty field does nothing");
 }
 
+#[wasm_bindgen_test]
+async fn a_draft_survives_a_reload() {
+    let root = mount::<ComposerHarness>(ComposerHarnessProps { max_chars: 2000 }).await;
+    type_into(&find(&root, "#composer"), "half a thought").await;
+    root.remove();
+
+    // A new provider is what a reload makes: it reads the drafts back.
+    let root = mount_again::<ComposerHarness>(ComposerHarnessProps { max_chars: 2000 }).await;
+    let field: HtmlTextAreaElement = find(&root, "#composer");
+    assert_eq!(field.value(), "half a thought");
+    press(&field, "Enter", false).await;
+    root.remove();
+    let root = mount_again::<ComposerHarness>(ComposerHarnessProps { max_chars: 2000 }).await;
+    assert_eq!(find::<HtmlTextAreaElement>(&root, "#composer").value(), "", "a sent draft is forgotten");
+}
+
 #[derive(Properties, PartialEq)]
 struct ItemHarnessProps {
     entry: Rc<Entry>,
@@ -138,7 +183,7 @@ fn item_harness(props: &ItemHarnessProps) -> Html {
 
 fn entry(author: &str, client_id: Option<&str>, delivery: Delivery) -> Rc<Entry> {
     Rc::new(Entry {
-        id: Some("1764480000000-0".into()),
+        id: Some(MessageId::new(1_764_480_000_000, 0)),
         client_id: client_id.map(str::to_owned),
         author: author.into(),
         text: "two\nlines".into(),
@@ -225,4 +270,132 @@ async fn buttons_are_plain_buttons_with_a_focus_ring_unless_told_otherwise() {
 
     let current: Element = find(&root, "[aria-current='page']");
     assert_eq!(current.text_content().as_deref(), Some("#general"));
+}
+
+#[derive(Properties, PartialEq)]
+struct ListHarnessProps {
+    room: Rc<RoomState>,
+    /// Where the list's requests for older messages are written down.
+    asked: Rc<RefCell<Vec<MessageId>>>,
+}
+
+#[function_component(ListHarness)]
+fn list_harness(props: &ListHarnessProps) -> Html {
+    let asked = props.asked.clone();
+    let on_load_older = Callback::from(move |before| asked.borrow_mut().push(before));
+    html! {
+        <ChatProvider>
+            <MessageList room={props.room.clone()} {on_load_older} />
+        </ChatProvider>
+    }
+}
+
+/// #general, joined, with Bob's messages `seqs` (ids `<seq>-0`).
+fn room_with(seqs: impl IntoIterator<Item = u64>, older: Older) -> RoomState {
+    let mut room = RoomState::new(RoomName::parse("general").unwrap());
+    room.joined = true;
+    room.older = older;
+    room.entries = seqs
+        .into_iter()
+        .map(|seq| {
+            Rc::new(Entry {
+                id: Some(MessageId::new(seq, 0)),
+                client_id: None,
+                author: "Bob".into(),
+                // Far apart, so every message has its own header.
+                ts: seq as f64 * 3_600_000.0,
+                text: format!("message {seq}"),
+                delivery: Delivery::Sent,
+            })
+        })
+        .collect::<VecDeque<_>>();
+    room
+}
+
+/// The test page has no Tailwind: give the list the height and scrolling
+/// its classes give it in the app.
+fn style_the_list() {
+    let style = document().create_element("style").unwrap();
+    style.set_text_content(Some("#messages { display: block; height: 300px; overflow-y: auto; }"));
+    document().head().unwrap().append_child(&style).unwrap();
+}
+
+fn top_marker(root: &Element) -> (String, String) {
+    let top: Element = find(root, "[data-top]");
+    (top.get_attribute("data-top").unwrap_or_default(), top.text_content().unwrap_or_default())
+}
+
+#[wasm_bindgen_test]
+async fn the_top_of_the_list_says_whether_older_messages_are_coming_or_this_is_the_beginning() {
+    let asked = Rc::new(RefCell::new(Vec::new()));
+    for (older, state, words) in [
+        (Older::Loading, "loading", "Loading earlier messages…"),
+        (Older::Complete, "beginning", "Beginning of the room's history"),
+        (Older::More, "more", ""),
+    ] {
+        let room = Rc::new(room_with(1..=3, older));
+        let root = mount::<ListHarness>(ListHarnessProps { room, asked: asked.clone() }).await;
+        assert_eq!(top_marker(&root), (state.to_owned(), words.to_owned()));
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_line_marks_where_a_reconnect_could_not_recover_messages() {
+    let mut room = room_with(1..=4, Older::Complete);
+    room.gaps.push(MessageId::new(2, 0));
+    let asked = Rc::new(RefCell::new(Vec::new()));
+    let root = mount::<ListHarness>(ListHarnessProps { room: Rc::new(room), asked }).await;
+    let lines: Vec<String> = {
+        let list = root.query_selector_all("#messages > li").unwrap();
+        (0..list.length())
+            .filter_map(|i| list.item(i)?.dyn_into::<Element>().ok())
+            .map(|li| match li.get_attribute("data-author") {
+                Some(_) => text(&li, "[data-text]"),
+                None => li.get_attribute("data-gap").map_or("top".into(), |_| "gap".into()),
+            })
+            .collect()
+    };
+    assert_eq!(lines, ["top", "message 1", "message 2", "gap", "message 3", "message 4"]);
+    assert!(text(&root, "[data-gap]").contains("could not be recovered"));
+}
+
+#[wasm_bindgen_test]
+async fn reaching_the_top_asks_for_older_messages_and_they_arrive_without_moving_the_view() {
+    style_the_list();
+    let asked = Rc::new(RefCell::new(Vec::new()));
+    forget_everything();
+    let root = document().create_element("div").unwrap();
+    document().body().unwrap().append_child(&root).unwrap();
+    let first = ListHarnessProps { room: Rc::new(room_with(100..140, Older::More)), asked: asked.clone() };
+    let mut app = yew::Renderer::<ListHarness>::with_root_and_props(root.clone(), first).render();
+    until("the list shows its messages", || root.query_selector("#messages").ok().flatten().is_some()).await;
+    let list: Element = find(&root, "#messages");
+    until("it starts at the newest message", || list.scroll_top() > 0).await;
+
+    list.set_scroll_top(0);
+    list.dispatch_event(&web_sys::Event::new("scroll").unwrap()).unwrap();
+    settle().await;
+    // Every scroll event at the top asks (the connection sends one request
+    // per room at a time), always for what is older than the oldest shown.
+    let asks = asked.borrow().clone();
+    assert!(!asks.is_empty() && asks.iter().all(|before| *before == MessageId::new(100, 0)), "{asks:?}");
+
+    // The reader looks at message 100; twenty older ones arrive above it.
+    let anchor = |root: &Element| find::<web_sys::HtmlElement>(root, "li[data-author]:nth-child(2)");
+    assert_eq!(text(&anchor(&root), "[data-text]"), "message 100");
+    let seen_at = anchor(&root).offset_top() - list.scroll_top();
+    app.update(ListHarnessProps { room: Rc::new(room_with(80..140, Older::Complete)), asked: asked.clone() });
+    let lines = || root.query_selector_all("li[data-author]").unwrap().length();
+    until("the older messages show", || lines() == 60).await;
+    settle().await;
+    let same = root
+        .query_selector_all("li[data-author]")
+        .unwrap()
+        .item(20)
+        .and_then(|node| node.dyn_into::<web_sys::HtmlElement>().ok())
+        .unwrap();
+    assert_eq!(text(&same, "[data-text]"), "message 100");
+    assert_eq!(same.offset_top() - list.scroll_top(), seen_at, "message 100 did not move");
+    assert_eq!(top_marker(&root).0, "beginning");
+    assert_eq!(asked.borrow().len(), asks.len(), "nothing more is asked for at the beginning");
 }

@@ -10,7 +10,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use roomcast_server::Config;
 use serde_json::{json, Value};
 
-use crate::helpers::{test_config, unique_prefix, wait_ready, RedisServer, TestNode};
+use crate::helpers::{test_config, unique_prefix, wait_ready, FreezingProxy, RedisServer, TestNode};
 
 /// A browser does more per step than a WebSocket client (page loads, wasm
 /// compilation, reconnect backoff), so waits are longer than `PATIENCE`.
@@ -242,12 +242,30 @@ impl Browser {
         .await
     }
 
+    /// What the line above a room's oldest message says (`data-top`:
+    /// `more`, `loading`, `beginning` or `full`).
+    pub async fn top_marker(&mut self) -> Option<String> {
+        let value = self.client.execute(TOP_SCRIPT, Vec::new()).await.expect("read the top of the list");
+        value.as_str().map(str::to_owned)
+    }
+
+    /// How many notes in the open room say messages could not be recovered.
+    pub async fn gap_notes(&mut self) -> usize {
+        let script = "return document.querySelectorAll('#messages [data-gap]').length;";
+        let value = self.client.execute(script, Vec::new()).await.expect("count the gap notes");
+        value.as_u64().unwrap_or_default() as usize
+    }
+
     pub async fn close(self) {
         let _ = self.client.close().await;
     }
 }
 
-const LINES_SCRIPT: &str =
+/// The `data-top` of the line above the open room's oldest message.
+pub const TOP_SCRIPT: &str =
+    "const top = document.querySelector('#messages [data-top]'); return top ? top.dataset.top : null;";
+
+pub const LINES_SCRIPT: &str =
     "return Array.from(document.querySelectorAll('#messages li[data-author]')).map(li => ({ \
      author: li.dataset.author, text: li.querySelector('[data-text]').textContent, \
      mine: li.dataset.mine === 'true', delivery: li.dataset.delivery }));";
@@ -274,6 +292,8 @@ fn parse_lines(value: &Value) -> Vec<Line> {
 pub struct WebCluster {
     /// Kept for the life of the cluster; dropping it stops Redis.
     _redis: RedisServer,
+    /// Node 0's way to Redis, when it was started behind one.
+    proxy: Option<FreezingProxy>,
     pub nodes: Vec<TestNode>,
     configs: Vec<Config>,
 }
@@ -285,13 +305,33 @@ impl WebCluster {
 
     /// Like [`WebCluster::start`], with `tweak` applied to every node's settings.
     pub async fn start_with(nodes: usize, tweak: impl Fn(&mut Config)) -> WebCluster {
+        WebCluster::spawn(nodes, tweak, false).await
+    }
+
+    /// Like [`WebCluster::start`], but node 0 reaches Redis through a
+    /// [`FreezingProxy`] ([`WebCluster::proxy`]), which can make its Redis
+    /// connections go silent. A restarted node 0 gets fresh connections.
+    pub async fn start_behind_proxy(nodes: usize) -> WebCluster {
+        WebCluster::spawn(nodes, |_| {}, true).await
+    }
+
+    pub fn proxy(&self) -> &FreezingProxy {
+        self.proxy.as_ref().expect("the cluster was started with start_behind_proxy")
+    }
+
+    async fn spawn(nodes: usize, tweak: impl Fn(&mut Config), behind_proxy: bool) -> WebCluster {
         let dist = dist_dir();
         let redis = RedisServer::start().await;
+        let proxy = if behind_proxy { Some(FreezingProxy::start(redis.port).await) } else { None };
         let prefix = unique_prefix();
         let mut configs = Vec::new();
         let mut spawned = Vec::new();
         for i in 0..nodes {
-            let mut config = test_config(Some(redis.url()), &prefix);
+            let url = match (&proxy, i) {
+                (Some(proxy), 0) => proxy.url(),
+                _ => redis.url(),
+            };
+            let mut config = test_config(Some(url), &prefix);
             config.http.static_dir = dist.clone();
             config.node_name = Some(format!("node-{}", char::from(b'a' + i as u8)));
             // Browsers answer the server's pings by themselves; keep them on.
@@ -307,7 +347,7 @@ impl WebCluster {
         for node in &spawned {
             wait_ready(node).await;
         }
-        WebCluster { _redis: redis, nodes: spawned, configs }
+        WebCluster { _redis: redis, proxy, nodes: spawned, configs }
     }
 
     pub fn url(&self, node: usize, path: &str) -> String {

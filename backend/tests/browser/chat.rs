@@ -1,7 +1,8 @@
 //! Chatting in the browser: two people on two nodes in one room while a third
 //! in another room hears nothing, rooms side by side with unread counts and
-//! drafts, the phone layout, reloads of a room's address, a refused join
-//! explained, and `config.json` pointing a static copy at another backend.
+//! drafts, the phone layout, a reload that brings back the rooms with their
+//! history and the draft, a refused join explained, and `config.json`
+//! pointing a static copy at another backend.
 
 use crate::browser::{dist_dir, Driver, WebCluster};
 use crate::helpers::{test_config, unique_prefix, TestNode};
@@ -75,13 +76,27 @@ async fn two_people_on_two_nodes_chat_while_another_room_stays_quiet() {
     ada.wait_in_room("general").await;
     assert_eq!(texts(ada.lines().await), expected, "switching rooms loses nothing");
     let draft = "return document.getElementById('composer').value;";
+    let rooms = "return Array.from(document.querySelectorAll('[data-room]')).map(b => b.dataset.room);";
     ada.wait_for("the draft is back", draft, |value| (value == "a half-written thought").then_some(())).await;
 
     // A reload of /room/general goes straight back into the room under the
-    // remembered name (history received so far is not kept across reloads).
+    // remembered name, with #random open beside it as before, the
+    // conversation back from the room's history, and the unsent draft.
     ada.open(&cluster.url(0, "/room/general")).await;
     ada.wait_in_room("general").await;
     ada.wait_for_link("live").await;
+    ada.wait_for("both rooms are open again", rooms, |value| {
+        (value == &serde_json::json!(["general", "random"])).then_some(())
+    })
+    .await;
+    let before_reload = ada.wait_for_line("Hello from node a", "sent").await;
+    assert_eq!(before_reload.author, "Ada", "sent before the reload, shown after it");
+    assert_eq!(texts(ada.lines().await), expected, "once each, in order");
+    assert_eq!(ada.top_marker().await.as_deref(), Some("beginning"), "the room's whole history is here");
+    ada.wait_for("the draft is back after the reload", draft, |value| {
+        (value == "a half-written thought").then_some(())
+    })
+    .await;
     bob.say("still there?").await;
     let at_ada = ada.wait_for_line("still there?", "sent").await;
     assert_eq!(at_ada.author, "Bob");

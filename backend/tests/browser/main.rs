@@ -16,5 +16,6 @@ mod browser;
 mod nginx;
 
 mod chat;
+mod history;
 mod reconnect;
 mod topology;

@@ -5,7 +5,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use roomcast_protocol::DisplayName;
+use roomcast_protocol::{DisplayName, RoomName};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -17,6 +17,7 @@ use super::room_view::RoomView;
 use super::sidebar::Sidebar;
 use crate::browser;
 use crate::context::{use_chat, Chat, ChatProvider};
+use crate::prefs::{self, OpenRooms};
 use crate::route::Route;
 
 #[function_component(App)]
@@ -33,9 +34,10 @@ fn shell() -> Html {
     let chat = use_chat();
     let latest = use_mut_ref(|| chat.clone());
     *latest.borrow_mut() = chat.clone();
-    use_resume_deep_link(&chat);
+    use_reopen_rooms(&chat);
     use_history(latest);
     use_address_and_title(&chat);
+    use_remember_open_rooms(&chat);
 
     let screen = if chat.state.me.is_some() {
         html! { <ChatLayout /> }
@@ -50,15 +52,35 @@ fn shell() -> Html {
     }
 }
 
-/// A reload of `/room/<name>` with a remembered name goes straight back in.
+/// A reload with a remembered name goes straight back in: the rooms that
+/// were open come back, and the address picks the one shown (a link to
+/// `/room/<name>` opens that room too). With no room to go back to, the
+/// landing page asks.
 #[hook]
-fn use_resume_deep_link(chat: &Chat) {
+fn use_reopen_rooms(chat: &Chat) {
     let chat = chat.clone();
     use_effect_with((), move |()| {
-        let name = browser::stored_name().and_then(|name| DisplayName::parse(&name).ok());
-        if let (Some(name), Route::Room(room)) = (name, browser::current_route()) {
+        let Some(name) = browser::stored_name().and_then(|name| DisplayName::parse(&name).ok()) else {
+            return;
+        };
+        let open = prefs::restore(browser::open_rooms(), &browser::current_route());
+        if !open.rooms.is_empty() {
             chat.choose_name(&name);
-            chat.open_room(&room);
+            chat.reopen(open);
+        }
+    });
+}
+
+/// The open rooms and the one on screen are remembered for the next load
+/// (once named: before that, the state has not been restored yet).
+#[hook]
+fn use_remember_open_rooms(chat: &Chat) {
+    let state = &chat.state;
+    let rooms: Vec<RoomName> = state.rooms.iter().map(|room| room.name.clone()).collect();
+    let named = state.me.is_some();
+    use_effect_with((named, rooms, state.active.clone()), |(named, rooms, active)| {
+        if *named {
+            browser::store_open_rooms(&OpenRooms { rooms: rooms.clone(), active: active.clone() });
         }
     });
 }

@@ -19,4 +19,5 @@ pub mod top_bar;
 pub use app::App;
 pub use composer::Composer;
 pub use message_item::MessageItem;
+pub use message_list::MessageList;
 pub use status_badge::StatusBadge;

@@ -28,6 +28,10 @@ pub fn room_view(props: &RoomViewProps) -> Html {
         let (chat, name) = (chat.clone(), room.name.clone());
         Callback::from(move |_| chat.leave(&name))
     };
+    let load_older = {
+        let (chat, name) = (chat.clone(), room.name.clone());
+        Callback::from(move |before| chat.load_older(&name, before))
+    };
     let live = matches!(chat.state.link, Link::Live { .. });
     let subtitle = match (room.joined, live) {
         (true, _) => None,
@@ -50,7 +54,7 @@ pub fn room_view(props: &RoomViewProps) -> Html {
                     { "Leave" }
                 </Button>
             </TopBar>
-            <MessageList room={room.clone()} />
+            <MessageList room={room.clone()} on_load_older={load_older} />
             <Composer room={room.name.clone()} max_chars={chat.state.max_text_chars} />
         </>
     }
