@@ -19,7 +19,9 @@ fn envelope() -> Envelope<'static> {
         session: 1,
         client_id: "c-7f3a9c21e4b8d605-17".into(),
         author: "Ada".into(),
-        text: "a chat message of about a hundred bytes, which is what the reference load scenario sends".into(),
+        text: "a chat message of about a hundred bytes, which is what the reference load scenario sends"
+            .into(),
+        user: None,
     }
 }
 
@@ -31,7 +33,9 @@ fn encode(c: &mut Criterion) {
     let room = RoomName::parse("general").expect("valid room");
     let envelope = envelope();
     c.bench_function("encode a message frame", |b| {
-        b.iter(|| ServerFrame::Message(envelope.to_frame(&room, MessageId::new(1_764_480_000_123, 0))).encode())
+        b.iter(|| {
+            ServerFrame::Message(envelope.to_frame(&room, MessageId::new(1_764_480_000_123, 0))).encode()
+        })
     });
 }
 
@@ -58,7 +62,13 @@ fn fan_out(c: &mut Criterion) {
                     seq += 1;
                     seq
                 },
-                |seq| hub.deliver(&room, Offset { id: MessageId::new(1_764_480_000_123, seq), epoch: "e" }, &envelope),
+                |seq| {
+                    hub.deliver(
+                        &room,
+                        Offset { id: MessageId::new(1_764_480_000_123, seq), epoch: "e" },
+                        &envelope,
+                    )
+                },
                 BatchSize::SmallInput,
             )
         });

@@ -20,7 +20,7 @@ use anyhow::{bail, Context};
 use clap::builder::TypedValueParser;
 use clap::Parser;
 use futures_util::{SinkExt, StreamExt};
-use roomcast_protocol::{ClientFrame, ServerFrame, PROTOCOL_VERSION};
+use roomcast_protocol::{ClientFrame, ServerFrame};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
@@ -156,10 +156,7 @@ async fn measure(args: &Args, port: u16, pid: u32) -> anyhow::Result<()> {
 /// A connection that said hello and joined `room`.
 async fn member(url: &str, name: &str, room: &str) -> anyhow::Result<Ws> {
     let (mut ws, _) = tokio_tungstenite::connect_async(url).await?;
-    ws.send(Message::text(
-        ClientFrame::Hello { name: name.into(), protocol: Some(PROTOCOL_VERSION) }.encode(),
-    ))
-    .await?;
+    ws.send(Message::text(ClientFrame::hello(name).encode())).await?;
     ws.send(Message::text(ClientFrame::join(room).encode())).await?;
     loop {
         match next_frame(&mut ws).await? {

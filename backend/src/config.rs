@@ -144,6 +144,12 @@ pub struct SessionSettings {
     #[arg(long, env = "MAX_ROOMS_PER_NODE", default_value_t = 100_000)]
     pub max_rooms_per_node: usize,
 
+    /// Secret that identity tokens are signed with (HS256). Set, every client
+    /// must present a valid token in `hello`; unset, the node is open and
+    /// anonymous.
+    #[arg(long, env = "AUTH_SECRET", hide_env_values = true)]
+    pub auth_secret: Option<crate::identity::Secret>,
+
     /// Longest wait for the broker when joining a room.
     #[arg(long, env = "JOIN_TIMEOUT", default_value = "5s", value_parser = parse_duration)]
     pub join_timeout: Duration,

@@ -14,6 +14,7 @@
 //! - [`session`]: one client connection: a reader that handles client frames
 //!   and a writer fed by a bounded queue.
 //! - [`node`]: what every session of the node shares.
+//! - [`identity`]: optional signed identity tokens (`AUTH_SECRET`).
 //! - [`hub`]: who is in which room on this node, and the local fan-out of
 //!   each delivered message; the node's side of the broker seam.
 //! - [`metrics`]: the node's Prometheus metrics, served at `/metrics`.
@@ -35,6 +36,7 @@ pub mod config;
 pub mod healthcheck;
 pub mod http;
 pub mod hub;
+pub mod identity;
 pub mod metrics;
 pub mod node;
 pub mod outbox;

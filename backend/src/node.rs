@@ -17,6 +17,7 @@ use crate::admission::Admission;
 use crate::broker::{Broker, BrokerError, BrokerHandler};
 use crate::config::{AdmissionSettings, HistorySettings, RedisSettings, SessionSettings};
 use crate::hub::Hub;
+use crate::identity::Verifier;
 use crate::metrics::Metrics;
 
 /// How often presence changes are published and told: the most frequent a
@@ -34,6 +35,8 @@ pub struct Node {
     pub metrics: Arc<Metrics>,
     /// Who may connect, and how many connections are held.
     pub admission: Arc<Admission>,
+    /// Checks identity tokens, when the node requires them.
+    pub identity: Option<Verifier>,
     pub settings: SessionSettings,
     /// Cancelled when the node starts shutting down.
     pub shutdown: CancellationToken,
@@ -63,6 +66,7 @@ impl Node {
             broker,
             metrics,
             admission: Arc::new(Admission::new(admission)),
+            identity: settings.auth_secret.as_ref().map(Verifier::new),
             settings,
             shutdown: CancellationToken::new(),
             sessions: TaskTracker::new(),

@@ -355,7 +355,7 @@ impl Connection {
             }
         };
         let frames = match frame {
-            ServerFrame::Welcome { name, node, max_rooms, max_text_chars, protocol } => {
+            ServerFrame::Welcome { name, node, max_rooms, max_text_chars, protocol, .. } => {
                 let name = name.into_owned();
                 browser::store_name(&name);
                 self.dispatch.dispatch(Action::Welcome { name, max_rooms, max_text_chars, protocol });
@@ -460,5 +460,6 @@ fn owned_message(message: MessageFrame<'_>) -> MessageFrame<'static> {
         text: Cow::Owned(message.text.into_owned()),
         ts: message.ts,
         client_id: message.client_id.map(|id| Cow::Owned(id.into_owned())),
+        user: message.user.map(|user| Cow::Owned(user.into_owned())),
     }
 }

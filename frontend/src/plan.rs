@@ -13,7 +13,7 @@
 
 use std::borrow::Cow;
 
-use roomcast_protocol::{ClientFrame, MessageId, RoomName, PROTOCOL_VERSION};
+use roomcast_protocol::{ClientFrame, MessageId, RoomName};
 
 use crate::error_meaning::{Awaiting, ErrorMeaning};
 use crate::outbox::Outbox;
@@ -71,7 +71,7 @@ fn owned(text: &str) -> Cow<'static, str> {
 }
 
 fn hello_frame(name: &str) -> ClientFrame<'static> {
-    ClientFrame::Hello { name: owned(name), protocol: Some(PROTOCOL_VERSION) }
+    ClientFrame::hello(owned(name))
 }
 
 impl Plan {

@@ -20,6 +20,10 @@ pub const HEARTBEAT_TIMEOUT: u16 = 4001;
 /// The client did not send `hello` in time after connecting.
 pub const HELLO_TIMEOUT: u16 = 4002;
 
+/// The identity token the connection was opened with has expired: get a
+/// new one, then reconnect.
+pub const TOKEN_EXPIRED: u16 = 4003;
+
 /// The client kept sending frames that break the protocol or its limits.
 pub const POLICY_VIOLATION: u16 = 1008;
 
@@ -33,6 +37,7 @@ pub fn reason(code: u16) -> &'static str {
         HEARTBEAT_TIMEOUT => "no answer to pings",
         MESSAGE_TOO_BIG => "frame too large",
         HELLO_TIMEOUT => "no hello in time",
+        TOKEN_EXPIRED => "identity token expired; reconnect with a new one",
         POLICY_VIOLATION => "too many refused frames",
         _ => "",
     }
@@ -40,7 +45,10 @@ pub fn reason(code: u16) -> &'static str {
 
 /// Whether a client that sees this close code should reconnect by itself.
 pub fn should_reconnect(code: u16) -> bool {
-    matches!(code, SERVICE_RESTART | SLOW_CONSUMER | HEARTBEAT_TIMEOUT | 1001 | 1006 | 1011 | 1013)
+    matches!(
+        code,
+        SERVICE_RESTART | SLOW_CONSUMER | HEARTBEAT_TIMEOUT | TOKEN_EXPIRED | 1001 | 1006 | 1011 | 1013
+    )
 }
 
 #[cfg(test)]
@@ -66,6 +74,7 @@ mod tests {
             MESSAGE_TOO_BIG,
             HELLO_TIMEOUT,
             POLICY_VIOLATION,
+            TOKEN_EXPIRED,
         ] {
             assert!(!reason(code).is_empty(), "{code}");
         }

@@ -42,6 +42,11 @@ pub enum ErrorCode {
     Internal,
     /// `hello` offered a protocol version older than this server serves.
     UnsupportedProtocol,
+    /// This server requires a signed identity token, and `hello` had none, or
+    /// one that is forged, malformed or expired.
+    Unauthorized,
+    /// The identity token does not allow this room.
+    Forbidden,
     /// A code this build does not know yet (sent by a newer server).
     #[serde(other)]
     Unknown,

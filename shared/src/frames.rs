@@ -27,6 +27,9 @@ pub enum ClientFrame<'a> {
         /// absent from version 1 clients.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         protocol: Option<u32>,
+        /// A signed identity token, where the server requires one (version 5).
+        #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+        token: Option<Cow<'a, str>>,
     },
     /// Become a member of a room; answered by `joined` once messages flow.
     /// From version 3 a join may ask for the room's recent messages
@@ -89,6 +92,11 @@ pub enum ClientFrame<'a> {
 const CLIENT_TYPES: [&str; 8] = ["hello", "join", "leave", "send", "ping", "history", "members", "typing"];
 
 impl<'a> ClientFrame<'a> {
+    /// A `hello` offering this build's protocol version, without a token.
+    pub fn hello(name: impl Into<Cow<'a, str>>) -> Self {
+        ClientFrame::Hello { name: name.into(), protocol: Some(crate::PROTOCOL_VERSION), token: None }
+    }
+
     /// A plain `join`: no history, no recovery.
     pub fn join(room: impl Into<Cow<'a, str>>) -> Self {
         ClientFrame::Join { room: room.into(), history: None, since: None, epoch: None }
@@ -145,6 +153,9 @@ pub enum ServerFrame<'a> {
         /// Absent from servers that predate versions, which speak version 1.
         #[serde(default = "crate::version::unversioned")]
         protocol: u32,
+        /// The user id from the identity token, where the server requires one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        user: Option<Cow<'a, str>>,
     },
     /// The connection is a member of `room` and receives its messages from now
     /// on. From version 3 it names the room's epoch and how many earlier
@@ -223,6 +234,10 @@ pub struct MessageFrame<'a> {
     /// Present only on the sender's own copy: the id it chose in `send`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<Cow<'a, str>>,
+    /// The sender's user id, where the server requires identity tokens: the
+    /// same for every connection (tab, device) of one person.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<Cow<'a, str>>,
 }
 
 impl<'a> ServerFrame<'a> {
@@ -270,12 +285,16 @@ mod tests {
     #[test]
     fn every_client_frame_round_trips_with_its_documented_shape() {
         round_trip_client(
-            ClientFrame::Hello { name: "Ada".into(), protocol: Some(2) },
+            ClientFrame::Hello { name: "Ada".into(), protocol: Some(2), token: None },
             json!({"type": "hello", "name": "Ada", "protocol": 2}),
         );
         round_trip_client(
-            ClientFrame::Hello { name: "Ada".into(), protocol: None },
+            ClientFrame::Hello { name: "Ada".into(), protocol: None, token: None },
             json!({"type": "hello", "name": "Ada"}),
+        );
+        round_trip_client(
+            ClientFrame::Hello { name: "Ada".into(), protocol: Some(5), token: Some("eyJ.x.y".into()) },
+            json!({"type": "hello", "name": "Ada", "protocol": 5, "token": "eyJ.x.y"}),
         );
         round_trip_client(ClientFrame::join("general"), json!({"type": "join", "room": "general"}));
         round_trip_client(
@@ -323,8 +342,20 @@ mod tests {
                 max_rooms: 32,
                 max_text_chars: 2000,
                 protocol: 2,
+                user: None,
             },
             json!({"type": "welcome", "name": "Ada", "node": "node-a", "max_rooms": 32, "max_text_chars": 2000, "protocol": 2}),
+        );
+        round_trip_server(
+            ServerFrame::Welcome {
+                name: "Ada".into(),
+                node: "node-a".into(),
+                max_rooms: 32,
+                max_text_chars: 2000,
+                protocol: 5,
+                user: Some("u-42".into()),
+            },
+            json!({"type": "welcome", "name": "Ada", "node": "node-a", "max_rooms": 32, "max_text_chars": 2000, "protocol": 5, "user": "u-42"}),
         );
         round_trip_server(ServerFrame::joined("general"), json!({"type": "joined", "room": "general"}));
         round_trip_server(
@@ -347,14 +378,19 @@ mod tests {
             text: "hello".into(),
             ts: 1_764_480_000_123,
             client_id: None,
+            user: None,
         };
         round_trip_server(
             ServerFrame::Message(message.clone()),
             json!({"type": "message", "id": "1764480000123-0", "room": "general", "author": "Ada", "text": "hello", "ts": 1_764_480_000_123u64}),
         );
         round_trip_server(
-            ServerFrame::Message(MessageFrame { client_id: Some("c-1".into()), ..message }),
+            ServerFrame::Message(MessageFrame { client_id: Some("c-1".into()), ..message.clone() }),
             json!({"type": "message", "id": "1764480000123-0", "room": "general", "author": "Ada", "text": "hello", "ts": 1_764_480_000_123u64, "client_id": "c-1"}),
+        );
+        round_trip_server(
+            ServerFrame::Message(MessageFrame { user: Some("u-42".into()), ..message }),
+            json!({"type": "message", "id": "1764480000123-0", "room": "general", "author": "Ada", "text": "hello", "ts": 1_764_480_000_123u64, "user": "u-42"}),
         );
         round_trip_server(
             ServerFrame::error(ErrorCode::MalformedFrame, "bad"),
@@ -397,6 +433,7 @@ mod tests {
             text: "earlier".into(),
             ts: 1_764_470_000_000,
             client_id: None,
+            user: None,
         };
         round_trip_server(
             ServerFrame::History {

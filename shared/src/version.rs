@@ -16,7 +16,9 @@
 ///   carries the room's epoch, the `history` request pages back, `gap`
 ///   reports messages a connected member could not be given.
 /// - 4: presence (`members`, `presence`) and typing indicators (`typing`).
-pub const PROTOCOL_VERSION: u32 = 4;
+/// - 5: signed identity: `hello` carries a `token`, `welcome` and messages
+///   the `user` id, where the server requires identity.
+pub const PROTOCOL_VERSION: u32 = 5;
 
 /// The first version with history and recovery.
 pub const HISTORY: u32 = 3;

@@ -27,6 +27,9 @@ pub struct Envelope<'a> {
     pub author: Cow<'a, str>,
     #[serde(borrow)]
     pub text: Cow<'a, str>,
+    /// The sender's user id, where identity tokens are required.
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<Cow<'a, str>>,
 }
 
 /// Someone typing in a room, as it travels between nodes. Never stored.
@@ -59,6 +62,7 @@ impl<'a> Envelope<'a> {
             client_id: Cow::Owned(self.client_id.into_owned()),
             author: Cow::Owned(self.author.into_owned()),
             text: Cow::Owned(self.text.into_owned()),
+            user: self.user.map(|user| Cow::Owned(user.into_owned())),
         }
     }
 
@@ -71,6 +75,7 @@ impl<'a> Envelope<'a> {
             text: Cow::Borrowed(&self.text),
             ts: id.ms,
             client_id: None,
+            user: self.user.as_deref().map(Cow::Borrowed),
         }
     }
 
@@ -100,6 +105,7 @@ mod tests {
             client_id: "c-1".into(),
             author: "Ada".into(),
             text: "hi \"there\"".into(),
+            user: None,
         };
         let payload = format!("1700000000000-3 1699000000.5 {}", envelope.to_json());
         let (id, epoch, parsed) = Envelope::parse_payload(payload.as_bytes()).unwrap();

@@ -394,7 +394,14 @@ mod tests {
     }
 
     fn envelope(origin: u64, session: SessionId) -> Envelope<'static> {
-        Envelope { origin, session, client_id: "c-1".into(), author: "Ada".into(), text: "hi".into() }
+        Envelope {
+            origin,
+            session,
+            client_id: "c-1".into(),
+            author: "Ada".into(),
+            text: "hi".into(),
+            user: None,
+        }
     }
 
     fn text_of(message: Message) -> String {

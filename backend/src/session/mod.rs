@@ -12,14 +12,14 @@
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::extract::ws::{Message, Utf8Bytes};
 use futures_util::{Sink, Stream, StreamExt};
 use roomcast_protocol::close::{
-    self, HEARTBEAT_TIMEOUT, HELLO_TIMEOUT, MESSAGE_TOO_BIG, POLICY_VIOLATION, SERVICE_RESTART, SLOW_CONSUMER,
+    self, HEARTBEAT_TIMEOUT, HELLO_TIMEOUT, MESSAGE_TOO_BIG, POLICY_VIOLATION, SERVICE_RESTART,
+    SLOW_CONSUMER, TOKEN_EXPIRED,
 };
-use roomcast_protocol::limits::MAX_TEXT_CHARS;
 use roomcast_protocol::version;
 use roomcast_protocol::{
     ClientFrame, ClientMsgId, DisplayName, ErrorCode, MessageText, RoomName, ServerFrame,
@@ -29,11 +29,13 @@ use tracing::{debug, error, info, info_span, warn, Instrument};
 use self::budget::{Budget, Verdict};
 use crate::broker::{BrokerError, Envelope, Published};
 use crate::hub::SessionId;
+use crate::identity::Identity;
 use crate::node::Node;
 use crate::outbox::Outbox;
 use crate::rate::TokenBucket;
 
 mod budget;
+mod greeting;
 mod people;
 mod rooms;
 mod writer;
@@ -64,6 +66,8 @@ where
             rooms: HashSet::new(),
             present: HashSet::new(),
             typed: HashMap::new(),
+            identity: None,
+            token_deadline: None,
             budget,
             sends,
         };
@@ -107,6 +111,10 @@ struct Session {
     present: HashSet<RoomName>,
     /// When this session last announced typing, per room.
     typed: HashMap<RoomName, Instant>,
+    /// Who the identity token says this is, where the node requires tokens.
+    identity: Option<Identity>,
+    /// A new token's expiry, for the read loop to arm its timer with.
+    token_deadline: Option<tokio::time::Instant>,
     /// Limits how fast this connection may post.
     sends: TokenBucket,
     /// Limits its other requests, and counts its strikes.
@@ -127,6 +135,10 @@ impl Session {
         tokio::pin!(heartbeat);
         let hello_deadline = tokio::time::sleep(self.node.settings.hello_timeout);
         tokio::pin!(hello_deadline);
+        // Armed once an identity token is accepted; fires when it expires.
+        let token_timer = tokio::time::sleep(Duration::ZERO);
+        tokio::pin!(token_timer);
+        let mut token_armed = false;
         let mut pinged = false;
         loop {
             tokio::select! {
@@ -139,6 +151,11 @@ impl Session {
                 () = &mut hello_deadline, if self.name.is_none() => {
                     debug!("no hello in time");
                     closer.close(HELLO_TIMEOUT);
+                    return;
+                }
+                () = &mut token_timer, if token_armed => {
+                    debug!("identity token expired");
+                    closer.close(TOKEN_EXPIRED);
                     return;
                 }
                 () = &mut heartbeat => {
@@ -162,7 +179,11 @@ impl Session {
                         // connection should not carry that size around.
                         Some(Ok(message)) => {
                             self.node.metrics.frames_in.inc();
-                            Box::pin(self.handle_message(message)).await
+                            Box::pin(self.handle_message(message)).await;
+                            if let Some(deadline) = self.token_deadline.take() {
+                                token_timer.as_mut().reset(deadline);
+                                token_armed = true;
+                            }
                         }
                         Some(Err(err)) => {
                             self.handle_read_error(err);
@@ -231,7 +252,7 @@ impl Session {
 
     async fn handle_frame(&mut self, frame: ClientFrame<'_>) {
         match frame {
-            ClientFrame::Hello { name, protocol } => self.hello(&name, protocol),
+            ClientFrame::Hello { name, protocol, token } => self.hello(&name, protocol, token.as_deref()),
             ClientFrame::Join { room, history, since, epoch } => {
                 self.join(&room, history, since, epoch.as_deref()).await
             }
@@ -241,29 +262,6 @@ impl Session {
             ClientFrame::History { room, before, limit } => self.history(&room, before, limit).await,
             ClientFrame::Members { room } => self.members(&room),
             ClientFrame::Typing { room } => self.typing(&room).await,
-        }
-    }
-
-    fn hello(&mut self, raw: &str, offered: Option<u32>) {
-        let protocol = match version::negotiate(offered) {
-            Ok(protocol) => protocol,
-            Err(err) => return self.fail(ErrorCode::UnsupportedProtocol, err.to_string(), None, None),
-        };
-        match DisplayName::parse(raw) {
-            Ok(name) => {
-                self.reply(&ServerFrame::Welcome {
-                    name: Cow::Borrowed(name.as_str()),
-                    node: Cow::Borrowed(&self.node.name),
-                    max_rooms: self.node.settings.max_rooms,
-                    max_text_chars: MAX_TEXT_CHARS,
-                    protocol,
-                });
-                if let Some(old) = self.name.replace(name) {
-                    self.renamed(&old);
-                }
-                self.protocol = protocol;
-            }
-            Err(err) => self.fail(err.code(), err.to_string(), None, None),
         }
     }
 
@@ -304,6 +302,7 @@ impl Session {
             client_id: Cow::Borrowed(raw_client_id),
             author: Cow::Borrowed(name.as_str()),
             text: Cow::Borrowed(text),
+            user: self.identity.as_ref().map(|identity| Cow::Borrowed(identity.user.as_str())),
         };
         let started = Instant::now();
         let published = self.node.broker.publish(&room, &envelope).await;
@@ -446,6 +445,7 @@ mod tests {
             admission: Arc::new(crate::admission::Admission::new(
                 crate::config::Config::defaults().http.admission,
             )),
+            identity: None,
             broker: Broker::Memory(MemoryBroker::new(
                 handler,
                 &HistorySettings {
@@ -468,6 +468,7 @@ mod tests {
                 join_burst: 10,
                 request_rate: 100.0,
                 max_rooms_per_node: 100,
+                auth_secret: None,
             },
             shutdown: CancellationToken::new(),
             sessions: TaskTracker::new(),

@@ -51,6 +51,10 @@ impl Session {
             let message = "cannot open another room on this server now; try again later";
             return self.fail(ErrorCode::Unavailable, message, Some(room.as_str()), None);
         }
+        if self.identity.as_ref().is_some_and(|identity| !identity.may_join(&room)) {
+            let message = "your identity token does not let you into this room";
+            return self.fail(ErrorCode::Forbidden, message, Some(room.as_str()), None);
+        }
         let max = self.node.settings.max_rooms;
         if self.rooms.len() >= max {
             let message = format!("a connection can be in at most {max} rooms; leave one first");

@@ -2,7 +2,7 @@
 //! on), and nobody else notices.
 
 use roomcast_protocol::close::MESSAGE_TOO_BIG;
-use roomcast_protocol::{ClientFrame, ErrorCode, ServerFrame, PROTOCOL_VERSION};
+use roomcast_protocol::{ClientFrame, ErrorCode, ServerFrame};
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::helpers::{Client, Cluster};
@@ -164,12 +164,12 @@ async fn names_that_would_deceive_are_refused_and_others_see_the_normal_form(clu
     let mut mallory = Client::connect(cluster.node(0)).await;
     let combining_flood = format!("Ada{}", "\u{301}".repeat(12));
     for name in ["Ada\u{202E}nimda", "Ad\u{200B}min", "\u{3164}", combining_flood.as_str()] {
-        mallory.send(&ClientFrame::Hello { name: name.into(), protocol: Some(PROTOCOL_VERSION) }).await;
+        mallory.send(&ClientFrame::hello(name)).await;
         mallory.expect_error(ErrorCode::InvalidName).await;
     }
     // A decomposed "é" is accepted in its composed form, which is what others see.
     let mut zoe = Client::connect(cluster.node(0)).await;
-    zoe.send(&ClientFrame::Hello { name: "Zoe\u{301}".into(), protocol: Some(PROTOCOL_VERSION) }).await;
+    zoe.send(&ClientFrame::hello("Zoe\u{301}")).await;
     match zoe.next_frame().await {
         ServerFrame::Welcome { name, .. } => assert_eq!(name, "Zo\u{e9}"),
         other => panic!("expected welcome, got {other:?}"),

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use roomcast_protocol::{ClientFrame, MessageFrame, ServerFrame, PROTOCOL_VERSION};
+use roomcast_protocol::{ClientFrame, MessageFrame, ServerFrame};
 
 use crate::helpers::{Client, Cluster};
 use crate::on_both_brokers;
@@ -124,7 +124,7 @@ async fn renaming_changes_the_author_of_later_messages(cluster: &Cluster) {
     ada.join("general").await;
     bob.join("general").await;
 
-    ada.send(&ClientFrame::Hello { name: "  Ada Lovelace ".into(), protocol: Some(PROTOCOL_VERSION) }).await;
+    ada.send(&ClientFrame::hello("  Ada Lovelace ")).await;
     match ada.next_frame().await {
         ServerFrame::Welcome { name, .. } => assert_eq!(name, "Ada Lovelace"),
         other => panic!("expected welcome, got {other:?}"),

@@ -9,7 +9,7 @@ use std::sync::{Arc, Once};
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use roomcast_protocol::{ClientFrame, ErrorCode, MessageFrame, RoomName, ServerFrame, PROTOCOL_VERSION};
+use roomcast_protocol::{ClientFrame, ErrorCode, MessageFrame, RoomName, ServerFrame};
 use roomcast_server::broker::redis::Names;
 use roomcast_server::{Application, Config};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -372,7 +372,7 @@ impl Client {
     /// Connects and says hello; the returned client has a display name.
     pub async fn named(node: &TestNode, name: &str) -> Client {
         let mut client = Client::connect(node).await;
-        client.send(&ClientFrame::Hello { name: name.into(), protocol: Some(PROTOCOL_VERSION) }).await;
+        client.send(&ClientFrame::hello(name)).await;
         match client.next_frame().await {
             ServerFrame::Welcome { name: confirmed, node: served_by, .. } => {
                 assert_eq!(served_by, node.name);

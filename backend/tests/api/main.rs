@@ -11,6 +11,7 @@ mod connections;
 mod exactly_once;
 mod history;
 mod http;
+mod identity;
 mod metrics;
 mod no_loss;
 mod presence;

@@ -142,8 +142,12 @@ async fn the_members_of_a_killed_node_leave_the_others_lists_within_the_bound() 
     let mut ada = watcher(&survivor, "Ada").await;
     ada.join("general").await;
     let mut bob = Client::connect_to(&format!("ws://{}/ws", env[0].1)).await;
-    bob.send(&ClientFrame::Hello { name: "Bob".into(), protocol: Some(roomcast_protocol::PROTOCOL_VERSION) })
-        .await;
+    bob.send(&ClientFrame::Hello {
+        name: "Bob".into(),
+        protocol: Some(roomcast_protocol::PROTOCOL_VERSION),
+        token: None,
+    })
+    .await;
     assert!(matches!(bob.next_frame().await, ServerFrame::Welcome { .. }));
     bob.join("general").await;
     let mut view = Members::new();

@@ -4,7 +4,7 @@
 
 use std::process::Stdio;
 
-use roomcast_protocol::{close, ClientFrame, ServerFrame, PROTOCOL_VERSION};
+use roomcast_protocol::{close, ClientFrame, ServerFrame};
 use tokio::process::Command;
 
 use crate::helpers::{eventually, free_port, unique_prefix, Client, RedisServer, PATIENCE};
@@ -42,7 +42,7 @@ async fn the_binary_takes_env_settings_passes_its_healthcheck_and_drains_on_sigt
 
     // The settings came from the environment: the node greets under its name.
     let mut client = Client::connect_to(&format!("ws://{}/ws", env[0].1)).await;
-    client.send(&ClientFrame::Hello { name: "Ada".into(), protocol: Some(PROTOCOL_VERSION) }).await;
+    client.send(&ClientFrame::hello("Ada")).await;
     match client.next_frame().await {
         ServerFrame::Welcome { node, .. } => assert_eq!(node, "node-from-env"),
         other => panic!("expected welcome, got {other:?}"),

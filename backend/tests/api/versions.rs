@@ -16,7 +16,7 @@ on_both_brokers!(
 /// Says hello as a client of `protocol` would (`None`: a version 1 client,
 /// which has no such field) and returns the version the server agreed.
 async fn greet(client: &mut Client, name: &str, protocol: Option<u32>) -> u32 {
-    client.send(&ClientFrame::Hello { name: name.into(), protocol }).await;
+    client.send(&ClientFrame::Hello { name: name.into(), protocol, token: None }).await;
     match client.next_frame().await {
         ServerFrame::Welcome { protocol, .. } => {
             client.name = name.to_owned();
@@ -56,7 +56,13 @@ async fn a_client_newer_than_the_server_is_answered_in_the_servers_version(clust
 
 async fn a_version_older_than_any_served_is_refused_and_the_connection_stays_usable(cluster: &Cluster) {
     let mut ancient = Client::connect(cluster.node(0)).await;
-    ancient.send(&ClientFrame::Hello { name: "ancient".into(), protocol: Some(OLDEST_SUPPORTED - 1) }).await;
+    ancient
+        .send(&ClientFrame::Hello {
+            name: "ancient".into(),
+            protocol: Some(OLDEST_SUPPORTED - 1),
+            token: None,
+        })
+        .await;
     let refused = ancient.expect_error(ErrorCode::UnsupportedProtocol).await;
     assert!(
         matches!(&refused, ServerFrame::Error { message, .. } if message.contains("reload")),

@@ -20,6 +20,7 @@ fn frame(room: &str, seq: u64, author: &str, text: &str, client_id: Option<&str>
         text: Cow::Owned(text.to_owned()),
         ts: 1_000 + seq,
         client_id: client_id.map(|id| Cow::Owned(id.to_owned())),
+        user: None,
     }
 }
 
