@@ -20,7 +20,8 @@ use roomcast_protocol::limits::MAX_ROOMS;
 #[command(name = "roomcast-server", version, about = "Roomcast chat node")]
 pub struct Config {
     /// Do not serve: ask the node listening on BIND (over loopback) whether it
-    /// is ready, and exit 0 if it is, 1 if not. For container health checks.
+    /// is alive (`/healthz`), and exit 0 if it is, 1 if not. For container
+    /// health checks; readiness (`/readyz`) is for load balancers.
     #[arg(long)]
     pub healthcheck: bool,
 

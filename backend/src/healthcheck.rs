@@ -1,6 +1,9 @@
 //! `roomcast-server --healthcheck`: asks the node listening on `BIND` whether
-//! it is ready, for container health checks. It needs no shell, curl or
-//! other tool in the image, so the runtime image can stay minimal.
+//! it is alive (`/healthz`), for container health checks. Liveness, not
+//! readiness: a node that lost Redis is not ready, but restarting it would
+//! not bring Redis back, and restarting every node at once on a Redis blip
+//! would drop every user. It needs no shell, curl or other tool in the
+//! image, so the runtime image can stay minimal.
 
 use std::io::{self, Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream};
@@ -17,14 +20,26 @@ pub fn local_target(bind: SocketAddr) -> SocketAddr {
     SocketAddr::new(ip, bind.port())
 }
 
-/// `GET /readyz` on the node bound to `bind`: `Ok(true)` for a 200 answer,
-/// `Ok(false)` for any other status, an error when no node answers in time.
+/// `GET /healthz` on the node bound to `bind`: whether it serves at all.
+pub fn is_alive(bind: SocketAddr, timeout: Duration) -> io::Result<bool> {
+    answers_200(bind, "/healthz", timeout)
+}
+
+/// `GET /readyz` on the node bound to `bind`: whether it can take users now.
 pub fn is_ready(bind: SocketAddr, timeout: Duration) -> io::Result<bool> {
+    answers_200(bind, "/readyz", timeout)
+}
+
+/// `Ok(true)` for a 200 answer to `GET path`, `Ok(false)` for any other
+/// status, an error when no node answers in time.
+fn answers_200(bind: SocketAddr, path: &str, timeout: Duration) -> io::Result<bool> {
     let target = local_target(bind);
     let mut stream = TcpStream::connect_timeout(&target, timeout)?;
     stream.set_read_timeout(Some(timeout))?;
     stream.set_write_timeout(Some(timeout))?;
-    stream.write_all(b"GET /readyz HTTP/1.0\r\nHost: localhost\r\nConnection: close\r\n\r\n")?;
+    stream.write_all(
+        format!("GET {path} HTTP/1.0\r\nHost: localhost\r\nConnection: close\r\n\r\n").as_bytes(),
+    )?;
     // The status line is all we need: "HTTP/1.x 200 OK".
     let mut head = [0u8; 16];
     let mut filled = 0;

@@ -7,8 +7,8 @@ use roomcast_server::{healthcheck, telemetry, Application, Config};
 async fn main() -> anyhow::Result<()> {
     let config = Config::parse();
     if config.healthcheck {
-        let ready = healthcheck::is_ready(config.http.bind, Duration::from_secs(3)).unwrap_or(false);
-        std::process::exit(if ready { 0 } else { 1 });
+        let alive = healthcheck::is_alive(config.http.bind, Duration::from_secs(3)).unwrap_or(false);
+        std::process::exit(if alive { 0 } else { 1 });
     }
     telemetry::init(config.log_format);
     let app = Application::build(config).await?;

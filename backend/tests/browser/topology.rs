@@ -12,13 +12,21 @@ async fn through_nginx_users_on_both_nodes_chat_and_move_when_one_stops() {
     let dist = dist_dir();
     let nginx = Nginx::start(&[cluster.nodes[0].addr, cluster.nodes[1].addr], &dist).await;
 
-    // The app and its deep links: index.html, revalidated on every load.
-    for path in ["/", "/room/general"] {
+    // The app and its deep links: index.html, revalidated on every load, with
+    // the security headers (the browsers below run the app under that policy).
+    for path in ["/", "/room/general", "/config.json"] {
         let page = get(nginx.addr, path, &[]).await;
         assert_eq!(page.status, 200, "{path}");
-        assert!(String::from_utf8_lossy(&page.body).contains("<title>Roomcast</title>"), "{path}");
         assert_eq!(page.header("cache-control"), Some("no-cache"), "{path}");
+        let csp = page.header("content-security-policy").unwrap_or_else(|| panic!("{path} has a CSP"));
+        assert!(csp.contains("script-src 'self' 'sha256-") && csp.contains("frame-ancestors 'none'"), "{csp}");
+        assert_eq!(page.header("x-content-type-options"), Some("nosniff"), "{path}");
+        assert_eq!(page.header("x-frame-options"), Some("DENY"), "{path}");
+        assert_eq!(page.header("referrer-policy"), Some("no-referrer"), "{path}");
+        assert_eq!(page.header("server"), Some("nginx"), "no version in the Server header");
     }
+    let index = get(nginx.addr, "/", &[]).await;
+    assert!(String::from_utf8_lossy(&index.body).contains("<title>Roomcast</title>"));
     // Hashed assets: the right type, compressed, cached for good.
     let wasm = std::fs::read_dir(&dist)
         .expect("read dist")
@@ -31,6 +39,7 @@ async fn through_nginx_users_on_both_nodes_chat_and_move_when_one_stops() {
     assert_eq!(asset.header("content-type"), Some("application/wasm"));
     assert_eq!(asset.header("content-encoding"), Some("gzip"));
     assert_eq!(asset.header("cache-control"), Some("public, max-age=31536000, immutable"));
+    assert!(asset.header("content-security-policy").is_some(), "assets carry the headers too");
     assert_eq!(get(nginx.addr, "/no-such-asset-0123456789abcdef.js", &[]).await.status, 404);
 
     // Operators can see both nodes behind the one address.
