@@ -149,10 +149,7 @@ pub fn classify(frame: &ErrorFrame<'_>, awaiting: impl Fn(&RoomName) -> Awaiting
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn room(name: &str) -> RoomName {
-        RoomName::parse(name).unwrap()
-    }
+    use crate::testing::room;
 
     /// Classifies `frame` for a page that is joining #joining, waits for
     /// older messages of #paging and is in #general, and compares with

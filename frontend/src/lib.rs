@@ -31,5 +31,7 @@ pub mod prefs;
 pub mod route;
 pub mod scroll;
 pub mod state;
+#[cfg(test)]
+mod testing;
 
 pub use components::App;

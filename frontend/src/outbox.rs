@@ -185,10 +185,7 @@ fn send_frame(message: &Outgoing) -> ClientFrame<'static> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn room(name: &str) -> RoomName {
-        RoomName::parse(name).unwrap()
-    }
+    use crate::testing::room;
 
     fn outgoing(client_id: &str) -> Outgoing {
         Outgoing { room: room("general"), client_id: client_id.into(), text: format!("text of {client_id}") }

@@ -289,14 +289,7 @@ impl Plan {
 mod tests {
     use super::*;
     use crate::error_meaning::SendFailure;
-
-    fn room(name: &str) -> RoomName {
-        RoomName::parse(name).unwrap()
-    }
-
-    fn id(ms: u64) -> MessageId {
-        MessageId::new(ms, 0)
-    }
+    use crate::testing::{id, room};
 
     fn outgoing(room_name: &str, client_id: &str) -> Outgoing {
         Outgoing { room: room(room_name), client_id: client_id.into(), text: format!("text of {client_id}") }

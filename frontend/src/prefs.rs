@@ -120,13 +120,10 @@ fn clip_draft(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::room;
 
     fn rooms(names: &[&str]) -> Vec<RoomName> {
         names.iter().map(|name| RoomName::parse(name).unwrap()).collect()
-    }
-
-    fn room(name: &str) -> RoomName {
-        RoomName::parse(name).unwrap()
     }
 
     #[test]

@@ -12,15 +12,14 @@ fn room_of<'a>(state: &'a ChatState, name: &str) -> &'a RoomState {
 
 /// Ada has just opened #general (shown) and #quiet (not shown), neither joined.
 fn ada_opening_two_rooms() -> ChatState {
-    let mut state = ChatState::default();
-    for action in [
-        Action::Welcome { name: "Ada".into(), max_rooms: 8, max_text_chars: 500, protocol: 3 },
-        Action::Open(room("quiet")),
-        Action::Open(room("general")),
-    ] {
-        state.apply(action);
-    }
-    state
+    after(
+        ChatState::default(),
+        [
+            Action::Welcome { name: "Ada".into(), max_rooms: 8, max_text_chars: 500, protocol: 3 },
+            Action::Open(room("quiet")),
+            Action::Open(room("general")),
+        ],
+    )
 }
 
 /// Ada in #general, which showed Bob's messages 1 to 3 before the

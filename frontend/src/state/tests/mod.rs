@@ -4,13 +4,10 @@ use roomcast_protocol::MessageId;
 
 use super::*;
 use crate::error_meaning::{ErrorMeaning, SendFailure};
+use crate::testing::room;
 
 /// History, recovery and pages of older messages.
 mod history;
-
-fn room(name: &str) -> RoomName {
-    RoomName::parse(name).unwrap()
-}
 
 fn frame(room: &str, seq: u64, author: &str, text: &str, client_id: Option<&str>) -> MessageFrame<'static> {
     MessageFrame {
@@ -46,20 +43,27 @@ fn sending(room_name: &str, client_id: &str) -> Action {
     Action::Sending { room: room(room_name), client_id: client_id.into() }
 }
 
-/// Ada, live, in #general (joined) and #random (joined), with #general open.
-fn ada_in_two_rooms() -> ChatState {
-    let mut state = ChatState::default();
-    for action in [
-        Action::ChooseName("Ada".into()),
-        Action::Welcome { name: "Ada".into(), max_rooms: 8, max_text_chars: 500, protocol: 2 },
-        Action::Open(room("random")),
-        joined("random", Some(0), None),
-        Action::Open(room("general")),
-        joined("general", Some(0), None),
-    ] {
+/// `state` after `actions`, in order.
+fn after(mut state: ChatState, actions: impl IntoIterator<Item = Action>) -> ChatState {
+    for action in actions {
         state.apply(action);
     }
     state
+}
+
+/// Ada, live, in #general (joined) and #random (joined), with #general open.
+fn ada_in_two_rooms() -> ChatState {
+    after(
+        ChatState::default(),
+        [
+            Action::ChooseName("Ada".into()),
+            Action::Welcome { name: "Ada".into(), max_rooms: 8, max_text_chars: 500, protocol: 2 },
+            Action::Open(room("random")),
+            joined("random", Some(0), None),
+            Action::Open(room("general")),
+            joined("general", Some(0), None),
+        ],
+    )
 }
 
 fn texts(state: &ChatState, name: &str) -> Vec<String> {
