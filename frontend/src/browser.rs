@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use roomcast_protocol::RoomName;
 use wasm_bindgen::JsValue;
 
+use crate::own_ids::OwnIds;
 use crate::prefs::{self, OpenRooms};
 use crate::route::Route;
 
@@ -15,6 +16,7 @@ const NAME_KEY: &str = "roomcast.name";
 const RECENT_KEY: &str = "roomcast.recent_rooms";
 const OPEN_KEY: &str = "roomcast.open_rooms";
 const DRAFTS_KEY: &str = "roomcast.drafts";
+const OWN_IDS_KEY: &str = "roomcast.own_ids";
 
 fn window() -> Option<web_sys::Window> {
     web_sys::window()
@@ -69,6 +71,18 @@ pub fn drafts() -> HashMap<RoomName, String> {
 
 pub fn store_drafts(drafts: &HashMap<RoomName, String>) {
     write(DRAFTS_KEY, &prefs::format_drafts(drafts));
+}
+
+/// The server ids of messages this device sent ([`crate::own_ids`]).
+pub fn own_ids() -> OwnIds {
+    read(OWN_IDS_KEY).map(|s| OwnIds::parse(&s)).unwrap_or_default()
+}
+
+/// Stores `ids` together with what another tab may have stored meanwhile.
+pub fn store_own_ids(ids: &OwnIds) {
+    let mut stored = own_ids();
+    stored.merge(ids);
+    write(OWN_IDS_KEY, &stored.format());
 }
 
 pub fn current_route() -> Route {

@@ -163,7 +163,8 @@ pub struct ChatProviderProps {
 
 #[function_component(ChatProvider)]
 pub fn chat_provider(props: &ChatProviderProps) -> Html {
-    let state = use_reducer(ChatState::default);
+    let state = use_reducer(|| ChatState::remembering(browser::own_ids()));
+    use_store_own_ids(&state);
     let dispatcher = state.dispatcher();
     let commands = use_memo((), move |()| connection::start(dispatcher));
     let ids = use_memo((), |()| Rc::new(RefCell::new(ClientIds::new(browser::random_u64()))));
@@ -174,6 +175,17 @@ pub fn chat_provider(props: &ChatProviderProps) -> Html {
             { props.children.clone() }
         </ContextProvider<Chat>>
     }
+}
+
+/// Stores the ids of the messages this device sent whenever one is added.
+#[hook]
+fn use_store_own_ids(state: &UseReducerHandle<ChatState>) {
+    let own_ids = state.own_ids.clone();
+    use_effect_with(own_ids.revision(), move |revision| {
+        if *revision > 0 {
+            browser::store_own_ids(&own_ids);
+        }
+    });
 }
 
 /// The chat of the enclosing [`ChatProvider`].

@@ -7,6 +7,8 @@
 //!   pages of older messages), with [`outbox`] for messages not yet confirmed.
 //! - [`error_meaning`]: the one rule for what an error frame means; the plan
 //!   and the state each act on its answer.
+//! - [`own_ids`]: the server ids of messages this device sent, so that they
+//!   show as ours in history after a reload.
 //! - [`backoff`], [`route`], [`endpoint`], [`compose`], [`prefs`], [`scroll`]:
 //!   reconnect timing, addresses, the WebSocket URL, composer rules, what is
 //!   remembered, and when the message list follows new messages.
@@ -26,6 +28,7 @@ pub mod context;
 pub mod endpoint;
 pub mod error_meaning;
 pub mod outbox;
+pub mod own_ids;
 pub mod plan;
 pub mod prefs;
 pub mod route;

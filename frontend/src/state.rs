@@ -16,6 +16,7 @@ use std::rc::Rc;
 use roomcast_protocol::{limits, MessageFrame, RoomName};
 
 use crate::error_meaning::{ErrorMeaning, SendFailure};
+use crate::own_ids::OwnIds;
 use crate::plan::JOIN_HISTORY;
 
 mod room;
@@ -68,6 +69,9 @@ pub struct ChatState {
     pub active: Option<RoomName>,
     pub notices: VecDeque<Notice>,
     next_notice: u64,
+    /// Server ids of the messages this device sent, to recognise them in
+    /// history (which carries no client id); stored by the provider.
+    pub own_ids: Rc<OwnIds>,
 }
 
 impl Default for ChatState {
@@ -82,6 +86,7 @@ impl Default for ChatState {
             active: None,
             notices: VecDeque::new(),
             next_notice: 1,
+            own_ids: Rc::default(),
         }
     }
 }
@@ -168,6 +173,11 @@ impl yew::Reducible for ChatState {
 }
 
 impl ChatState {
+    /// A fresh state that recognises the messages in `own_ids` as ours.
+    pub fn remembering(own_ids: OwnIds) -> Self {
+        ChatState { own_ids: Rc::new(own_ids), ..ChatState::default() }
+    }
+
     pub fn room(&self, name: &RoomName) -> Option<&RoomState> {
         self.rooms.iter().find(|room| &room.name == name).map(|room| room.as_ref())
     }
@@ -182,7 +192,7 @@ impl ChatState {
     }
 
     fn room_mut(&mut self, name: &str) -> Option<&mut RoomState> {
-        self.rooms.iter_mut().find(|room| room.name.as_str() == name).map(Rc::make_mut)
+        find_room(&mut self.rooms, name)
     }
 
     pub fn apply(&mut self, action: Action) {
@@ -216,6 +226,7 @@ impl ChatState {
                     state.push_pending(Entry {
                         id: None,
                         client_id,
+                        sent_here: false,
                         author,
                         text,
                         ts: now,
@@ -241,11 +252,12 @@ impl ChatState {
                 }
             }
             Action::Older { room, messages, more } => {
-                if let Some(state) = self.room_mut(room.as_str()) {
-                    state.older = if more { Older::More } else { Older::Complete };
-                    for message in messages {
-                        state.receive(message, Arrival::Page);
-                    }
+                let own_ids = &self.own_ids;
+                let Some(state) = find_room(&mut self.rooms, room.as_str()) else { return };
+                state.older = if more { Older::More } else { Older::Complete };
+                for message in messages {
+                    let sent_here = own_ids.contains(&room, message.id);
+                    state.receive(message, Arrival::Page, sent_here);
                 }
             }
             Action::Error(meaning) => self.error(meaning),
@@ -293,11 +305,20 @@ impl ChatState {
         }
     }
 
+    /// A message of a room: placed by its id, and remembered as ours when
+    /// it carries our client id (or recognised as ours by a remembered id).
     fn receive(&mut self, frame: MessageFrame<'static>) {
         let active = self.active.clone();
-        let Some(state) = self.room_mut(&frame.room) else { return };
+        let Some(state) = find_room(&mut self.rooms, &frame.room) else { return };
+        let room = state.name.clone();
+        let sent_here = if frame.client_id.is_some() {
+            Rc::make_mut(&mut self.own_ids).remember(&room, frame.id);
+            false
+        } else {
+            self.own_ids.contains(&room, frame.id)
+        };
         let arrival = state.next_arrival();
-        if state.receive(frame, arrival) && active.as_ref() != Some(&state.name) {
+        if state.receive(frame, arrival, sent_here) && active.as_ref() != Some(&room) {
             state.unread = state.unread.saturating_add(1);
         }
     }
@@ -342,6 +363,10 @@ impl ChatState {
             self.notices.pop_front();
         }
     }
+}
+
+fn find_room<'a>(rooms: &'a mut [Rc<RoomState>], name: &str) -> Option<&'a mut RoomState> {
+    rooms.iter_mut().find(|room| room.name.as_str() == name).map(Rc::make_mut)
 }
 
 /// What an outdated page tells its user.

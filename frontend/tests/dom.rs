@@ -185,6 +185,7 @@ fn entry(author: &str, client_id: Option<&str>, delivery: Delivery) -> Rc<Entry>
     Rc::new(Entry {
         id: Some(MessageId::new(1_764_480_000_000, 0)),
         client_id: client_id.map(str::to_owned),
+        sent_here: false,
         author: author.into(),
         text: "two\nlines".into(),
         ts: 1_764_480_000_000.0,
@@ -301,6 +302,7 @@ fn room_with(seqs: impl IntoIterator<Item = u64>, older: Older) -> RoomState {
             Rc::new(Entry {
                 id: Some(MessageId::new(seq, 0)),
                 client_id: None,
+                sent_here: false,
                 author: "Bob".into(),
                 // Far apart, so every message has its own header.
                 ts: seq as f64 * 3_600_000.0,

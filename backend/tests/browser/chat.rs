@@ -1,8 +1,8 @@
 //! Chatting in the browser: two people on two nodes in one room while a third
 //! in another room hears nothing, rooms side by side with unread counts and
 //! drafts, the phone layout, a reload that brings back the rooms with their
-//! history and the draft, a refused join explained, and `config.json`
-//! pointing a static copy at another backend.
+//! history (our own messages still ours) and the draft, a refused join
+//! explained, and `config.json` pointing a static copy at another backend.
 
 use crate::browser::{dist_dir, Driver, WebCluster};
 use crate::helpers::{test_config, unique_prefix, TestNode};
@@ -91,6 +91,9 @@ async fn two_people_on_two_nodes_chat_while_another_room_stays_quiet() {
     .await;
     let before_reload = ada.wait_for_line("Hello from node a", "sent").await;
     assert_eq!(before_reload.author, "Ada", "sent before the reload, shown after it");
+    assert!(before_reload.mine, "still hers: this browser remembers the ids of what it sent");
+    let from_bob = ada.wait_for_line("Hi Ada, Bob here", "sent").await;
+    assert!(!from_bob.mine, "and only those");
     assert_eq!(texts(ada.lines().await), expected, "once each, in order");
     assert_eq!(ada.top_marker().await.as_deref(), Some("beginning"), "the room's whole history is here");
     ada.wait_for("the draft is back after the reload", draft, |value| {

@@ -35,6 +35,10 @@ pub struct Entry {
     pub id: Option<MessageId>,
     /// Our id for a message we sent; `None` for other people's messages.
     pub client_id: Option<String>,
+    /// A message from history that this device sent (its server id is
+    /// remembered, see [`crate::own_ids`]): ours, though it carries no
+    /// client id.
+    pub sent_here: bool,
     pub author: String,
     pub text: String,
     /// Milliseconds since the Unix epoch: the server's time once known, the
@@ -44,9 +48,10 @@ pub struct Entry {
 }
 
 impl Entry {
-    /// Ours when it carries our client id: never decided by comparing names or text.
+    /// Ours when it carries our client id, or its server id is one this
+    /// device remembers sending: never decided by comparing names or text.
     pub fn is_mine(&self) -> bool {
-        self.client_id.is_some()
+        self.client_id.is_some() || self.sent_here
     }
 
     /// A key that stays the same from "sending" to "sent", for the list's diffing.
@@ -58,10 +63,11 @@ impl Entry {
         }
     }
 
-    fn from_frame(frame: MessageFrame<'static>) -> Self {
+    fn from_frame(frame: MessageFrame<'static>, sent_here: bool) -> Self {
         Entry {
             id: Some(frame.id),
             client_id: frame.client_id.map(|id| id.into_owned()),
+            sent_here,
             author: frame.author.into_owned(),
             text: frame.text.into_owned(),
             ts: frame.ts as f64,
@@ -228,9 +234,15 @@ impl RoomState {
     /// Adds a message the server has ordered, at its place by id, once.
     /// Our own copy (with our client id) replaces the pending line, or makes
     /// an already shown copy ours (one recovered after a reconnect carries
-    /// no client id). Returns whether the message is news to the reader.
-    pub(super) fn receive(&mut self, frame: MessageFrame<'static>, arrival: Arrival) -> bool {
-        let entry = Entry::from_frame(frame);
+    /// no client id). `sent_here`: the id is one this device remembers
+    /// sending. Returns whether the message is news to the reader.
+    pub(super) fn receive(
+        &mut self,
+        frame: MessageFrame<'static>,
+        arrival: Arrival,
+        sent_here: bool,
+    ) -> bool {
+        let entry = Entry::from_frame(frame, sent_here);
         let Some(id) = entry.id else { return false };
         if let Some(client_id) = entry.client_id.as_deref() {
             self.entries.retain(|known| known.id.is_some() || known.client_id.as_deref() != Some(client_id));

@@ -8,6 +8,8 @@ use crate::testing::room;
 
 /// History, recovery and pages of older messages.
 mod history;
+/// Our own messages recognised after a reload.
+mod own;
 
 fn frame(room: &str, seq: u64, author: &str, text: &str, client_id: Option<&str>) -> MessageFrame<'static> {
     MessageFrame {
