@@ -17,7 +17,7 @@ use futures::stream::{SplitSink, StreamExt};
 use futures::{select, SinkExt};
 use gloo_net::websocket::{futures::WebSocket, Message, WebSocketError};
 use gloo_timers::future::IntervalStream;
-use roomcast_protocol::{close, ClientFrame, MessageFrame, MessageId, RoomName, ServerFrame};
+use roomcast_protocol::{close, ClientFrame, MemberCount, MessageFrame, MessageId, RoomName, ServerFrame};
 use yew::UseReducerDispatcher;
 
 use crate::backoff::{countdown_secs, Backoff};
@@ -52,6 +52,8 @@ pub enum Command {
         room: RoomName,
         before: MessageId,
     },
+    /// The user typed in `room` (the plan decides whether to say so).
+    Typing(RoomName),
     /// Skip the rest of a backoff wait (the "Reconnect now" button).
     ReconnectNow,
 }
@@ -240,6 +242,7 @@ impl Connection {
                 })
             }
             Command::LoadOlder { room, before } => self.plan.older(&room, before),
+            Command::Typing(room) => self.plan.typing(&room, browser::now_ms()),
             Command::ReconnectNow => Vec::new(),
         }
     }
@@ -358,6 +361,7 @@ impl Connection {
             ServerFrame::Welcome { name, node, max_rooms, max_text_chars, protocol, .. } => {
                 let name = name.into_owned();
                 browser::store_name(&name);
+                self.plan.welcomed(protocol);
                 self.dispatch.dispatch(Action::Welcome { name, max_rooms, max_text_chars, protocol });
                 self.dispatch.dispatch(Action::SetLink(Link::Live { node: node.into_owned() }));
                 return Reply::Welcomed;
@@ -415,13 +419,31 @@ impl Connection {
                 }
                 Vec::new()
             }
-            // Presence and typing are not shown yet.
-            ServerFrame::Pong { .. }
-            | ServerFrame::Members { .. }
-            | ServerFrame::Presence { .. }
-            | ServerFrame::Typing { .. } => Vec::new(),
+            ServerFrame::Members { room, members } => self.in_room(&room, |room| {
+                let members = members.into_iter().map(owned_member).collect();
+                Action::Members { room, members }
+            }),
+            ServerFrame::Presence { room, changes } => self.in_room(&room, |room| {
+                let changes = changes.into_iter().map(owned_member).collect();
+                Action::Presence { room, changes }
+            }),
+            ServerFrame::Typing { room, name } => self.in_room(&room, |room| Action::Typing {
+                room,
+                name: name.into_owned(),
+                now: browser::now_ms(),
+            }),
+            ServerFrame::Pong { .. } => Vec::new(),
         };
         Reply::Write(frames)
+    }
+
+    /// Dispatches the action a frame about `room` makes, when the name is
+    /// a room name; such frames need no answer.
+    fn in_room(&self, room: &str, action: impl FnOnce(RoomName) -> Action) -> Vec<ClientFrame<'static>> {
+        if let Ok(room) = RoomName::parse(room) {
+            self.dispatch.dispatch(action(room));
+        }
+        Vec::new()
     }
 }
 
@@ -450,6 +472,10 @@ enum Event {
     Incoming(Option<Result<Message, WebSocketError>>),
     Command(Option<Command>),
     Tick,
+}
+
+fn owned_member(member: MemberCount<'_>) -> MemberCount<'static> {
+    MemberCount { name: Cow::Owned(member.name.into_owned()), count: member.count }
 }
 
 fn owned_message(message: MessageFrame<'_>) -> MessageFrame<'static> {

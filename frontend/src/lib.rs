@@ -7,6 +7,8 @@
 //!   pages of older messages), with [`outbox`] for messages not yet confirmed.
 //! - [`error_meaning`]: the one rule for what an error frame means; the plan
 //!   and the state each act on its answer.
+//! - [`people`] and [`typing`]: who is in a room, who is typing there, and
+//!   how often the page says its user is typing.
 //! - [`own_ids`]: the server ids of messages this device sent, so that they
 //!   show as ours in history after a reload.
 //! - [`backoff`], [`route`], [`endpoint`], [`compose`], [`prefs`], [`scroll`]:
@@ -29,6 +31,7 @@ pub mod endpoint;
 pub mod error_meaning;
 pub mod outbox;
 pub mod own_ids;
+pub mod people;
 pub mod plan;
 pub mod prefs;
 pub mod route;
@@ -36,5 +39,6 @@ pub mod scroll;
 pub mod state;
 #[cfg(test)]
 mod testing;
+pub mod typing;
 
 pub use components::App;

@@ -9,15 +9,18 @@
 //! plan outlives connections, which is how the client rejoins its rooms,
 //! recovers what it missed and sends what was typed or in flight meanwhile
 //! ([`crate::outbox`]). It also asks for older messages, one page per room at
-//! a time. It is pure and unit-tested.
+//! a time, and with a version 4 server for each room's members after its
+//! `joined`, and says that the user is typing (at most every
+//! [`crate::typing::ANNOUNCE_EVERY_MS`]). It is pure and unit-tested.
 
 use std::borrow::Cow;
 
-use roomcast_protocol::{ClientFrame, MessageId, RoomName};
+use roomcast_protocol::{version, ClientFrame, MessageId, RoomName};
 
 use crate::error_meaning::{Awaiting, ErrorMeaning};
 use crate::outbox::Outbox;
 pub use crate::outbox::{Outgoing, QueueFull, MAX_QUEUED};
+use crate::typing::Throttle;
 
 /// How many recent messages a join asks for.
 pub const JOIN_HISTORY: u32 = 50;
@@ -37,11 +40,20 @@ struct Membership {
     last_seen: Option<MessageId>,
     /// A `history` request is on its way.
     paging: bool,
+    /// When the user's typing may be announced in the room again.
+    typing: Throttle,
 }
 
 impl Membership {
     fn new(room: RoomName) -> Self {
-        Membership { room, joined: false, epoch: None, last_seen: None, paging: false }
+        Membership {
+            room,
+            joined: false,
+            epoch: None,
+            last_seen: None,
+            paging: false,
+            typing: Throttle::default(),
+        }
     }
 
     /// A join that asks for recent history, or for everything after the
@@ -63,6 +75,8 @@ pub struct Plan {
     /// Joins the server answered `unavailable`: asked again on the next tick.
     retry_joins: Vec<RoomName>,
     connected: bool,
+    /// The protocol version of the current connection's `welcome`.
+    protocol: Option<u32>,
     outbox: Outbox,
 }
 
@@ -112,10 +126,21 @@ impl Plan {
         frames
     }
 
+    /// `welcome` arrived: the version the server speaks on this connection
+    /// decides which requests it understands.
+    pub fn welcomed(&mut self, protocol: u32) {
+        self.protocol = Some(protocol);
+    }
+
+    fn speaks_presence(&self) -> bool {
+        self.protocol.is_some_and(|agreed| agreed >= version::PRESENCE)
+    }
+
     /// The socket closed: memberships and pages end with it, and messages
     /// in flight wait to be sent again.
     pub fn disconnected(&mut self) {
         self.connected = false;
+        self.protocol = None;
         self.retry_joins.clear();
         for membership in &mut self.rooms {
             membership.joined = false;
@@ -153,7 +178,12 @@ impl Plan {
     }
 
     /// A message to send: at once when its room is joined, otherwise queued.
+    /// It ends the user's typing for the others, so the next keystroke is
+    /// announced at once.
     pub fn send(&mut self, message: Outgoing, now_ms: f64) -> Result<Vec<ClientFrame<'static>>, QueueFull> {
+        if let Some(membership) = self.membership_mut(&message.room) {
+            membership.typing.reset();
+        }
         if self.connected && self.is_joined(&message.room) {
             return Ok(vec![self.outbox.send_now(message, now_ms)?]);
         }
@@ -161,9 +191,11 @@ impl Plan {
         Ok(Vec::new())
     }
 
-    /// `joined` arrived (with the room's `epoch` from version 3): the room's
-    /// waiting messages go out, oldest first.
+    /// `joined` arrived (with the room's `epoch` from version 3): a version 4
+    /// server is asked who is in the room, and the room's waiting messages
+    /// go out, oldest first.
     pub fn joined(&mut self, room: &RoomName, epoch: Option<&str>, now_ms: f64) -> Vec<ClientFrame<'static>> {
+        let presence = self.speaks_presence();
         let Some(membership) = self.membership_mut(room) else { return Vec::new() };
         membership.joined = true;
         if let Some(epoch) = epoch {
@@ -173,7 +205,27 @@ impl Plan {
                 membership.last_seen = None;
             }
         }
-        self.outbox.due(|ready| ready == room, now_ms)
+        let mut frames = Vec::new();
+        if presence {
+            frames.push(ClientFrame::Members { room: owned(room.as_str()) });
+        }
+        frames.extend(self.outbox.due(|ready| ready == room, now_ms));
+        frames
+    }
+
+    /// The user typed in `room`: a `typing` frame, unless the room is not
+    /// joined on a version 4 connection or one went out less than
+    /// [`crate::typing::ANNOUNCE_EVERY_MS`] ago.
+    pub fn typing(&mut self, room: &RoomName, now_ms: f64) -> Vec<ClientFrame<'static>> {
+        let live = self.connected && self.speaks_presence();
+        let announce = self
+            .membership_mut(room)
+            .is_some_and(|membership| live && membership.joined && membership.typing.ready(now_ms));
+        if announce {
+            vec![ClientFrame::Typing { room: owned(room.as_str()) }]
+        } else {
+            Vec::new()
+        }
     }
 
     /// A message of `room` arrived (live or from its backlog): the offset
@@ -552,6 +604,51 @@ mod tests {
         assert_eq!(plan.awaiting(&room("elsewhere")), Awaiting::Nothing, "not ours at all");
         plan.disconnected();
         assert_eq!(plan.awaiting(&room("general")), Awaiting::Join, "joined again after a reconnect");
+    }
+
+    #[test]
+    fn a_version_4_connection_asks_who_is_in_each_room_after_its_joined() {
+        let mut plan = ada_in(&["general", "rust"]);
+        plan.send(outgoing("general", "c1"), 0.0).unwrap();
+        plan.connected();
+        plan.welcomed(4);
+        assert_eq!(
+            show(plan.joined(&room("general"), Some("e1"), 0.0)),
+            ["members general", "send general c1"]
+        );
+        plan.disconnected();
+        plan.connected();
+        plan.welcomed(3);
+        assert!(plan.joined(&room("rust"), Some("e1"), 0.0).is_empty(), "a version 3 server has no members");
+    }
+
+    #[test]
+    fn typing_is_announced_in_a_joined_room_at_most_every_two_seconds() {
+        let mut plan = ada_in(&["general", "rust"]);
+        plan.connected();
+        plan.welcomed(4);
+        assert!(plan.typing(&room("general"), 0.0).is_empty(), "not before the room is joined");
+        plan.joined(&room("general"), Some("e1"), 0.0);
+        assert_eq!(show(plan.typing(&room("general"), 1_000.0)), ["typing general"]);
+        assert!(plan.typing(&room("general"), 2_500.0).is_empty());
+        assert_eq!(show(plan.typing(&room("general"), 3_000.0)), ["typing general"]);
+        assert!(plan.typing(&room("elsewhere"), 9_000.0).is_empty(), "not ours at all");
+
+        plan.disconnected();
+        assert!(plan.typing(&room("general"), 9_000.0).is_empty(), "not without a connection");
+        plan.connected();
+        plan.welcomed(3);
+        plan.joined(&room("general"), Some("e1"), 0.0);
+        assert!(plan.typing(&room("general"), 9_000.0).is_empty(), "a version 3 server has no typing");
+    }
+
+    #[test]
+    fn after_sending_a_message_the_next_keystroke_is_announced_at_once() {
+        let mut plan = ada_joined(&["general"]);
+        plan.welcomed(4);
+        assert_eq!(plan.typing(&room("general"), 0.0).len(), 1);
+        send(&mut plan, "general", "c1");
+        assert_eq!(show(plan.typing(&room("general"), 500.0)), ["typing general"]);
     }
 
     #[test]

@@ -8,15 +8,18 @@
 //! room's rules are in [`room`].
 //!
 //! Rooms and messages sit behind `Rc`, so an action clones only the room it
-//! touches, not the whole history.
+//! touches, not the whole history. Who is in a room and who is typing
+//! ([`People`]) sit beside the rooms, so that presence and typing frames
+//! never make the message list draw again.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 
-use roomcast_protocol::{limits, MessageFrame, RoomName};
+use roomcast_protocol::{limits, version, MemberCount, MessageFrame, RoomName};
 
 use crate::error_meaning::{ErrorMeaning, SendFailure};
 use crate::own_ids::OwnIds;
+use crate::people::People;
 use crate::plan::JOIN_HISTORY;
 
 mod room;
@@ -69,6 +72,8 @@ pub struct ChatState {
     pub active: Option<RoomName>,
     pub notices: VecDeque<Notice>,
     next_notice: u64,
+    /// Members and typists per room, once the server told (version 4).
+    pub people: HashMap<RoomName, Rc<People>>,
     /// Server ids of the messages this device sent, to recognise them in
     /// history (which carries no client id); stored by the provider.
     pub own_ids: Rc<OwnIds>,
@@ -86,6 +91,7 @@ impl Default for ChatState {
             active: None,
             notices: VecDeque::new(),
             next_notice: 1,
+            people: HashMap::new(),
             own_ids: Rc::default(),
         }
     }
@@ -134,6 +140,22 @@ pub enum Action {
     Received(MessageFrame<'static>),
     /// Messages of the room were lost while connected (a `gap` frame).
     Gap(RoomName),
+    /// The room's member list (the `members` answer after `joined`).
+    Members {
+        room: RoomName,
+        members: Vec<MemberCount<'static>>,
+    },
+    /// Who came and went (a `presence` frame): new counts, 0 for gone.
+    Presence {
+        room: RoomName,
+        changes: Vec<MemberCount<'static>>,
+    },
+    /// Someone else is typing in the room (a `typing` frame), seen at `now`.
+    Typing {
+        room: RoomName,
+        name: String,
+        now: f64,
+    },
     /// A request for older messages was written.
     LoadingOlder(RoomName),
     /// The answer to it: older messages, oldest first, and whether even
@@ -186,6 +208,16 @@ impl ChatState {
         self.active.as_ref().and_then(|name| self.room(name))
     }
 
+    /// Who is in `room` and who is typing there, once known.
+    pub fn people(&self, room: &RoomName) -> Option<&Rc<People>> {
+        self.people.get(room)
+    }
+
+    /// Whether the server tells who is in a room and who is typing.
+    pub fn speaks_presence(&self) -> bool {
+        self.protocol.is_some_and(|agreed| agreed >= version::PRESENCE)
+    }
+
     /// Unread messages over all rooms, for the page title.
     pub fn total_unread(&self) -> u32 {
         self.rooms.iter().map(|room| room.unread).fold(0, u32::saturating_add)
@@ -193,6 +225,13 @@ impl ChatState {
 
     fn room_mut(&mut self, name: &str) -> Option<&mut RoomState> {
         find_room(&mut self.rooms, name)
+    }
+
+    /// Changes what is known about the people of `room`, one of ours.
+    fn people_mut(&mut self, room: &RoomName, change: impl FnOnce(&mut People)) {
+        if self.room(room).is_some() {
+            change(Rc::make_mut(self.people.entry(room.clone()).or_default()));
+        }
     }
 
     pub fn apply(&mut self, action: Action) {
@@ -246,6 +285,9 @@ impl ChatState {
                     ));
                 }
             }
+            Action::Members { room, members } => self.people_mut(&room, |people| people.answered(&members)),
+            Action::Presence { room, changes } => self.people_mut(&room, |people| people.changed(&changes)),
+            Action::Typing { room, name, now } => self.people_mut(&room, |people| people.typing(&name, now)),
             Action::LoadingOlder(room) => {
                 if let Some(state) = self.room_mut(room.as_str()) {
                     state.older = Older::Loading;
@@ -285,6 +327,7 @@ impl ChatState {
     fn close(&mut self, room: &RoomName) {
         let Some(index) = self.rooms.iter().position(|state| &state.name == room) else { return };
         self.rooms.remove(index);
+        self.people.remove(room);
         if self.active.as_ref() == Some(room) {
             // Show the neighbour that moved into its place, or the one above.
             let next = self.rooms.get(index).or_else(|| self.rooms.last());
@@ -305,8 +348,9 @@ impl ChatState {
         }
     }
 
-    /// A message of a room: placed by its id, and remembered as ours when
-    /// it carries our client id (or recognised as ours by a remembered id).
+    /// A message of a room: placed by its id, remembered as ours when it
+    /// carries our client id (or recognised as ours by a remembered id),
+    /// and the end of its author's "is typing".
     fn receive(&mut self, frame: MessageFrame<'static>) {
         let active = self.active.clone();
         let Some(state) = find_room(&mut self.rooms, &frame.room) else { return };
@@ -317,9 +361,16 @@ impl ChatState {
         } else {
             self.own_ids.contains(&room, frame.id)
         };
+        let author = frame.author.to_string();
         let arrival = state.next_arrival();
         if state.receive(frame, arrival, sent_here) && active.as_ref() != Some(&room) {
             state.unread = state.unread.saturating_add(1);
+        }
+        if arrival == Arrival::Live {
+            if let Some(people) = self.people.get_mut(&room).filter(|people| people.typists.contains(&author))
+            {
+                Rc::make_mut(people).typists.stopped(&author);
+            }
         }
     }
 
@@ -353,6 +404,8 @@ impl ChatState {
         for room in &mut self.rooms {
             Rc::make_mut(room).disconnect();
         }
+        // The next connection asks again who is there.
+        self.people.clear();
     }
 
     fn notify(&mut self, text: String) {

@@ -10,6 +10,8 @@ use crate::testing::room;
 mod history;
 /// Our own messages recognised after a reload.
 mod own;
+/// Who is in a room and who is typing.
+mod people;
 
 fn frame(room: &str, seq: u64, author: &str, text: &str, client_id: Option<&str>) -> MessageFrame<'static> {
     MessageFrame {
