@@ -1,12 +1,12 @@
 //! The few browser APIs the app uses (location, history, localStorage, the
-//! clock, randomness, online state), wrapped so the rest of the code never
+//! clock, randomness, online state, media queries, focus), wrapped so the rest of the code never
 //! touches `web_sys` directly and never panics when one is missing (private
 //! windows may refuse storage, for example).
 
 use std::collections::HashMap;
 
 use roomcast_protocol::RoomName;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 use crate::own_ids::OwnIds;
 use crate::prefs::{self, OpenRooms};
@@ -114,6 +114,16 @@ pub fn set_title(title: &str) {
     if let Some(document) = window().and_then(|w| w.document()) {
         document.set_title(title);
     }
+}
+
+/// The live answer to a CSS media query, such as a breakpoint.
+pub fn media(query: &str) -> Option<web_sys::MediaQueryList> {
+    window()?.match_media(query).ok().flatten()
+}
+
+/// The element that has the keyboard focus, if any.
+pub fn focused() -> Option<web_sys::HtmlElement> {
+    window()?.document()?.active_element()?.dyn_into().ok()
 }
 
 /// Whether the browser believes it has a network; `true` when it cannot tell.

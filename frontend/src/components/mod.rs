@@ -4,6 +4,7 @@
 pub mod app;
 pub mod button;
 pub mod composer;
+pub mod drawer;
 pub mod landing;
 pub mod lobby;
 pub mod message_item;
@@ -18,6 +19,7 @@ pub mod top_bar;
 
 pub use app::App;
 pub use composer::Composer;
+pub use drawer::{Dock, Drawer};
 pub use message_item::MessageItem;
 pub use message_list::MessageList;
 pub use status_badge::StatusBadge;

@@ -1,11 +1,12 @@
 //! The list of open rooms with their unread counts, a field to join another,
-//! and who you are. A column from `md` up; a drawer on phones.
+//! and who you are. A column from `md` up; a [`Drawer`] on phones.
 
 use roomcast_protocol::{DisplayName, RoomName};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use super::button::{Button, Variant};
+use super::drawer::{Dock, Drawer};
 use super::room_form::RoomForm;
 use crate::context::use_chat;
 
@@ -56,45 +57,32 @@ pub fn sidebar(props: &SidebarProps) -> Html {
         }
     });
 
-    let drawer = if props.open { "translate-x-0" } else { "-translate-x-full" };
-    let close_overlay = {
-        let on_close = props.on_close.clone();
-        Callback::from(move |_| on_close.emit(()))
-    };
     let on_opened = {
         let on_close = props.on_close.clone();
         Callback::from(move |()| on_close.emit(()))
     };
     html! {
-        <>
-            if props.open {
-                <div class="fixed inset-0 z-20 bg-black/60 md:hidden" onclick={close_overlay} aria-hidden="true"></div>
-            }
-            <aside aria-label="Rooms"
-                class={classes!(
-                    "fixed", "inset-y-0", "left-0", "z-30", "flex", "w-72", "flex-col", "border-r", "border-ink-800",
-                    "bg-ink-900", "transition-transform", "md:static", "md:w-64", "md:translate-x-0", drawer,
-                )}>
-                <div class="flex items-center justify-between px-4 py-4">
-                    <span class="text-lg font-bold tracking-tight">
-                        <span class="bg-gradient-to-r from-accent-300 to-teal-300 bg-clip-text text-transparent">{ "Roomcast" }</span>
-                    </span>
-                    <Button variant={Variant::Quiet} label="Close the room list" on_click={props.on_close.clone()}
-                        class="rounded-md p-1 md:hidden">{ "✕" }</Button>
-                </div>
-                <nav class="flex-1 overflow-y-auto px-2" aria-label="Your rooms">
-                    <p class="px-3 pb-1 text-xs font-medium uppercase tracking-wide text-ink-500">{ "Rooms" }</p>
-                    if state.rooms.is_empty() {
-                        <p class="px-3 py-2 text-sm text-ink-500">{ "No rooms yet." }</p>
-                    }
-                    <ul class="space-y-0.5">{ for rooms }</ul>
-                </nav>
-                <div class="border-t border-ink-800 px-3 pt-3">
-                    <RoomForm id="sidebar" {on_opened} />
-                </div>
-                <Identity />
-            </aside>
-        </>
+        <Drawer dock={Dock::Start} open={props.open} on_close={props.on_close.clone()} label="Rooms"
+            class="w-72 border-r border-ink-800 bg-ink-900 md:w-64">
+            <div class="flex items-center justify-between px-4 py-4">
+                <span class="text-lg font-bold tracking-tight">
+                    <span class="bg-gradient-to-r from-accent-300 to-teal-300 bg-clip-text text-transparent">{ "Roomcast" }</span>
+                </span>
+                <Button variant={Variant::Quiet} label="Close the room list" on_click={props.on_close.clone()}
+                    class="rounded-md p-1 md:hidden">{ "✕" }</Button>
+            </div>
+            <nav class="flex-1 overflow-y-auto px-2" aria-label="Your rooms">
+                <p class="px-3 pb-1 text-xs font-medium uppercase tracking-wide text-ink-500">{ "Rooms" }</p>
+                if state.rooms.is_empty() {
+                    <p class="px-3 py-2 text-sm text-ink-500">{ "No rooms yet." }</p>
+                }
+                <ul class="space-y-0.5">{ for rooms }</ul>
+            </nav>
+            <div class="border-t border-ink-800 px-3 pt-3">
+                <RoomForm id="sidebar" {on_opened} />
+            </div>
+            <Identity />
+        </Drawer>
     }
 }
 

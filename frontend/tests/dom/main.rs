@@ -2,7 +2,8 @@
 //! (`wasm-bindgen-test`; scripts/test.sh runs them). They check what a user
 //! sees and can do: the composer's limit and keys, how messages show whose
 //! they are and how far they got, the message list's markers and its scroll
-//! position when older messages arrive, and the connection badge.
+//! position when older messages arrive, and the connection badge; in
+//! `drawer.rs`, the side panels that are drawers on narrow screens.
 #![cfg(target_arch = "wasm32")]
 
 use std::cell::RefCell;
@@ -21,6 +22,8 @@ use web_sys::{Element, EventInit, HtmlButtonElement, HtmlTextAreaElement, Keyboa
 use yew::prelude::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
+
+mod drawer;
 
 fn document() -> web_sys::Document {
     web_sys::window().unwrap().document().unwrap()
@@ -86,14 +89,15 @@ async fn type_into(field: &HtmlTextAreaElement, value: &str) {
     settle().await;
 }
 
-async fn press(field: &HtmlTextAreaElement, key: &str, shift: bool) {
+/// A key press on `target` (it bubbles, as a real one does).
+async fn press(target: &web_sys::EventTarget, key: &str, shift: bool) {
     let init = KeyboardEventInit::new();
     init.set_key(key);
     init.set_shift_key(shift);
     init.set_bubbles(true);
     init.set_cancelable(true);
     let event = KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
-    field.dispatch_event(&event).unwrap();
+    target.dispatch_event(&event).unwrap();
     settle().await;
 }
 
