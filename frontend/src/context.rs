@@ -136,6 +136,12 @@ impl Chat {
         self.command(Command::Send { room: room.clone(), client_id: client_id.to_owned(), text });
     }
 
+    /// The user typed in `room`. The connection tells the room at most
+    /// every two seconds; a full command queue drops it without a word.
+    pub fn typing(&self, room: &RoomName) {
+        self.commands.send(Command::Typing(room.clone()));
+    }
+
     /// Asks for the messages of `room` older than `before` (the connection
     /// sends one request per room at a time).
     pub fn load_older(&self, room: &RoomName, before: MessageId) {

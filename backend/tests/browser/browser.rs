@@ -288,6 +288,20 @@ fn parse_lines(value: &Value) -> Vec<Line> {
         .unwrap_or_default()
 }
 
+/// Ada on node a and Bob on node b, both in `room`, Ada live. The driver
+/// must outlive the browsers.
+pub async fn ada_and_bob_in(cluster: &WebCluster, test: &str, room: &str) -> (Driver, Browser, Browser) {
+    let driver = Driver::start().await;
+    let mut ada = driver.browser(test, "ada").await;
+    let mut bob = driver.browser(test, "bob").await;
+    ada.open(&cluster.url(0, "/")).await;
+    ada.enter("Ada", room).await;
+    bob.open(&cluster.url(1, "/")).await;
+    bob.enter("Bob", room).await;
+    ada.wait_for_link("live").await;
+    (driver, ada, bob)
+}
+
 /// Two nodes on one Redis, each serving the built web client.
 pub struct WebCluster {
     /// Kept for the life of the cluster; dropping it stops Redis.

@@ -17,5 +17,6 @@ mod nginx;
 
 mod chat;
 mod history;
+mod people;
 mod reconnect;
 mod topology;

@@ -3,24 +3,10 @@
 //! was typed meanwhile, and what was on its way when the node went, exactly
 //! once.
 
-use crate::browser::{Browser, Driver, Line, WebCluster};
+use crate::browser::{ada_and_bob_in, Browser, Line, WebCluster};
 
 fn count(lines: &[Line], text: &str) -> usize {
     lines.iter().filter(|line| line.text == text).count()
-}
-
-/// Ada on node a and Bob on node b, both in #ops, Ada live. The driver must
-/// outlive the browsers.
-async fn ada_and_bob_in_ops(cluster: &WebCluster, test: &str) -> (Driver, Browser, Browser) {
-    let driver = Driver::start().await;
-    let mut ada = driver.browser(test, "ada").await;
-    let mut bob = driver.browser(test, "bob").await;
-    ada.open(&cluster.url(0, "/")).await;
-    ada.enter("Ada", "ops").await;
-    bob.open(&cluster.url(1, "/")).await;
-    bob.enter("Bob", "ops").await;
-    ada.wait_for_link("live").await;
-    (driver, ada, bob)
 }
 
 /// Both see `text` once, as sent, and Ada sees it as hers.
@@ -40,7 +26,7 @@ async fn delivered_once(ada: &mut Browser, bob: &mut Browser, text: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restarted_node_is_rejoined_and_what_was_typed_meanwhile_is_delivered() {
     let mut cluster = WebCluster::start(2).await;
-    let (_driver, mut ada, mut bob) = ada_and_bob_in_ops(&cluster, "reconnect").await;
+    let (_driver, mut ada, mut bob) = ada_and_bob_in(&cluster, "reconnect", "ops").await;
 
     // Ada's node goes away under her.
     cluster.stop(0).await;
@@ -67,7 +53,7 @@ async fn a_restarted_node_is_rejoined_and_what_was_typed_meanwhile_is_delivered(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_message_on_its_way_when_the_node_restarts_arrives_once_with_what_was_missed() {
     let mut cluster = WebCluster::start_behind_proxy(2).await;
-    let (_driver, mut ada, mut bob) = ada_and_bob_in_ops(&cluster, "in-flight").await;
+    let (_driver, mut ada, mut bob) = ada_and_bob_in(&cluster, "in-flight", "ops").await;
     bob.say("morning").await;
     ada.wait_for_line("morning", "sent").await;
 

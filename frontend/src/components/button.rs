@@ -68,6 +68,12 @@ pub struct ButtonProps {
     /// The accessible name, for buttons that show only a symbol.
     #[prop_or_default]
     pub label: Option<AttrValue>,
+    /// For a button that shows and hides a panel: the panel's id
+    /// (`aria-controls`) and whether it is shown (`aria-expanded`).
+    #[prop_or_default]
+    pub controls: Option<AttrValue>,
+    #[prop_or_default]
+    pub expanded: Option<bool>,
     #[prop_or_default]
     pub on_click: Callback<()>,
     #[prop_or_default]
@@ -87,6 +93,7 @@ pub fn button(props: &ButtonProps) -> Html {
         <button type={if props.submit { "submit" } else { "button" }} id={props.id.clone()} {class}
             disabled={props.disabled} aria-label={props.label.clone()}
             aria-current={props.current.then_some("page")}
+            aria-controls={props.controls.clone()} aria-expanded={props.expanded.map(|shown| shown.to_string())}
             onclick={Callback::from(move |_: MouseEvent| on_click.emit(()))}>
             { props.children.clone() }
         </button>

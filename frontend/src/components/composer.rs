@@ -1,7 +1,8 @@
 //! Writing a message: Enter sends, Shift+Enter adds a line, and the count of
 //! characters left is always visible. Empty and over-long drafts cannot be
 //! sent. Typing while offline is fine: the message is queued. A draft is
-//! kept per room while switching rooms.
+//! kept per room while switching rooms. Typing tells the room that the user
+//! is typing (the connection says so at most every two seconds).
 
 use roomcast_protocol::RoomName;
 use web_sys::HtmlTextAreaElement;
@@ -52,6 +53,9 @@ pub fn composer(props: &ComposerProps) -> Html {
         Callback::from(move |event: InputEvent| {
             let text = event.target_unchecked_into::<HtmlTextAreaElement>().value();
             chat.keep_draft(&room, &text);
+            if !text.trim().is_empty() {
+                chat.typing(&room);
+            }
             draft.set(text);
         })
     };

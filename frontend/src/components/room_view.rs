@@ -1,14 +1,18 @@
-//! One room on screen: its header (name, connection, Leave), its messages
-//! and the composer.
+//! One room on screen: its header (name, how many people, connection,
+//! Leave), its messages, who is typing, the composer, and beside them who
+//! is in the room (with a version 4 server; a drawer on narrow screens).
 
 use yew::prelude::*;
 
 use super::button::{Button, Variant};
 use super::composer::Composer;
+use super::member_list::{MemberList, PANEL_ID};
 use super::message_list::MessageList;
 use super::status_badge::StatusBadge;
 use super::top_bar::TopBar;
+use super::typing_line::TypingLine;
 use crate::context::use_chat;
+use crate::people::people_count;
 use crate::state::Link;
 
 #[derive(Properties, PartialEq)]
@@ -19,6 +23,7 @@ pub struct RoomViewProps {
 #[function_component(RoomView)]
 pub fn room_view(props: &RoomViewProps) -> Html {
     let chat = use_chat();
+    let people_open = use_state(|| false);
     let Some(room) =
         chat.state.rooms.iter().find(|room| chat.state.active.as_ref() == Some(&room.name)).cloned()
     else {
@@ -38,6 +43,18 @@ pub fn room_view(props: &RoomViewProps) -> Html {
         (false, true) => Some("joining…"),
         (false, false) => Some("will rejoin when connected"),
     };
+    let people = chat.state.people(&room.name);
+    let members = people.and_then(|people| people.members.clone());
+    let typists = people.map(|people| people.typists.clone()).unwrap_or_default();
+    let count = members.as_ref().map_or_else(|| "People".to_owned(), |members| people_count(members.len()));
+    let toggle_people = {
+        let people_open = people_open.clone();
+        Callback::from(move |()| people_open.set(!*people_open))
+    };
+    let close_people = {
+        let people_open = people_open.clone();
+        Callback::from(move |()| people_open.set(false))
+    };
     html! {
         <>
             <TopBar on_menu={props.on_menu.clone()}>
@@ -49,13 +66,32 @@ pub fn room_view(props: &RoomViewProps) -> Html {
                         <p class="text-xs text-warn-300">{ subtitle }</p>
                     }
                 </div>
+                if chat.state.speaks_presence() {
+                    // Below `lg` the count opens the list; from `lg` up the
+                    // list is always beside the messages and the count is text.
+                    <Button variant={Variant::Quiet} on_click={toggle_people} id="people-button"
+                        controls={PANEL_ID} expanded={*people_open}
+                        class="whitespace-nowrap rounded-lg px-2 py-1 text-sm lg:hidden">
+                        { count.clone() }
+                    </Button>
+                    <p class="hidden whitespace-nowrap text-sm text-ink-300 lg:block" data-people-count="">{ count }</p>
+                }
                 <StatusBadge />
                 <Button variant={Variant::Danger} on_click={leave} id="leave-room" class="rounded-lg px-3 py-1.5 text-sm">
                     { "Leave" }
                 </Button>
             </TopBar>
-            <MessageList room={room.clone()} on_load_older={load_older} />
-            <Composer room={room.name.clone()} max_chars={chat.state.max_text_chars} />
+            <div class="flex min-h-0 flex-1">
+                <div class="flex min-w-0 flex-1 flex-col">
+                    <MessageList room={room.clone()} on_load_older={load_older} />
+                    <TypingLine {typists} />
+                    <Composer room={room.name.clone()} max_chars={chat.state.max_text_chars} />
+                </div>
+                if chat.state.speaks_presence() {
+                    <MemberList room={room.name.clone()} {members} me={chat.state.me.clone().map(AttrValue::from)}
+                        open={*people_open} on_close={close_people} />
+                }
+            </div>
         </>
     }
 }

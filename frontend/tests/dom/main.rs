@@ -3,7 +3,8 @@
 //! sees and can do: the composer's limit and keys, how messages show whose
 //! they are and how far they got, the message list's markers and its scroll
 //! position when older messages arrive, and the connection badge; in
-//! `drawer.rs`, the side panels that are drawers on narrow screens.
+//! `drawer.rs`, the side panels that are drawers on narrow screens; in
+//! `people.rs`, the member list and the typing line.
 #![cfg(target_arch = "wasm32")]
 
 use std::cell::RefCell;
@@ -24,6 +25,7 @@ use yew::prelude::*;
 wasm_bindgen_test_configure!(run_in_browser);
 
 mod drawer;
+mod people;
 
 fn document() -> web_sys::Document {
     web_sys::window().unwrap().document().unwrap()
