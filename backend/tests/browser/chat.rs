@@ -1,10 +1,11 @@
 //! Chatting in the browser: two people on two nodes in one room while a third
 //! in another room hears nothing, rooms side by side with unread counts and
 //! drafts, the phone layout, a reload that brings back the rooms with their
-//! history (our own messages still ours) and the draft, a refused join
-//! explained, and `config.json` pointing a static copy at another backend.
+//! history (our own messages still ours) and the draft, markup in a message
+//! shown as text, a refused join explained, and `config.json` pointing a
+//! static copy at another backend.
 
-use crate::browser::{dist_dir, Driver, WebCluster};
+use crate::browser::{ada_and_bob_in, dist_dir, Driver, WebCluster};
 use crate::helpers::{test_config, unique_prefix, TestNode};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -127,6 +128,30 @@ async fn two_people_on_two_nodes_chat_while_another_room_stays_quiet() {
     for browser in [ada, bob, cy] {
         browser.close().await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn markup_in_a_message_shows_as_text_and_makes_no_element() {
+    let cluster = WebCluster::start(2).await;
+    let (_driver, mut ada, mut bob) = ada_and_bob_in(&cluster, "markup", "general").await;
+
+    let markup = "<b>bold</b> <img src=x onerror=alert(1)>";
+    ada.say(markup).await;
+    let elements = "return document.querySelectorAll('#messages b, #messages img').length;";
+    let isolated = "const text = document.querySelector('#messages [data-text]'); \
+                    return text ? getComputedStyle(text).unicodeBidi : null;";
+    for browser in [&mut ada, &mut bob] {
+        let line = browser.wait_for_line(markup, "sent").await;
+        assert_eq!(line.author, "Ada");
+        let made = browser.client.execute(elements, Vec::new()).await.expect("count elements");
+        assert_eq!(made, 0, "no element was made from the message");
+        let bidi = browser.client.execute(isolated, Vec::new()).await.expect("read the text's style");
+        assert_eq!(bidi, "isolate", "the text cannot reorder what stands beside it");
+        assert!(browser.client.get_alert_text().await.is_err(), "no script ran");
+        browser.screenshot("markup").await;
+    }
+    ada.close().await;
+    bob.close().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,5 +1,10 @@
 //! One message: author and time, the text, and for our own messages where
 //! they are on the way (queued, sending, failed with Retry and Discard).
+//!
+//! The author and the text are other people's words: Yew puts them into the
+//! page as text, never as markup, and each is isolated (`<bdi>`, and
+//! `dir="auto"` on the text) so that right-to-left characters in one cannot
+//! reorder what stands beside it.
 
 use std::rc::Rc;
 
@@ -49,15 +54,15 @@ pub fn message_item(props: &MessageItemProps) -> Html {
             data-mine={mine.to_string()} data-delivery={state} data-author={entry.author.clone()}>
             if !props.continued {
                 <p class="mb-0.5 flex items-baseline gap-2 px-1 text-xs">
-                    <span class={classes!("font-semibold", if mine { "text-accent-200" } else { "text-teal-300" })}>
+                    <bdi class={classes!("font-semibold", if mine { "text-accent-200" } else { "text-teal-300" })}>
                         { if mine { "You".to_owned() } else { entry.author.clone() } }
-                    </span>
+                    </bdi>
                     <time class="text-ink-500">{ time.clone() }</time>
                 </p>
             }
             <div class={classes!("max-w-[85%]", "sm:max-w-[70%]", "rounded-2xl", "px-3.5", "py-2", "shadow-sm", bubble)}
                 title={time}>
-                <p class="whitespace-pre-wrap break-words" data-text="">{ entry.text.clone() }</p>
+                <p class="whitespace-pre-wrap break-words [unicode-bidi:isolate]" dir="auto" data-text="">{ entry.text.clone() }</p>
             </div>
             if mine {
                 <DeliveryLine room={props.room.clone()} entry={entry.clone()} />

@@ -27,3 +27,44 @@ pub use message_item::MessageItem;
 pub use message_list::MessageList;
 pub use status_badge::StatusBadge;
 pub use typing_line::TypingLine;
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    /// Every `.rs` file below `dir`.
+    fn sources(dir: &Path, found: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("read the source folder").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                sources(&path, found);
+            } else if path.extension().is_some_and(|ext| ext == "rs") {
+                found.push(path);
+            }
+        }
+    }
+
+    #[test]
+    fn no_code_hands_a_string_to_the_browser_as_markup() {
+        // Spelled in pieces, so that this file does not find itself.
+        let forbidden = [
+            concat!("inner", "_html"),
+            concat!("outer", "_html"),
+            concat!("insert_adjacent", "_html"),
+            concat!("from_html", "_unchecked"),
+        ];
+        let mut files = Vec::new();
+        sources(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut files);
+        assert!(files.len() > 10, "found the sources: {files:?}");
+        for file in files {
+            let code = std::fs::read_to_string(&file).expect("read a source file");
+            for word in forbidden {
+                assert!(
+                    !code.contains(word),
+                    "{} uses {word}: names and messages must stay text",
+                    file.display()
+                );
+            }
+        }
+    }
+}

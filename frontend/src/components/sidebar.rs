@@ -110,7 +110,7 @@ fn identity() -> Html {
                     { me.chars().next().map(|c| c.to_uppercase().to_string()).unwrap_or_default() }
                 </span>
                 <span class="min-w-0 flex-1 truncate" data-me={me.clone()}>
-                    <span class="text-ink-400">{ "You are " }</span><span class="font-medium text-white">{ me.clone() }</span>
+                    <span class="text-ink-400">{ "You are " }</span><bdi class="font-medium text-white">{ me.clone() }</bdi>
                 </span>
                 <Button variant={Variant::Quiet} on_click={start} class="rounded-md px-2 py-1 text-xs">
                     { "Change" }

@@ -4,7 +4,8 @@
 //! they are and how far they got, the message list's markers and its scroll
 //! position when older messages arrive, and the connection badge; in
 //! `drawer.rs`, the side panels that are drawers on narrow screens; in
-//! `people.rs`, the member list and the typing line.
+//! `people.rs`, the member list and the typing line; in `text.rs`, other
+//! people's words kept from acting as markup or reordering the page.
 #![cfg(target_arch = "wasm32")]
 
 use std::cell::RefCell;
@@ -26,6 +27,7 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 mod drawer;
 mod people;
+mod text;
 
 fn document() -> web_sys::Document {
     web_sys::window().unwrap().document().unwrap()
