@@ -165,10 +165,16 @@ pub struct SessionSettings {
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Redis")]
 pub struct RedisSettings {
-    /// Redis to share rooms with other nodes, e.g. redis://127.0.0.1:6379.
-    /// Without it the node uses an in-process broker and stands alone.
+    /// Redis to share rooms with other nodes, e.g. redis://127.0.0.1:6379,
+    /// `redis://:password@host:6379`, or `rediss://` for TLS. Without it the
+    /// node uses an in-process broker and stands alone.
     #[arg(long = "redis-url", env = "REDIS_URL", value_name = "REDIS_URL")]
     pub url: Option<String>,
+
+    /// PEM file of the certificate authority that signed Redis's certificate,
+    /// for `rediss://` URLs when the system's roots do not cover it.
+    #[arg(long = "redis-ca-file", env = "REDIS_CA_FILE", value_name = "REDIS_CA_FILE")]
+    pub ca_file: Option<PathBuf>,
 
     /// Prefix of every Redis key and channel, so deployments can share a Redis.
     #[arg(long, env = "CHANNEL_PREFIX", default_value = "roomcast")]

@@ -19,7 +19,10 @@ async fn through_nginx_users_on_both_nodes_chat_and_move_when_one_stops() {
         assert_eq!(page.status, 200, "{path}");
         assert_eq!(page.header("cache-control"), Some("no-cache"), "{path}");
         let csp = page.header("content-security-policy").unwrap_or_else(|| panic!("{path} has a CSP"));
-        assert!(csp.contains("script-src 'self' 'sha256-") && csp.contains("frame-ancestors 'none'"), "{csp}");
+        assert!(
+            csp.contains("script-src 'self' 'sha256-") && csp.contains("frame-ancestors 'none'"),
+            "{csp}"
+        );
         assert_eq!(page.header("x-content-type-options"), Some("nosniff"), "{path}");
         assert_eq!(page.header("x-frame-options"), Some("DENY"), "{path}");
         assert_eq!(page.header("referrer-policy"), Some("no-referrer"), "{path}");
