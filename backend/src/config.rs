@@ -219,6 +219,26 @@ pub struct HistorySettings {
           value_parser = parse_duration)]
     pub ttl: Duration,
 
+    /// Messages one room accepts per second, from all nodes together (0: no
+    /// limit). Counted in Redis, so a crowd spread over nodes is one crowd.
+    #[arg(
+        long = "room-send-rate",
+        env = "ROOM_SEND_RATE",
+        value_name = "ROOM_SEND_RATE",
+        default_value_t = 100
+    )]
+    pub room_send_rate: u32,
+
+    /// Messages one client address may post to one room per second, over all
+    /// its connections on all nodes (0: no limit).
+    #[arg(
+        long = "address-send-rate",
+        env = "ADDRESS_SEND_RATE",
+        value_name = "ADDRESS_SEND_RATE",
+        default_value_t = 30
+    )]
+    pub address_send_rate: u32,
+
     /// How long a room remembers each `client_id` it was sent, so that a
     /// repeated send (a retry after a lost connection) publishes nothing new.
     #[arg(long = "dedupe-window", env = "DEDUPE_WINDOW", value_name = "DEDUPE_WINDOW", default_value = "5m",

@@ -277,7 +277,9 @@ pub fn test_config(redis_url: Option<String>, prefix: &str) -> Config {
     config.redis.url = redis_url;
     config.redis.channel_prefix = prefix.to_owned();
     config.http.static_dir = "/nonexistent-roomcast-static".into();
-    // Tests send in bursts; the rate limit has its own tests.
+    // Tests send in bursts; the rate limits have their own tests.
+    config.history.room_send_rate = 0;
+    config.history.address_send_rate = 0;
     config.session.send_rate = 1e9;
     config.session.send_burst = u32::MAX;
     config.session.ping_interval = Duration::from_secs(60);
@@ -472,6 +474,12 @@ impl Client {
 
     pub async fn send(&mut self, frame: &ClientFrame<'_>) {
         self.send_raw(Message::text(frame.encode())).await;
+    }
+
+    /// Sends a frame that the server may answer by closing: false once the
+    /// connection is gone.
+    pub async fn send_until_closed(&mut self, message: Message) -> bool {
+        self.ws.send(message).await.is_ok()
     }
 
     pub async fn send_raw(&mut self, message: Message) {

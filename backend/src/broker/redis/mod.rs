@@ -121,7 +121,12 @@ impl RedisBroker {
     /// was sent (`unavailable`); losing the connection or the answer after
     /// the script was sent means it may have run (`Unconfirmed`), which the
     /// dedupe key makes safe to retry.
-    pub async fn publish(&self, room: &RoomName, envelope: &Envelope<'_>) -> Result<Published, BrokerError> {
+    pub async fn publish(
+        &self,
+        room: &RoomName,
+        envelope: &Envelope<'_>,
+        address: std::net::IpAddr,
+    ) -> Result<Published, BrokerError> {
         let inner = &self.inner;
         let limit = inner.timeout;
         let mut conn = tokio::time::timeout(limit, inner.pool.get())
@@ -131,11 +136,15 @@ impl RedisBroker {
         invocation
             .key(inner.names.room_epoch(room))
             .key(inner.names.room_sent(room, &envelope.client_id))
+            .key(inner.names.room_rate(room))
+            .key(inner.names.room_address_rate(room, address))
             .arg(envelope.to_json())
             .arg(inner.history.size)
             .arg(inner.history.ttl_ms)
             .arg(inner.names.room_channel(room))
-            .arg(inner.history.dedupe_ms);
+            .arg(inner.history.dedupe_ms)
+            .arg(inner.history.room_rate)
+            .arg(inner.history.address_rate);
         let call = invocation.invoke_async::<Vec<Vec<u8>>>(&mut conn);
         let reply = match tokio::time::timeout(limit, call).await {
             Ok(Ok(reply)) => reply,
