@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up what the tests need and runs all of them:
-# - system packages: redis-server, chromium, chromium-driver, nginx (apt);
+# - system packages: redis-server, chromium, chromium-driver, nginx, openssl (apt);
 # - the web client's toolchain and tools, and a release build into dist/
 #   (scripts/build-web.sh);
 # - the web client's DOM tests, in headless Chromium (wasm-bindgen-test);
@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 . scripts/web-env.sh
 
 require cargo "Install Rust with rustup (https://rustup.rs), then run this again."
-apt_ensure redis-server chromium chromium-driver nginx
+apt_ensure redis-server chromium chromium-driver nginx openssl
 # The Debian package starts a system Redis on 6379; the tests never use it.
 require redis-server "apt-get install redis-server"
 require chromium "apt-get install chromium"

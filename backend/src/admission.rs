@@ -52,6 +52,13 @@ pub struct Ticket {
     address: IpAddr,
 }
 
+impl Ticket {
+    /// The client address the place is held for.
+    pub fn address(&self) -> IpAddr {
+        self.address
+    }
+}
+
 impl Drop for Ticket {
     fn drop(&mut self) {
         self.admission.open.fetch_sub(1, Ordering::AcqRel);

@@ -165,10 +165,16 @@ pub struct SessionSettings {
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Redis")]
 pub struct RedisSettings {
-    /// Redis to share rooms with other nodes, e.g. redis://127.0.0.1:6379.
-    /// Without it the node uses an in-process broker and stands alone.
+    /// Redis to share rooms with other nodes, e.g. redis://127.0.0.1:6379,
+    /// `redis://:password@host:6379`, or `rediss://` for TLS. Without it the
+    /// node uses an in-process broker and stands alone.
     #[arg(long = "redis-url", env = "REDIS_URL", value_name = "REDIS_URL")]
     pub url: Option<String>,
+
+    /// PEM file of the certificate authority that signed Redis's certificate,
+    /// for `rediss://` URLs when the system's roots do not cover it.
+    #[arg(long = "redis-ca-file", env = "REDIS_CA_FILE", value_name = "REDIS_CA_FILE")]
+    pub ca_file: Option<PathBuf>,
 
     /// Prefix of every Redis key and channel, so deployments can share a Redis.
     #[arg(long, env = "CHANNEL_PREFIX", default_value = "roomcast")]
@@ -212,6 +218,26 @@ pub struct HistorySettings {
     #[arg(long = "history-ttl", env = "HISTORY_TTL", value_name = "HISTORY_TTL", default_value = "24h",
           value_parser = parse_duration)]
     pub ttl: Duration,
+
+    /// Messages one room accepts per second, from all nodes together (0: no
+    /// limit). Counted in Redis, so a crowd spread over nodes is one crowd.
+    #[arg(
+        long = "room-send-rate",
+        env = "ROOM_SEND_RATE",
+        value_name = "ROOM_SEND_RATE",
+        default_value_t = 100
+    )]
+    pub room_send_rate: u32,
+
+    /// Messages one client address may post to one room per second, over all
+    /// its connections on all nodes (0: no limit).
+    #[arg(
+        long = "address-send-rate",
+        env = "ADDRESS_SEND_RATE",
+        value_name = "ADDRESS_SEND_RATE",
+        default_value_t = 30
+    )]
+    pub address_send_rate: u32,
 
     /// How long a room remembers each `client_id` it was sent, so that a
     /// repeated send (a retry after a lost connection) publishes nothing new.

@@ -76,7 +76,7 @@ async fn upgrade(
         .max_frame_size(HARD_FRAME_LIMIT)
         .on_upgrade(move |socket| {
             sessions.track_future(async move {
-                session::run(socket, node).await;
+                session::run(socket, node, ticket.address()).await;
                 drop(ticket);
             })
         })

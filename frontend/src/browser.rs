@@ -103,6 +103,19 @@ pub fn navigate(route: &Route) {
 }
 
 /// The page's own `protocol` (`"https:"`) and `host`.
+/// The identity token in the address's fragment (`#token=…`), removed from
+/// the address bar so it is not bookmarked, shared or shown.
+pub fn take_fragment_token() -> Option<String> {
+    let window = window()?;
+    let hash = window.location().hash().ok()?;
+    let token = crate::endpoint::token_from_fragment(&hash)?;
+    if let Ok(history) = window.history() {
+        let path = window.location().pathname().unwrap_or_else(|_| "/".into());
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&path));
+    }
+    Some(token)
+}
+
 pub fn page_origin() -> (String, String) {
     let location = window().map(|w| w.location());
     let protocol = location.as_ref().and_then(|l| l.protocol().ok()).unwrap_or_else(|| "http:".into());

@@ -79,20 +79,25 @@ impl Commands {
 pub fn start(dispatch: UseReducerDispatcher<ChatState>) -> Commands {
     let (sender, receiver) = mpsc::channel(COMMAND_QUEUE);
     wasm_bindgen_futures::spawn_local(async move {
-        let url = websocket_url().await;
-        Connection { dispatch, commands: receiver, plan: Plan::default(), url }.run().await;
+        let fragment_token = browser::take_fragment_token();
+        let (url, _) = settings(fragment_token.as_deref()).await;
+        let connection =
+            Connection { dispatch, commands: receiver, plan: Plan::default(), url, fragment_token };
+        connection.run().await;
     });
     Commands(Rc::new(RefCell::new(sender)))
 }
 
-/// Reads `/config.json` (see [`endpoint`]); without it, the page's own host.
-async fn websocket_url() -> String {
+/// Reads `/config.json` (see [`endpoint`]): the WebSocket address (without
+/// it, the page's own host) and the identity token (the fragment's wins).
+async fn settings(fragment_token: Option<&str>) -> (String, Option<String>) {
     let configured = match gloo_net::http::Request::get("/config.json").send().await {
         Ok(response) if response.ok() => response.json::<RuntimeConfig>().await.unwrap_or_default(),
         _ => RuntimeConfig::default(),
     };
     let (protocol, host) = browser::page_origin();
-    endpoint::websocket_url(&protocol, &host, configured.websocket_url.as_deref())
+    let url = endpoint::websocket_url(&protocol, &host, configured.websocket_url.as_deref());
+    (url, fragment_token.map(str::to_owned).or(configured.token))
 }
 
 /// How one connection ended.
@@ -113,6 +118,8 @@ struct Connection {
     commands: mpsc::Receiver<Command>,
     plan: Plan,
     url: String,
+    /// A token that came in the page's address, kept for every reconnect.
+    fragment_token: Option<String>,
 }
 
 type Sink = SplitSink<WebSocket, Message>;
@@ -129,6 +136,11 @@ impl Connection {
                 return;
             }
             self.dispatch.dispatch(Action::SetLink(Link::Connecting));
+            // Read the token afresh before each connection: a login service
+            // may have put a new one in config.json (after a 4003 expiry).
+            let (url, token) = settings(self.fragment_token.as_deref()).await;
+            self.url = url;
+            self.plan.set_token(token);
             let ended = self.connect().await;
             self.plan.disconnected();
             self.dispatch.dispatch(Action::ConnectionLost);

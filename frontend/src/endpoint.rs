@@ -3,6 +3,11 @@
 //! domain. A deployer who hosts the page elsewhere edits `config.json` next to
 //! `index.html` (no rebuild): `{"websocket_url": "wss://chat.example.com/ws"}`,
 //! or a path such as `"/chat/ws"` on the page's own host.
+//!
+//! Where the server requires signed identity, the page needs a token: from
+//! `config.json` (`{"token": "…"}`, for a login service that serves it per
+//! user) or from the address's fragment (`#token=…`, for a link a login page
+//! redirects to; the fragment never reaches any server).
 
 use serde::Deserialize;
 
@@ -12,6 +17,20 @@ use serde::Deserialize;
 pub struct RuntimeConfig {
     #[serde(default)]
     pub websocket_url: Option<String>,
+    /// An identity token for `hello`.
+    #[serde(default)]
+    pub token: Option<String>,
+}
+
+/// The token in an address fragment such as `#token=eyJ…` (with or without
+/// the `#`, possibly among other `key=value` pairs joined by `&`).
+pub fn token_from_fragment(fragment: &str) -> Option<String> {
+    fragment
+        .trim_start_matches('#')
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("token="))
+        .filter(|token| !token.is_empty())
+        .map(str::to_owned)
 }
 
 /// The WebSocket address for a page served at `protocol` (`"https:"`) and
@@ -58,11 +77,21 @@ mod tests {
 
     #[test]
     fn the_config_file_may_leave_everything_out() {
+        let with_token: RuntimeConfig = serde_json::from_str(r#"{"token": "abc"}"#).unwrap();
+        assert_eq!(with_token.token.as_deref(), Some("abc"));
         let empty: RuntimeConfig = serde_json::from_str("{}").unwrap();
         assert_eq!(empty, RuntimeConfig::default());
         let set: RuntimeConfig = serde_json::from_str(r#"{"websocket_url": "/ws2", "extra": 1}"#).unwrap();
         assert_eq!(set.websocket_url.as_deref(), Some("/ws2"));
         let null: RuntimeConfig = serde_json::from_str(r#"{"websocket_url": null}"#).unwrap();
         assert_eq!(null.websocket_url, None);
+    }
+
+    #[test]
+    fn a_token_comes_from_the_fragment_when_there_is_one() {
+        assert_eq!(token_from_fragment("#token=eyJ.a.b"), Some("eyJ.a.b".into()));
+        assert_eq!(token_from_fragment("room=x&token=t1"), Some("t1".into()));
+        assert_eq!(token_from_fragment("#token="), None);
+        assert_eq!(token_from_fragment(""), None);
     }
 }

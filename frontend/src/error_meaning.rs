@@ -53,6 +53,9 @@ pub enum ErrorMeaning {
     /// The server no longer serves the protocol this page speaks: only a
     /// reload (a newer page) helps, so the connection stops trying.
     Outdated,
+    /// The server requires a signed identity and refused ours (missing,
+    /// forged or expired): only signing in again helps.
+    SignedOut,
 }
 
 /// Why one of our messages was not sent.
@@ -106,7 +109,7 @@ impl ErrorMeaning {
     /// Whether the connection should end and wait for the user instead of
     /// carrying on (and reconnecting by itself when it drops).
     pub fn ends_connection(&self) -> bool {
-        matches!(self, ErrorMeaning::Outdated)
+        matches!(self, ErrorMeaning::Outdated | ErrorMeaning::SignedOut)
     }
 }
 
@@ -117,6 +120,9 @@ impl ErrorMeaning {
 pub fn classify(frame: &ErrorFrame<'_>, awaiting: impl Fn(&RoomName) -> Awaiting) -> ErrorMeaning {
     if frame.code == ErrorCode::UnsupportedProtocol {
         return ErrorMeaning::Outdated;
+    }
+    if frame.code == ErrorCode::Unauthorized {
+        return ErrorMeaning::SignedOut;
     }
     let message = frame.message.to_owned();
     match (frame.room, frame.client_id) {
@@ -252,8 +258,10 @@ mod tests {
 
     #[test]
     fn an_unsupported_protocol_means_the_page_is_outdated_whatever_it_is_about() {
-        use ErrorCode::UnsupportedProtocol;
+        use ErrorCode::{Unauthorized, UnsupportedProtocol};
         check(frame(UnsupportedProtocol, None, None), ErrorMeaning::Outdated);
+        check(frame(Unauthorized, None, None), ErrorMeaning::SignedOut);
+        assert!(ErrorMeaning::SignedOut.ends_connection(), "a refused sign-in is not retried by itself");
         check(frame(UnsupportedProtocol, Some("joining"), None), ErrorMeaning::Outdated);
         check(frame(UnsupportedProtocol, Some("general"), Some("c1")), ErrorMeaning::Outdated);
     }

@@ -70,6 +70,8 @@ impl Membership {
 #[derive(Debug, Default)]
 pub struct Plan {
     name: Option<String>,
+    /// The identity token for `hello`, where the server requires one.
+    token: Option<String>,
     /// Rooms the user is in, in the order they were opened.
     rooms: Vec<Membership>,
     /// Joins the server answered `unavailable`: asked again on the next tick.
@@ -84,11 +86,20 @@ fn owned(text: &str) -> Cow<'static, str> {
     Cow::Owned(text.to_owned())
 }
 
-fn hello_frame(name: &str) -> ClientFrame<'static> {
-    ClientFrame::hello(owned(name))
+fn hello_frame(name: &str, token: Option<&str>) -> ClientFrame<'static> {
+    let mut frame = ClientFrame::hello(owned(name));
+    if let ClientFrame::Hello { token: slot, .. } = &mut frame {
+        *slot = token.map(owned);
+    }
+    frame
 }
 
 impl Plan {
+    /// The token every later `hello` carries.
+    pub fn set_token(&mut self, token: Option<String>) {
+        self.token = token;
+    }
+
     pub fn has_name(&self) -> bool {
         self.name.is_some()
     }
@@ -116,7 +127,7 @@ impl Plan {
         self.retry_joins.clear();
         let mut frames = Vec::with_capacity(self.rooms.len() + 1);
         if let Some(name) = &self.name {
-            frames.push(hello_frame(name));
+            frames.push(hello_frame(name, self.token.as_deref()));
         }
         for membership in &mut self.rooms {
             membership.joined = false;
@@ -150,7 +161,7 @@ impl Plan {
     }
 
     pub fn hello(&mut self, name: String) -> Vec<ClientFrame<'static>> {
-        let frame = hello_frame(&name);
+        let frame = hello_frame(&name, self.token.as_deref());
         self.name = Some(name);
         self.when_connected(vec![frame])
     }
@@ -401,6 +412,21 @@ mod tests {
 
     fn send(plan: &mut Plan, room_name: &str, client_id: &str) -> Vec<String> {
         show(plan.send(outgoing(room_name, client_id), 0.0).unwrap())
+    }
+
+    #[test]
+    fn every_hello_carries_the_identity_token_when_there_is_one() {
+        let mut plan = Plan::default();
+        plan.set_token(Some("eyJ.t.1".into()));
+        plan.hello("Ada".into());
+        let token_of = |frames: Vec<ClientFrame<'static>>| match frames.into_iter().next() {
+            Some(ClientFrame::Hello { token, .. }) => token.map(|t| t.into_owned()),
+            other => panic!("expected hello, got {other:?}"),
+        };
+        assert_eq!(token_of(plan.connected()), Some("eyJ.t.1".to_owned()));
+        plan.set_token(Some("eyJ.t.2".into()));
+        plan.disconnected();
+        assert_eq!(token_of(plan.connected()), Some("eyJ.t.2".to_owned()), "a fresh token after a reconnect");
     }
 
     #[test]

@@ -397,6 +397,7 @@ impl ChatState {
             ErrorMeaning::RoomNote { room, message } => self.notify(format!("#{room}: {message}")),
             ErrorMeaning::Notice(message) => self.notify(message),
             ErrorMeaning::Outdated => self.notify(OUTDATED_TEXT.to_owned()),
+            ErrorMeaning::SignedOut => self.notify(SIGNED_OUT_TEXT.to_owned()),
         }
     }
 
@@ -423,6 +424,9 @@ fn find_room<'a>(rooms: &'a mut [Rc<RoomState>], name: &str) -> Option<&'a mut R
 }
 
 /// What an outdated page tells its user.
+const SIGNED_OUT_TEXT: &str =
+    "This server needs you to sign in, and your sign-in was refused or has expired. Sign in again to keep chatting.";
+
 const OUTDATED_TEXT: &str =
     "This page is out of date: the server no longer speaks its protocol. Reload the page to keep chatting.";
 

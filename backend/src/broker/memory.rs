@@ -8,12 +8,15 @@
 //! `HISTORY_TTL` are swept at most once a minute, on the next publish or join.
 
 use std::collections::{HashMap, VecDeque};
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use roomcast_protocol::{MessageId, RoomName};
 
-use super::{Backlog, BacklogRequest, BrokerHandler, Envelope, Offset, Page, Published, Stored, Typist};
+use super::{
+    Backlog, BacklogRequest, BrokerHandler, Envelope, Limit, Offset, Page, Published, Stored, Typist,
+};
 use crate::config::HistorySettings;
 
 /// How often abandoned rooms are looked for.
@@ -27,6 +30,8 @@ pub struct MemoryBroker {
     size: usize,
     ttl_ms: u64,
     dedupe_ms: u64,
+    room_rate: u32,
+    address_rate: u32,
 }
 
 #[derive(Debug, Default)]
@@ -50,6 +55,33 @@ struct RoomLog {
     /// each became; `sent_order` lists them by expiry for pruning.
     sent: HashMap<String, MessageId>,
     sent_order: VecDeque<(u64, String)>,
+    /// This second's message counts, for the send limits.
+    rate: RateWindow,
+}
+
+/// Messages to a room in the current second, in all and per address.
+#[derive(Debug, Default)]
+struct RateWindow {
+    second: u64,
+    room: u32,
+    addresses: HashMap<IpAddr, u32>,
+}
+
+impl RateWindow {
+    /// Counts one more message; the limit it breaks, if any (0: no limit).
+    fn count(&mut self, now_ms: u64, address: IpAddr, room_limit: u32, address_limit: u32) -> Option<Limit> {
+        let second = now_ms / 1000;
+        if second != self.second {
+            *self = RateWindow { second, ..RateWindow::default() };
+        }
+        self.room += 1;
+        if room_limit > 0 && self.room > room_limit {
+            return Some(Limit::Room);
+        }
+        let from_address = self.addresses.entry(address).or_default();
+        *from_address += 1;
+        (address_limit > 0 && *from_address > address_limit).then_some(Limit::Address)
+    }
 }
 
 impl RoomLog {
@@ -61,6 +93,7 @@ impl RoomLog {
             dropped: None,
             sent: HashMap::new(),
             sent_order: VecDeque::new(),
+            rate: RateWindow::default(),
         }
     }
 
@@ -102,6 +135,8 @@ impl MemoryBroker {
             size: history.size.max(1),
             ttl_ms: u64::try_from(history.ttl.as_millis()).unwrap_or(u64::MAX),
             dedupe_ms: u64::try_from(history.dedupe_window.as_millis()).unwrap_or(u64::MAX),
+            room_rate: history.room_send_rate,
+            address_rate: history.address_send_rate,
         }
     }
 
@@ -122,13 +157,16 @@ impl MemoryBroker {
         log
     }
 
-    pub fn publish(&self, room: &RoomName, envelope: &Envelope<'_>) -> Published {
+    pub fn publish(&self, room: &RoomName, envelope: &Envelope<'_>, address: IpAddr) -> Published {
         let now = now_ms();
         let mut logs = self.lock();
         let log = self.log(&mut logs, room, now);
         log.expire_sent(now);
         if let Some(&id) = log.sent.get(envelope.client_id.as_ref()) {
             return Published::Repeat(log.original(id, envelope));
+        }
+        if let Some(limit) = log.rate.count(now, address, self.room_rate, self.address_rate) {
+            return Published::Limited(limit);
         }
         let id = log.last.next_after(now);
         log.last = id;

@@ -33,6 +33,7 @@ pub mod redis;
 
 use std::collections::HashSet;
 use std::fmt::Debug;
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use roomcast_protocol::{ErrorCode, MessageId, RoomName};
@@ -158,6 +159,16 @@ pub enum Published {
     /// The room was sent this `client_id` within the dedupe window: nothing
     /// new was published, and this is the original message.
     Repeat(Stored),
+    /// Nothing was published: the room, or the sender's address in it, is
+    /// over its messages per second.
+    Limited(Limit),
+}
+
+/// Which shared send limit a message ran into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    Room,
+    Address,
 }
 
 /// One message as a room's history keeps it.
@@ -251,10 +262,15 @@ impl Broker {
     /// Stores the message, assigns it an id and sends it to every node in
     /// the room, unless the room was sent its `client_id` within the dedupe
     /// window.
-    pub async fn publish(&self, room: &RoomName, envelope: &Envelope<'_>) -> Result<Published, BrokerError> {
+    pub async fn publish(
+        &self,
+        room: &RoomName,
+        envelope: &Envelope<'_>,
+        address: IpAddr,
+    ) -> Result<Published, BrokerError> {
         match self {
-            Broker::Memory(broker) => Ok(broker.publish(room, envelope)),
-            Broker::Redis(broker) => broker.publish(room, envelope).await,
+            Broker::Memory(broker) => Ok(broker.publish(room, envelope, address)),
+            Broker::Redis(broker) => broker.publish(room, envelope, address).await,
         }
     }
 

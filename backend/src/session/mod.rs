@@ -11,6 +11,7 @@
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -27,7 +28,7 @@ use roomcast_protocol::{
 use tracing::{debug, error, info, info_span, warn, Instrument};
 
 use self::budget::{Budget, Verdict};
-use crate::broker::{BrokerError, Envelope, Published};
+use crate::broker::{BrokerError, Envelope, Limit, Published};
 use crate::hub::SessionId;
 use crate::identity::Identity;
 use crate::node::Node;
@@ -41,7 +42,7 @@ mod rooms;
 mod writer;
 
 /// Runs a session over any socket-like pair (axum's `WebSocket` in the server).
-pub async fn run<S>(socket: S, node: Arc<Node>)
+pub async fn run<S>(socket: S, node: Arc<Node>, address: IpAddr)
 where
     S: Sink<Message> + Stream<Item = Result<Message, axum::Error>> + Send + 'static,
 {
@@ -59,6 +60,7 @@ where
         let budget = Budget::new(&node.settings, Instant::now());
         let mut session = Session {
             id,
+            address,
             node,
             outbox,
             name: None,
@@ -97,6 +99,8 @@ where
 
 struct Session {
     id: SessionId,
+    /// The client's address, for limits shared by all its connections.
+    address: IpAddr,
     node: Arc<Node>,
     outbox: Outbox,
     /// Set by `hello`; required before `join` and `send`.
@@ -305,7 +309,7 @@ impl Session {
             user: self.identity.as_ref().map(|identity| Cow::Borrowed(identity.user.as_str())),
         };
         let started = Instant::now();
-        let published = self.node.broker.publish(&room, &envelope).await;
+        let published = self.node.broker.publish(&room, &envelope, self.address).await;
         if published.is_ok() {
             self.node.metrics.published(started.elapsed());
         }
@@ -317,6 +321,17 @@ impl Session {
                 let mut frame = original.envelope.to_frame(&room, original.id);
                 frame.client_id = Some(Cow::Borrowed(raw_client_id));
                 self.reply(&ServerFrame::Message(frame));
+            }
+            Ok(Published::Limited(limit)) => {
+                let message = match limit {
+                    Limit::Room => {
+                        "slow down: this room takes no more messages this second; this one was not sent"
+                    }
+                    Limit::Address => {
+                        "slow down: your network sends too many messages to this room; this one was not sent"
+                    }
+                };
+                self.fail(ErrorCode::RateLimited, message, Some(room.as_str()), client_id);
             }
             Err(err) => {
                 let (code, message) = self.broker_failure(&room, &err, "message not sent");
@@ -452,6 +467,8 @@ mod tests {
                     size: 100,
                     ttl: Duration::from_secs(3600),
                     dedupe_window: Duration::from_secs(60),
+                    room_send_rate: 0,
+                    address_send_rate: 0,
                 },
             )),
             settings: SessionSettings {
@@ -475,7 +492,7 @@ mod tests {
         });
         let (to_client, client_rx) = unbounded_channel();
         let (client_tx, from_client) = unbounded_channel();
-        tokio::spawn(run(ChannelSocket { to_client, from_client }, node));
+        tokio::spawn(run(ChannelSocket { to_client, from_client }, node, IpAddr::from([127, 0, 0, 1])));
         (client_tx, client_rx)
     }
 

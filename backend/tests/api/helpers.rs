@@ -59,13 +59,87 @@ pub struct RedisServer {
     /// With an append-only file in this folder (every write fsynced), the
     /// data survives a kill and restart, as with the compose file's Redis.
     aof_dir: Option<std::path::PathBuf>,
+    /// A password every client must give, and a TLS port beside the plain
+    /// one, with its certificate, where the test asked for them.
+    secured: Option<Secured>,
+}
+
+/// What a [`RedisServer::start_secured`] server needs of its clients.
+pub struct Secured {
+    pub password: String,
+    pub tls_port: u16,
+    /// The test certificate authority, which clients must trust.
+    pub ca_file: std::path::PathBuf,
+    dir: std::path::PathBuf,
 }
 
 impl RedisServer {
     pub async fn start() -> RedisServer {
-        let mut server = RedisServer { port: free_port(), child: None, aof_dir: None };
+        let mut server = RedisServer { port: free_port(), child: None, aof_dir: None, secured: None };
         server.launch().await;
         server
+    }
+
+    /// A Redis that requires a password and also serves TLS, with a fresh
+    /// certificate authority and certificate made by the `openssl` command.
+    pub async fn start_secured() -> RedisServer {
+        let dir = std::env::temp_dir().join(format!("roomcast-redis-tls-{}", unique_prefix()));
+        std::fs::create_dir_all(&dir).expect("create the certificate folder");
+        // A certificate authority, and a certificate for 127.0.0.1 it signs.
+        std::fs::write(dir.join("ext.cnf"), "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n")
+            .expect("write the extensions");
+        let steps: [&[&str]; 3] = [
+            &["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=roomcast-test-ca"],
+            &["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1"],
+            &["x509", "-req", "-days", "1", "-CAcreateserial"],
+        ];
+        let files: [&[&str]; 3] = [
+            &["-keyout", "ca.key", "-out", "ca.crt"],
+            &["-keyout", "redis.key", "-out", "redis.csr"],
+            &[
+                "-in",
+                "redis.csr",
+                "-CA",
+                "ca.crt",
+                "-CAkey",
+                "ca.key",
+                "-extfile",
+                "ext.cnf",
+                "-out",
+                "redis.crt",
+            ],
+        ];
+        for (step, files) in steps.iter().zip(files) {
+            let made = Command::new("openssl")
+                .args(*step)
+                .args(files)
+                .current_dir(&dir)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .unwrap_or_else(|err| panic!("cannot run openssl ({err}): `apt-get install openssl`"));
+            assert!(made.success(), "openssl {step:?} failed");
+        }
+        let secured = Secured {
+            password: format!("pw-{}", unique_prefix()),
+            tls_port: free_port(),
+            ca_file: dir.join("ca.crt"),
+            dir,
+        };
+        let mut server =
+            RedisServer { port: free_port(), child: None, aof_dir: None, secured: Some(secured) };
+        server.launch().await;
+        server
+    }
+
+    /// The TLS address with the password, for nodes: `rediss://:pw@127.0.0.1:port`.
+    pub fn tls_url(&self) -> String {
+        let secured = self.secured.as_ref().expect("a secured Redis");
+        format!("rediss://:{}@127.0.0.1:{}", secured.password, secured.tls_port)
+    }
+
+    pub fn secured(&self) -> Option<&Secured> {
+        self.secured.as_ref()
     }
 
     /// A Redis that keeps its data across [`RedisServer::kill`] and
@@ -73,13 +147,17 @@ impl RedisServer {
     pub async fn start_persistent() -> RedisServer {
         let dir = std::env::temp_dir().join(format!("roomcast-redis-{}", unique_prefix()));
         std::fs::create_dir_all(&dir).expect("create the Redis data folder");
-        let mut server = RedisServer { port: free_port(), child: None, aof_dir: Some(dir) };
+        let mut server = RedisServer { port: free_port(), child: None, aof_dir: Some(dir), secured: None };
         server.launch().await;
         server
     }
 
+    /// The plain address (with the password, if there is one).
     pub fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.port)
+        match &self.secured {
+            Some(secured) => format!("redis://:{}@127.0.0.1:{}", secured.password, self.port),
+            None => format!("redis://127.0.0.1:{}", self.port),
+        }
     }
 
     async fn launch(&mut self) {
@@ -100,6 +178,12 @@ impl RedisServer {
             }
             None => command.args(["--appendonly", "no"]),
         };
+        if let Some(secured) = &self.secured {
+            command.args(["--requirepass", &secured.password, "--tls-port", &secured.tls_port.to_string()]);
+            command.arg("--tls-cert-file").arg(secured.dir.join("redis.crt"));
+            command.arg("--tls-key-file").arg(secured.dir.join("redis.key"));
+            command.arg("--tls-ca-cert-file").arg(&secured.ca_file).args(["--tls-auth-clients", "no"]);
+        }
         let child = command.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap_or_else(|err| {
             panic!(
                 "cannot start redis-server ({err}). The integration tests need a real Redis: \
@@ -167,6 +251,9 @@ impl Drop for RedisServer {
         if let Some(dir) = &self.aof_dir {
             let _ = std::fs::remove_dir_all(dir);
         }
+        if let Some(secured) = &self.secured {
+            let _ = std::fs::remove_dir_all(&secured.dir);
+        }
     }
 }
 
@@ -190,7 +277,9 @@ pub fn test_config(redis_url: Option<String>, prefix: &str) -> Config {
     config.redis.url = redis_url;
     config.redis.channel_prefix = prefix.to_owned();
     config.http.static_dir = "/nonexistent-roomcast-static".into();
-    // Tests send in bursts; the rate limit has its own tests.
+    // Tests send in bursts; the rate limits have their own tests.
+    config.history.room_send_rate = 0;
+    config.history.address_send_rate = 0;
     config.session.send_rate = 1e9;
     config.session.send_burst = u32::MAX;
     config.session.ping_interval = Duration::from_secs(60);
@@ -385,6 +474,12 @@ impl Client {
 
     pub async fn send(&mut self, frame: &ClientFrame<'_>) {
         self.send_raw(Message::text(frame.encode())).await;
+    }
+
+    /// Sends a frame that the server may answer by closing: false once the
+    /// connection is gone.
+    pub async fn send_until_closed(&mut self, message: Message) -> bool {
+        self.ws.send(message).await.is_ok()
     }
 
     pub async fn send_raw(&mut self, message: Message) {

@@ -5,7 +5,7 @@
 
 use roomcast_protocol::{ClientFrame, ErrorCode, RoomName, ServerFrame};
 
-use crate::helpers::{eventually, http_get, wait_ready, Client, Cluster};
+use crate::helpers::{eventually, http_get, test_config, wait_ready, Client, Cluster, RedisServer, TestNode};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_node_subscribes_on_its_first_member_and_unsubscribes_after_its_last() {
@@ -141,4 +141,45 @@ async fn chat_resumes_on_the_same_connections_after_redis_restarts() {
     assert_eq!(ada.next_message().await.text, "welcome back");
     // The refused join left no trace: joining now works.
     cy.join("elsewhere").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nodes_reach_a_redis_that_wants_a_password_over_tls() {
+    let redis = RedisServer::start_secured().await;
+    let secured = redis.secured().expect("secured");
+    let prefix = crate::helpers::unique_prefix();
+    let mut nodes = Vec::new();
+    for _ in 0..2 {
+        let mut config = test_config(Some(redis.tls_url()), &prefix);
+        config.redis.ca_file = Some(secured.ca_file.clone());
+        nodes.push(TestNode::spawn(config).await);
+    }
+    for node in &nodes {
+        wait_ready(node).await;
+    }
+    let mut ada = Client::named(&nodes[0], "ada").await;
+    let mut bob = Client::named(&nodes[1], "bob").await;
+    ada.join("general").await;
+    bob.join("general").await;
+    ada.say("general", "over tls").await;
+    assert_eq!(bob.next_message().await.text, "over tls");
+
+    // Without trusting the certificate, or with a wrong password, a node never gets ready.
+    let mut untrusting = test_config(Some(redis.tls_url()), &prefix);
+    untrusting.redis.ca_file = None;
+    let wrong_password = test_config(Some(redis.tls_url().replace(&secured.password, "guess")), &prefix);
+    let mut with_ca = wrong_password;
+    with_ca.redis.ca_file = Some(secured.ca_file.clone());
+    for config in [untrusting, with_ca] {
+        let node = TestNode::spawn(config).await;
+        eventually("the node has failed to reach Redis twice", || async {
+            let (_, metrics) = http_get(node.addr, "/metrics").await;
+            metrics.lines().any(|line| {
+                line.strip_prefix("roomcast_broker_reconnects_total ").and_then(|v| v.parse::<f64>().ok())
+                    >= Some(2.0)
+            })
+        })
+        .await;
+        assert_eq!(http_get(node.addr, "/readyz").await.0, 503);
+    }
 }

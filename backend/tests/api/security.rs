@@ -16,6 +16,81 @@ use crate::on_both_brokers;
 
 on_both_brokers!(a_flood_of_joins_and_leaves_is_cut_down_while_others_chat_on);
 on_both_brokers!(tweak = two_per_address; a_busy_address_is_refused_while_its_open_connections_chat_on);
+on_both_brokers!(tweak = five_a_second_per_room; a_room_takes_only_so_many_messages_a_second_from_everyone);
+on_both_brokers!(tweak = three_a_second_per_address; one_address_may_send_only_so_many_to_a_room_over_all_nodes);
+
+fn five_a_second_per_room(config: &mut Config) {
+    config.history.room_send_rate = 5;
+}
+
+fn three_a_second_per_address(config: &mut Config) {
+    config.history.address_send_rate = 3;
+}
+
+/// `senders` (on alternating nodes) post `each` messages to #general as fast
+/// as they can; returns how many were refused as `rate_limited` and how many
+/// accepted, after checking that a reader got exactly the accepted ones.
+async fn flood(cluster: &Cluster, senders: usize, each: usize) -> (usize, usize) {
+    let mut reader = Client::named(cluster.node(0), "reader").await;
+    reader.join("general").await;
+    let mut clients = Vec::new();
+    for i in 0..senders {
+        let mut client = Client::named(cluster.node(i + 1), &format!("sender{i}")).await;
+        client.join("general").await;
+        clients.push(client);
+    }
+    for n in 0..each {
+        for (i, client) in clients.iter_mut().enumerate() {
+            client.say("general", &format!("s{i}-{n}")).await;
+        }
+    }
+    // Each sender hears about each of its own sends once: its copy or a refusal.
+    let mut refused = 0;
+    let mut accepted = std::collections::BTreeSet::new();
+    for client in &mut clients {
+        let mut answered = 0;
+        while answered < each {
+            match client.next_frame().await {
+                ServerFrame::Error {
+                    code: ErrorCode::RateLimited,
+                    room: Some(room),
+                    client_id: Some(_),
+                    ..
+                } => {
+                    assert_eq!(room, "general");
+                    refused += 1;
+                    answered += 1;
+                }
+                ServerFrame::Message(own) if own.client_id.is_some() => {
+                    accepted.insert(own.text.into_owned());
+                    answered += 1;
+                }
+                ServerFrame::Message(_) => {}
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    while seen.len() < accepted.len() {
+        seen.insert(reader.next_message().await.text.into_owned());
+    }
+    assert_eq!(seen, accepted, "the reader got exactly the accepted messages");
+    (refused, accepted.len())
+}
+
+async fn a_room_takes_only_so_many_messages_a_second_from_everyone(cluster: &Cluster) {
+    // Twenty messages from two connections in well under two seconds: at most
+    // two windows of five get through, on whichever nodes they were sent.
+    let (refused, accepted) = flood(cluster, 2, 10).await;
+    assert!(accepted <= 10 && refused >= 10, "{accepted} accepted, {refused} refused");
+}
+
+async fn one_address_may_send_only_so_many_to_a_room_over_all_nodes(cluster: &Cluster) {
+    // Both senders connect from 127.0.0.1, on different nodes: together they
+    // may send three a second.
+    let (refused, accepted) = flood(cluster, 2, 6).await;
+    assert!(accepted <= 6 && refused >= 6, "{accepted} accepted, {refused} refused");
+}
 
 fn two_per_address(config: &mut Config) {
     config.http.admission.max_connections_per_address = 2;
@@ -95,7 +170,9 @@ async fn a_client_that_keeps_sending_garbage_is_closed_with_1008() {
     let cluster = Cluster::embedded().await;
     let mut noisy = Client::named(cluster.node(0), "noisy").await;
     for _ in 0..100 {
-        noisy.send_raw(Message::text("garbage")).await;
+        if !noisy.send_until_closed(Message::text("garbage")).await {
+            break;
+        }
     }
     let mut malformed = 0;
     let code = loop {
@@ -119,8 +196,11 @@ async fn a_flood_of_joins_and_leaves_is_cut_down_while_others_chat_on(cluster: &
     // answers for, so what ends her connection is the limit, not her reading).
     for n in 0..60 {
         let room = format!("room-{}", n % 5);
-        mallory.send(&ClientFrame::join(room.as_str())).await;
-        mallory.send(&ClientFrame::Leave { room: room.as_str().into() }).await;
+        let join = Message::text(ClientFrame::join(room.as_str()).encode());
+        let leave = Message::text(ClientFrame::Leave { room: room.as_str().into() }.encode());
+        if !mallory.send_until_closed(join).await || !mallory.send_until_closed(leave).await {
+            break;
+        }
     }
     // Meanwhile the room chats as usual.
     for n in 0..5 {

@@ -19,7 +19,7 @@ use redis::Script;
 use roomcast_protocol::{MessageId, RoomName};
 use tracing::warn;
 
-use super::super::{Backlog, BacklogRequest, BrokerError, Envelope, Page, Published, Stored};
+use super::super::{Backlog, BacklogRequest, BrokerError, Envelope, Limit, Page, Published, Stored};
 use super::names::Names;
 use crate::config::HistorySettings;
 
@@ -29,11 +29,14 @@ fn millis(duration: std::time::Duration) -> u64 {
 
 /// Stores, trims and publishes one message; returns `{id}`. If the room was
 /// sent the same client id within the dedupe window it publishes nothing and
-/// returns `{original id, original envelope or ''}`.
+/// returns `{original id, original envelope or ''}`; if the room, or the
+/// sender's address in it, is over its messages per second, it publishes
+/// nothing and returns `{'', 'room' or 'address'}`.
 ///
-/// KEYS: the room's stream, its epoch, the client id's dedupe key. ARGV: the
-/// envelope, the most entries kept, the lifetime in ms, the room's channel,
-/// the dedupe window in ms.
+/// KEYS: the room's stream, its epoch, the client id's dedupe key, the room's
+/// rate counter, the address's rate counter. ARGV: the envelope, the most
+/// entries kept, the lifetime in ms, the room's channel, the dedupe window in
+/// ms, the room's and the address's limit per second (0: none).
 pub(super) const PUBLISH: &str = r"
 local seen = redis.call('GET', KEYS[3])
 if seen then
@@ -41,6 +44,14 @@ if seen then
   if #entry == 1 then return {seen, entry[1][2][2]} end
   return {seen, ''}
 end
+local function over(key, limit)
+  if tonumber(limit) == 0 then return false end
+  local count = redis.call('INCR', key)
+  if count == 1 then redis.call('PEXPIRE', key, 1000) end
+  return count > tonumber(limit)
+end
+if over(KEYS[4], ARGV[6]) then return {'', 'room'} end
+if over(KEYS[5], ARGV[7]) then return {'', 'address'} end
 local now = redis.call('TIME')
 local epoch = now[1] .. '.' .. now[2]
 if redis.call('EXISTS', KEYS[1]) == 0 then
@@ -118,6 +129,8 @@ pub(super) struct History {
     pub(super) size: usize,
     pub(super) ttl_ms: u64,
     pub(super) dedupe_ms: u64,
+    pub(super) room_rate: u32,
+    pub(super) address_rate: u32,
 }
 
 impl History {
@@ -127,6 +140,8 @@ impl History {
             size: settings.size,
             ttl_ms: millis(settings.ttl),
             dedupe_ms: millis(settings.dedupe_window),
+            room_rate: settings.room_send_rate,
+            address_rate: settings.address_send_rate,
         }
     }
 
@@ -210,6 +225,13 @@ fn parse_entries(room: &RoomName, entries: Vec<Entry>) -> Vec<Stored> {
 pub(super) fn parse_published(reply: &[Vec<u8>], sent: &Envelope<'_>) -> Result<Published, BrokerError> {
     let bad = || BrokerError::UnexpectedReply(format!("publish answered {} parts", reply.len()));
     let id = reply.first().ok_or_else(bad)?;
+    if id.is_empty() {
+        return match reply.get(1).map(Vec::as_slice) {
+            Some(b"room") => Ok(Published::Limited(Limit::Room)),
+            Some(b"address") => Ok(Published::Limited(Limit::Address)),
+            _ => Err(bad()),
+        };
+    }
     let id = std::str::from_utf8(id).ok().and_then(|id| id.parse::<MessageId>().ok()).ok_or_else(|| {
         BrokerError::UnexpectedReply(format!("publish answered the id {:?}", String::from_utf8_lossy(id)))
     })?;

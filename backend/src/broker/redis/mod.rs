@@ -84,11 +84,11 @@ impl RedisBroker {
         origin: u64,
         metrics: Arc<Metrics>,
     ) -> Result<Self, BrokerError> {
-        let client = redis::Client::open(url)?;
+        let client = client(url, settings)?;
         let connection = AsyncConnectionConfig::new()
             .set_connection_timeout(Some(settings.timeout))
             .set_response_timeout(Some(settings.timeout));
-        let manager = Manager::new_with_config(url, connection)?;
+        let manager = Manager::new_with_config(client.get_connection_info().clone(), connection)?;
         let pool = Pool::builder(manager)
             .max_size(settings.pool_size.max(1))
             .wait_timeout(Some(settings.timeout))
@@ -121,7 +121,12 @@ impl RedisBroker {
     /// was sent (`unavailable`); losing the connection or the answer after
     /// the script was sent means it may have run (`Unconfirmed`), which the
     /// dedupe key makes safe to retry.
-    pub async fn publish(&self, room: &RoomName, envelope: &Envelope<'_>) -> Result<Published, BrokerError> {
+    pub async fn publish(
+        &self,
+        room: &RoomName,
+        envelope: &Envelope<'_>,
+        address: std::net::IpAddr,
+    ) -> Result<Published, BrokerError> {
         let inner = &self.inner;
         let limit = inner.timeout;
         let mut conn = tokio::time::timeout(limit, inner.pool.get())
@@ -131,11 +136,15 @@ impl RedisBroker {
         invocation
             .key(inner.names.room_epoch(room))
             .key(inner.names.room_sent(room, &envelope.client_id))
+            .key(inner.names.room_rate(room))
+            .key(inner.names.room_address_rate(room, address))
             .arg(envelope.to_json())
             .arg(inner.history.size)
             .arg(inner.history.ttl_ms)
             .arg(inner.names.room_channel(room))
-            .arg(inner.history.dedupe_ms);
+            .arg(inner.history.dedupe_ms)
+            .arg(inner.history.room_rate)
+            .arg(inner.history.address_rate);
         let call = invocation.invoke_async::<Vec<Vec<u8>>>(&mut conn);
         let reply = match tokio::time::timeout(limit, call).await {
             Ok(Ok(reply)) => reply,
@@ -202,6 +211,23 @@ impl RedisBroker {
         let task = self.task.lock().unwrap_or_else(|p| p.into_inner()).take();
         if let Some(task) = task {
             let _ = task.await;
+        }
+    }
+}
+
+/// A client for `url`: plain, with a password in the URL, or TLS (`rediss://`)
+/// trusting the system's roots or `REDIS_CA_FILE`.
+fn client(url: &str, settings: &RedisSettings) -> Result<redis::Client, BrokerError> {
+    // rustls needs a process-wide crypto provider; a second install is a no-op.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    match &settings.ca_file {
+        None => Ok(redis::Client::open(url)?),
+        Some(path) => {
+            let pem = std::fs::read(path).map_err(|err| {
+                BrokerError::Config(format!("cannot read REDIS_CA_FILE {}: {err}", path.display()))
+            })?;
+            let certificates = redis::TlsCertificates { client_tls: None, root_cert: Some(pem) };
+            Ok(redis::Client::build_with_tls(url, certificates)?)
         }
     }
 }

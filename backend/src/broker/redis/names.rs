@@ -61,6 +61,16 @@ impl Names {
         format!("{}:alive:{origin:016x}", self.prefix)
     }
 
+    /// This second's count of messages to the room (one slot with its other keys).
+    pub fn room_rate(&self, room: &RoomName) -> String {
+        format!("{}:{{{room}}}:rate", self.prefix)
+    }
+
+    /// This second's count of messages from one address to the room.
+    pub fn room_address_rate(&self, room: &RoomName, address: std::net::IpAddr) -> String {
+        format!("{}:{{{room}}}:rate:{address}", self.prefix)
+    }
+
     /// The key that holds the epoch of the room's history.
     pub fn room_epoch(&self, room: &RoomName) -> String {
         format!("{}:{{{room}}}:epoch", self.prefix)
