@@ -31,7 +31,7 @@ web_run env CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner 
     cargo test --target wasm32-unknown-unknown -p roomcast-web --test dom
 
 echo "==> workspace tests"
-# tests/dom.rs holds no tests on the host (it is wasm-only), so the web
+# tests/dom/ holds no tests on the host (it is wasm-only), so the web
 # client's host run takes its unit tests alone, last, to end on a real count.
 cargo test --workspace --exclude roomcast-web
 cargo test -p roomcast-web --lib

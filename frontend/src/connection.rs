@@ -370,11 +370,14 @@ impl Connection {
             }
         };
         let frames = match frame {
-            ServerFrame::Welcome { name, node, max_rooms, max_text_chars, protocol, .. } => {
+            ServerFrame::Welcome { name, node, max_rooms, max_text_chars, protocol, user } => {
                 let name = name.into_owned();
                 browser::store_name(&name);
                 self.plan.welcomed(protocol);
                 self.dispatch.dispatch(Action::Welcome { name, max_rooms, max_text_chars, protocol });
+                if let Some(user) = user {
+                    self.dispatch.dispatch(Action::Identified(user.into_owned()));
+                }
                 self.dispatch.dispatch(Action::SetLink(Link::Live { node: node.into_owned() }));
                 return Reply::Welcomed;
             }

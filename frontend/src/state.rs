@@ -77,6 +77,9 @@ pub struct ChatState {
     /// Server ids of the messages this device sent, to recognise them in
     /// history (which carries no client id); stored by the provider.
     pub own_ids: Rc<OwnIds>,
+    /// Our user id, where the server requires identity: every message with
+    /// it is ours, from any tab or device.
+    pub me_user: Option<String>,
 }
 
 impl Default for ChatState {
@@ -93,6 +96,7 @@ impl Default for ChatState {
             next_notice: 1,
             people: HashMap::new(),
             own_ids: Rc::default(),
+            me_user: None,
         }
     }
 }
@@ -108,6 +112,8 @@ pub enum Action {
         max_text_chars: usize,
         protocol: u32,
     },
+    /// The server's `welcome` named our user id (identity tokens are on).
+    Identified(String),
     /// The user opens a room: it is added (not yet joined) and shown.
     Open(RoomName),
     /// `joined` arrived: `history` messages of the room's backlog follow
@@ -244,6 +250,7 @@ impl ChatState {
                 self.max_text_chars = max_text_chars;
                 self.protocol = Some(protocol);
             }
+            Action::Identified(user) => self.me_user = Some(user),
             Action::Open(room) => {
                 if self.room(&room).is_none() {
                     self.rooms.push(Rc::new(RoomState::new(room.clone())));
@@ -359,7 +366,8 @@ impl ChatState {
             Rc::make_mut(&mut self.own_ids).remember(&room, frame.id);
             false
         } else {
-            self.own_ids.contains(&room, frame.id)
+            let our_user = frame.user.is_some() && frame.user.as_deref() == self.me_user.as_deref();
+            our_user || self.own_ids.contains(&room, frame.id)
         };
         let author = frame.author.to_string();
         let arrival = state.next_arrival();

@@ -65,3 +65,22 @@ fn older_pages_show_our_remembered_messages_as_ours_and_not_as_unread() {
     state.apply(message("random", 7, "Ada", "recovered, mine", None));
     assert_eq!(state.room(&room("random")).unwrap().unread, 0, "our own words are not news");
 }
+
+#[test]
+fn with_identity_every_message_of_our_user_is_ours_whichever_device_sent_it() {
+    let mut state = ada_reloaded(OwnIds::default());
+    state.apply(Action::Identified("u-1".into()));
+    state.apply(joined("general", Some(3), None));
+    for (seq, user, text) in
+        [(1, "u-2", "from another Ada"), (2, "u-1", "from my phone"), (3, "u-1", "from this tab")]
+    {
+        let mut frame = frame("general", seq, "Ada", text, None);
+        frame.user = Some(user.into());
+        state.apply(Action::Received(frame));
+    }
+    assert_eq!(
+        mine(&state, "general"),
+        [("from another Ada".into(), false), ("from my phone".into(), true), ("from this tab".into(), true)],
+        "by user id, never by name"
+    );
+}
