@@ -15,7 +15,7 @@ use tokio_util::sync::CancellationToken;
 use crate::board::{Board, StepLog, Tally, Window};
 use crate::clients::{self, Join, Publish, Reader, Ws, WsSink};
 use crate::layout::Layout;
-use crate::procfs::{self, Sample};
+use crate::procfs::{self, MachineSample, Sample};
 
 /// How clients connect.
 #[derive(Debug, Clone)]
@@ -84,6 +84,8 @@ pub struct StepResult {
     /// Each watched process at the window's start and end.
     pub before: Vec<Option<Sample>>,
     pub after: Vec<Option<Sample>>,
+    /// The whole machine at the window's start and end.
+    pub machine: (Option<MachineSample>, Option<MachineSample>),
     pub disconnects: u64,
     /// Publishers that could not send everything, and why.
     pub publish_errors: Vec<String>,
@@ -156,9 +158,9 @@ impl Fleet {
         }
 
         tokio::time::sleep_until(window.start.into()).await;
-        let before = procfs::sample_all(watched);
+        let (before, machine_before) = (procfs::sample_all(watched), procfs::machine());
         tokio::time::sleep_until(window.end.into()).await;
-        let after = procfs::sample_all(watched);
+        let (after, machine_after) = (procfs::sample_all(watched), procfs::machine());
         let window_s = Instant::now().saturating_duration_since(window.start).as_secs_f64();
 
         let mut publish_errors = Vec::new();
@@ -181,6 +183,7 @@ impl Fleet {
             window_s,
             before,
             after,
+            machine: (machine_before, machine_after),
             disconnects: self.board.disconnects.load(Ordering::Relaxed) - disconnects_before,
             publish_errors,
             settled,

@@ -40,6 +40,42 @@ pub fn sample(pid: u32) -> anyhow::Result<Sample> {
     })
 }
 
+/// The whole machine's CPU time so far, in clock ticks over all cores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MachineSample {
+    pub busy: u64,
+    pub total: u64,
+}
+
+impl MachineSample {
+    /// The share of all cores' time that was busy since `earlier`, in percent.
+    pub fn busy_percent_since(&self, earlier: &MachineSample) -> Option<f64> {
+        let total = self.total.checked_sub(earlier.total).filter(|t| *t > 0)?;
+        Some(self.busy.saturating_sub(earlier.busy) as f64 * 100.0 / total as f64)
+    }
+
+    /// Busy CPU seconds over all cores since `earlier`.
+    pub fn busy_seconds_since(&self, earlier: &MachineSample) -> f64 {
+        self.busy.saturating_sub(earlier.busy) as f64 / TICKS_PER_SECOND
+    }
+}
+
+/// Reads the machine's CPU time from `/proc/stat`; `None` where there is none.
+pub fn machine() -> Option<MachineSample> {
+    machine_ticks(&std::fs::read_to_string("/proc/stat").ok()?)
+}
+
+/// The `cpu` line of `/proc/stat`: user, nice, system, idle, iowait, irq,
+/// softirq, steal (guest time is already in user). Idle and iowait are not busy.
+pub fn machine_ticks(stat: &str) -> Option<MachineSample> {
+    let line = stat.lines().find(|line| line.starts_with("cpu "))?;
+    let ticks: Vec<u64> =
+        line.split_whitespace().skip(1).take(8).map(|t| t.parse().ok()).collect::<Option<_>>()?;
+    let [user, nice, system, idle, iowait, irq, softirq, steal] = ticks[..] else { return None };
+    let busy = user + nice + system + irq + softirq + steal;
+    Some(MachineSample { busy, total: busy + idle + iowait })
+}
+
 /// A reading of each process; `None` for one whose PID is unknown or that is gone.
 pub fn sample_all(pids: &[Option<u32>]) -> Vec<Option<Sample>> {
     pids.iter().map(|pid| pid.and_then(|pid| sample(pid).ok())).collect()
@@ -99,6 +135,17 @@ mod tests {
         assert_eq!(after.cpu_seconds_since(&before), 2.5);
         assert_eq!(after.rss_kib_since(&before), -1000);
         assert_eq!(before.cpu_seconds_since(&after), 0.0);
+    }
+
+    #[test]
+    fn machine_busy_time_leaves_out_idle_and_iowait() {
+        let before = machine_ticks("cpu  100 0 50 800 50 0 0 0 0 0\ncpu0 1 2 3 4 5 6 7 8\n").unwrap();
+        let after = machine_ticks("cpu  200 0 100 1000 50 0 50 0 0 0\n").unwrap();
+        assert_eq!(before, MachineSample { busy: 150, total: 1000 });
+        assert_eq!(after.busy_percent_since(&before), Some(50.0));
+        assert_eq!(after.busy_seconds_since(&before), 2.0);
+        assert_eq!(before.busy_percent_since(&before), None);
+        assert_eq!(machine_ticks("cpu  1 2 3\n"), None);
     }
 
     #[test]

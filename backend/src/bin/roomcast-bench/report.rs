@@ -93,6 +93,11 @@ pub struct StepReport {
     pub redis_cpu_us_per_message: Option<f64>,
     /// The bench's own CPU over the window: it shares the machine.
     pub bench_cpu_s: Option<f64>,
+    /// How busy all cores were over the window, whatever ran on them.
+    pub machine_busy_percent: Option<f64>,
+    /// CPU seconds over the window of everything but the nodes, Redis and the
+    /// bench: other work on the machine that the figures competed with.
+    pub other_cpu_s: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub holds: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -144,6 +149,10 @@ impl StepReport {
             })
             .flatten();
         let deliveries: u64 = tally.deliveries_by_node.iter().sum();
+        let machine = match result.machine {
+            (Some(before), Some(after)) => Some((before, after)),
+            _ => None,
+        };
         let redis_cpu_s = nodes.redis.and_then(|index| window.cpu_s(index));
         let messages = (result.plan.rate * scenario.publishers as f64 * result.window_s).round() as u64;
         StepReport {
@@ -171,6 +180,11 @@ impl StepReport {
             redis_cpu_s,
             redis_cpu_us_per_message: redis_cpu_s.and_then(|cpu| per(cpu * 1e6, messages)),
             bench_cpu_s: window.cpu_s(nodes.bench),
+            machine_busy_percent: machine.and_then(|(before, after)| after.busy_percent_since(&before)),
+            other_cpu_s: machine.map(|(before, after)| {
+                let ours: f64 = (0..result.after.len()).filter_map(|index| window.cpu_s(index)).sum();
+                (after.busy_seconds_since(&before) - ours).max(0.0)
+            }),
             holds: None,
             breaks: None,
             scenario,
@@ -238,11 +252,13 @@ impl StepReport {
             );
         }
         out += &format!(
-            "  mean us/delivery {}   redis cpu s {} ({} us/message)   bench cpu s {}\n",
+            "  mean us/delivery {}   redis cpu s {} ({} us/message)   bench cpu s {}   machine busy {}% (others {} cpu s)\n",
             opt(self.cpu_us_per_delivery, 2),
             opt(self.redis_cpu_s, 2),
             opt(self.redis_cpu_us_per_message, 1),
             opt(self.bench_cpu_s, 2),
+            opt(self.machine_busy_percent, 0),
+            opt(self.other_cpu_s, 2),
         );
         for err in &self.publish_errors {
             out += &format!("  publisher error: {err}\n");
