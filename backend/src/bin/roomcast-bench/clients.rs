@@ -156,6 +156,22 @@ fn record(frame: &ServerFrame<'_>, reader: Reader, board: &Board, step: &mut Arc
     }
 }
 
+/// Reads and drops everything until `stop` or the connection ends: an idle
+/// client still reads what the server sends it (presence, pings), as a
+/// browser would, so nothing piles up in the server for it.
+pub async fn discard<S>(mut ws: S, stop: CancellationToken)
+where
+    S: Stream<Item = Result<Message, WsError>> + Unpin,
+{
+    loop {
+        tokio::select! {
+            biased;
+            _ = stop.cancelled() => return,
+            item = ws.next() => if !matches!(item, Some(Ok(_))) { return },
+        }
+    }
+}
+
 /// One publisher's part of a step.
 pub struct Publish {
     pub publisher: usize,

@@ -4,7 +4,10 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use tokio_util::sync::CancellationToken;
+
 use crate::args::{Args, Mode};
+use crate::clients;
 use crate::fleet::{self, ConnectPlan, Fleet, StepPlan};
 use crate::layout::Layout;
 use crate::nodes::Nodes;
@@ -181,6 +184,9 @@ async fn idle(args: &Args, nodes: &Nodes) -> anyhow::Result<()> {
     let started = Instant::now();
     let (sockets, protocol) = fleet::connect_all(&layout, &rooms, &plan).await?;
     let connect_join_s = started.elapsed().as_secs_f64();
+    let stop = CancellationToken::new();
+    let readers: Vec<_> =
+        warm.into_iter().chain(sockets).map(|ws| tokio::spawn(clients::discard(ws, stop.clone()))).collect();
     tokio::time::sleep(IDLE_SETTLE).await;
     let after = procfs::sample_all(&watched);
     let readings = Readings { before: &before, after: &after };
@@ -209,6 +215,7 @@ async fn idle(args: &Args, nodes: &Nodes) -> anyhow::Result<()> {
         nodes: idle_nodes,
     };
     report::emit(&report, report.table(), args.format)?;
-    drop((warm, sockets));
+    stop.cancel();
+    readers.iter().for_each(tokio::task::JoinHandle::abort);
     Ok(())
 }
