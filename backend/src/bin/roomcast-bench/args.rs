@@ -22,8 +22,9 @@ pub struct Args {
 
     /// Nodes to load, e.g. ws://127.0.0.1:8080/ws (repeat for more; clients
     /// are spread over them round-robin). Without it the bench starts nodes.
-    /// Start given nodes with SEND_RATE and MAX_CONNECTIONS_PER_ADDRESS above
-    /// what the scenario needs: every client comes from one address.
+    /// Start given nodes with SEND_RATE, ROOM_SEND_RATE, ADDRESS_SEND_RATE and
+    /// MAX_CONNECTIONS_PER_ADDRESS above what the scenario needs: every client
+    /// comes from one address.
     #[arg(long = "url", env = "BENCH_URLS", value_delimiter = ',')]
     pub urls: Vec<String>,
 

@@ -144,11 +144,14 @@ fn start_node(
         .env("CHANNEL_PREFIX", format!("bench-{}", setup.run_id))
         .env("STATIC_DIR", "/nonexistent")
         .env("RUST_LOG", "warn")
-        // The scenario sets the publishers' rate, not the per-user limit, and
-        // every client comes from 127.0.0.1. Older servers ignore settings
-        // they do not have.
+        // The scenario sets the publishers' rate, not the per-user, per-room
+        // and per-address limits, and every client comes from 127.0.0.1. The
+        // limits stay on (high, not 0) so their cost is measured. Older
+        // servers ignore settings they do not have.
         .env("SEND_RATE", "1000000")
         .env("SEND_BURST", "1000000")
+        .env("ROOM_SEND_RATE", "1000000")
+        .env("ADDRESS_SEND_RATE", "1000000")
         .env("MAX_CONNECTIONS_PER_ADDRESS", "1000000")
         .env_remove("REDIS_URL")
         .stdout(Stdio::null())
