@@ -1,6 +1,8 @@
 //! What a run reports: one JSON line per run or ramp step (and one per idle
 //! run or ramp summary) on stdout, and the same as a readable table on stderr.
 
+use std::io::Write;
+
 use serde::Serialize;
 
 use crate::args::Format;
@@ -351,17 +353,21 @@ impl IdleReport {
     }
 }
 
-/// Writes one record as `format` asks.
+/// Writes one record as `format` asks. Written with `write!`, not `println!`,
+/// so that a closed pipe (`| head`) is an error that ends the run and stops
+/// the started nodes, not a panic.
 pub fn emit<T: Serialize>(record: &T, table: String, format: Format) -> anyhow::Result<()> {
     let json = serde_json::to_string(record)?;
+    let mut stdout = std::io::stdout().lock();
     match format {
         Format::Both => {
-            println!("{json}");
+            writeln!(stdout, "{json}")?;
             eprint!("{table}");
         }
-        Format::Json => println!("{json}"),
-        Format::Table => print!("{table}"),
+        Format::Json => writeln!(stdout, "{json}")?,
+        Format::Table => write!(stdout, "{table}")?,
     }
+    stdout.flush()?;
     Ok(())
 }
 
