@@ -62,3 +62,57 @@ async fn the_counters_move_by_what_the_clients_did(cluster: &Cluster) {
     assert!(value(&after, "roomcast_frames_out_total") >= 6.0);
     assert_eq!(value(&after, "roomcast_errors_total{code=\"malformed_frame\"}"), 1.0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_metric_the_dashboard_plots_is_one_the_node_exports() {
+    let cluster =
+        Cluster::embedded_with(|config| config.session.hello_timeout = std::time::Duration::from_millis(100))
+            .await;
+    let node = cluster.node(0);
+    // Traffic that makes each labelled family show up: an error frame, a
+    // recovery, a server close, a refused upgrade.
+    let mut ada = Client::named(node, "ada").await;
+    let join = roomcast_protocol::ClientFrame::Join {
+        room: "general".into(),
+        history: Some(0),
+        since: Some(roomcast_protocol::MessageId::new(1, 0)),
+        epoch: Some("old".into()),
+    };
+    ada.join_with(join).await;
+    ada.send_raw(Message::text("not json")).await;
+    ada.expect_error(roomcast_protocol::ErrorCode::MalformedFrame).await;
+    let mut silent = Client::connect(node).await;
+    silent.expect_closed().await;
+    assert_eq!(Client::try_connect(node, Some("https://evil.example")).await.err(), Some(403));
+    let (_, exported) = http_get(node.addr, "/metrics").await;
+
+    let dashboard = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/grafana/roomcast.json");
+    let dashboard = std::fs::read_to_string(&dashboard).expect("read the dashboard");
+    let json: serde_json::Value = serde_json::from_str(&dashboard).expect("the dashboard is JSON");
+    let mut plotted = Vec::new();
+    for panel in json["panels"].as_array().expect("panels") {
+        for target in panel["targets"].as_array().expect("targets") {
+            let expr = target["expr"].as_str().expect("an expression");
+            let mut rest = expr;
+            while let Some(at) = rest.find("roomcast_") {
+                let name: String =
+                    rest[at..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+                rest = &rest[at + name.len()..];
+                plotted.push(name);
+            }
+        }
+    }
+    assert!(plotted.len() >= 10, "the dashboard plots the node's metrics: {plotted:?}");
+    for name in plotted {
+        // Every family has a TYPE line under its base name, samples or not;
+        // counters' samples end in _total, histograms' in _bucket/_sum/_count.
+        let family = ["_total", "_bucket", "_sum", "_count"]
+            .iter()
+            .find_map(|suffix| name.strip_suffix(suffix))
+            .unwrap_or(&name);
+        assert!(
+            exported.lines().any(|line| line.starts_with(&format!("# TYPE {family} "))),
+            "the dashboard plots {name}, which /metrics does not export"
+        );
+    }
+}
