@@ -10,12 +10,13 @@
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use roomcast_protocol::{MessageId, RoomName};
 
 use super::{
-    Backlog, BacklogRequest, BrokerHandler, Envelope, Limit, Offset, Page, Published, Stored, Typist,
+    millis, now_ms, Backlog, BacklogRequest, BrokerHandler, Envelope, Limit, Offset, Page, Published, Stored,
+    Typist,
 };
 use crate::config::HistorySettings;
 
@@ -133,8 +134,8 @@ impl MemoryBroker {
             handler,
             logs: Mutex::default(),
             size: history.size.max(1),
-            ttl_ms: u64::try_from(history.ttl.as_millis()).unwrap_or(u64::MAX),
-            dedupe_ms: u64::try_from(history.dedupe_window.as_millis()).unwrap_or(u64::MAX),
+            ttl_ms: millis(history.ttl),
+            dedupe_ms: millis(history.dedupe_window),
             room_rate: history.room_send_rate,
             address_rate: history.address_send_rate,
         }
@@ -206,8 +207,4 @@ impl MemoryBroker {
         let messages = log.entries.range(start..older).cloned().collect();
         Page { messages, more: start > 0 }
     }
-}
-
-pub fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
 }

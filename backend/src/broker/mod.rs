@@ -151,6 +151,16 @@ fn is_transient(err: &::redis::RedisError) -> bool {
         )
 }
 
+/// Milliseconds since the Unix epoch by this node's clock.
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+}
+
+/// A duration in whole milliseconds, as Redis and the histories count them.
+pub(crate) fn millis(duration: std::time::Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
 /// What a publish did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Published {

@@ -285,7 +285,7 @@ impl BrokerHandler for Hub {
     /// Encodes the message once for all local members of `room`, and once
     /// more with `client_id` for the sender when the sender is on this node.
     fn deliver(&self, room: &RoomName, at: Offset<'_>, envelope: &Envelope<'_>) -> usize {
-        let lag_ms = crate::broker::memory::now_ms().saturating_sub(at.id.ms);
+        let lag_ms = crate::broker::now_ms().saturating_sub(at.id.ms);
         self.metrics.delivery_lag_seconds.observe(lag_ms as f64 / 1000.0);
         let mut frame = envelope.to_frame(room, at.id);
         let shared = Utf8Bytes::from(ServerFrame::Message(frame.clone()).encode());

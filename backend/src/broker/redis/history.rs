@@ -19,13 +19,9 @@ use redis::Script;
 use roomcast_protocol::{MessageId, RoomName};
 use tracing::warn;
 
-use super::super::{Backlog, BacklogRequest, BrokerError, Envelope, Limit, Page, Published, Stored};
+use super::super::{millis, Backlog, BacklogRequest, BrokerError, Envelope, Limit, Page, Published, Stored};
 use super::names::Names;
 use crate::config::HistorySettings;
-
-fn millis(duration: std::time::Duration) -> u64 {
-    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
-}
 
 /// Stores, trims and publishes one message; returns `{id}`. If the room was
 /// sent the same client id within the dedupe window it publishes nothing and
@@ -190,7 +186,7 @@ impl History {
         if before <= MessageId::new(0, 0) || limit == 0 {
             return Ok(Page { messages: Vec::new(), more: false });
         }
-        let oldest = super::super::memory::now_ms().saturating_sub(self.ttl_ms);
+        let oldest = super::super::now_ms().saturating_sub(self.ttl_ms);
         let entries: Vec<Entry> = redis::cmd("XREVRANGE")
             .arg(names.room_stream(room))
             .arg(format!("({before}"))

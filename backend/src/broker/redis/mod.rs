@@ -163,20 +163,22 @@ impl RedisBroker {
         request: BacklogRequest<'_>,
     ) -> Result<Backlog, BrokerError> {
         let inner = &self.inner;
-        let read = async {
-            let mut conn = inner.pool.get().await?;
-            inner.history.backlog(&mut conn, &inner.names, room, request).await
-        };
-        tokio::time::timeout(inner.timeout, read).await.map_err(|_| BrokerError::Timeout(inner.timeout))?
+        inner
+            .bounded(async {
+                let mut conn = inner.pool.get().await?;
+                inner.history.backlog(&mut conn, &inner.names, room, request).await
+            })
+            .await
     }
 
     pub async fn page(&self, room: &RoomName, before: MessageId, limit: usize) -> Result<Page, BrokerError> {
         let inner = &self.inner;
-        let read = async {
-            let mut conn = inner.pool.get().await?;
-            inner.history.page(&mut conn, &inner.names, room, before, limit).await
-        };
-        tokio::time::timeout(inner.timeout, read).await.map_err(|_| BrokerError::Timeout(inner.timeout))?
+        inner
+            .bounded(async {
+                let mut conn = inner.pool.get().await?;
+                inner.history.page(&mut conn, &inner.names, room, before, limit).await
+            })
+            .await
     }
 
     pub async fn publish_presence(

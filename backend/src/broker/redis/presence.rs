@@ -16,7 +16,7 @@ use redis::AsyncCommands;
 use roomcast_protocol::RoomName;
 use tracing::{debug, warn};
 
-use super::super::{BrokerError, Typist};
+use super::super::{millis, BrokerError, Typist};
 use super::Inner;
 use crate::presence::Names;
 
@@ -51,9 +51,9 @@ impl Inner {
                 .arg(self.names.room_channel(room))
                 .invoke_async::<()>(&mut conn)
                 .await?;
-            Ok(())
+            Ok::<_, BrokerError>(())
         };
-        self.bounded_result(call).await
+        self.bounded(call).await
     }
 
     pub(super) async fn publish_typing(
@@ -66,9 +66,9 @@ impl Inner {
         let call = async {
             let mut conn = self.pool.get().await?;
             conn.publish::<_, _, ()>(self.names.room_channel(room), format!("t {json}")).await?;
-            Ok(())
+            Ok::<_, BrokerError>(())
         };
-        self.bounded_result(call).await
+        self.bounded(call).await
     }
 
     /// Reads who of the other live nodes is in `room`, and forgets the
@@ -90,9 +90,9 @@ impl Inner {
                     conn.hdel::<_, _, ()>(&key, &origin_hex).await?;
                 }
             }
-            Ok(live)
+            Ok::<_, BrokerError>(live)
         };
-        for (origin, json) in self.bounded_result(call).await? {
+        for (origin, json) in self.bounded(call).await? {
             match serde_json::from_str::<Names>(&json) {
                 Ok(names) => self.handler.presence(room, origin, names),
                 Err(err) => warn!(%room, cause = %err, "unreadable presence entry"),
@@ -127,7 +127,7 @@ impl Inner {
     /// Keeps this node's alive key fresh and drops the members of known
     /// nodes whose key expired. Runs beside the probe, off the subscription loop.
     pub(super) async fn heartbeat(&self) -> Result<(), BrokerError> {
-        let ttl = u64::try_from(self.probe_timeout.as_millis()).unwrap_or(u64::MAX);
+        let ttl = millis(self.probe_timeout);
         let origins: Vec<u64> = self.handler.remote_origins().into_iter().collect();
         let call = async {
             let mut conn = self.pool.get().await?;
@@ -138,19 +138,12 @@ impl Inner {
                     gone.push(origin);
                 }
             }
-            Ok(gone)
+            Ok::<_, BrokerError>(gone)
         };
-        for origin in self.bounded_result(call).await? {
+        for origin in self.bounded(call).await? {
             warn!(node = format!("{origin:016x}"), "a node stopped without leaving; its members are gone");
             self.handler.node_gone(origin);
         }
         Ok(())
-    }
-
-    async fn bounded_result<T>(
-        &self,
-        call: impl std::future::Future<Output = Result<T, BrokerError>>,
-    ) -> Result<T, BrokerError> {
-        tokio::time::timeout(self.timeout, call).await.map_err(|_| BrokerError::Timeout(self.timeout))?
     }
 }
