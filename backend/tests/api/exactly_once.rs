@@ -8,6 +8,32 @@ use crate::helpers::{wait_ready, Client, Cluster, ProxiedPair};
 use crate::on_both_brokers;
 
 on_both_brokers!(a_repeated_client_id_is_published_once_and_acknowledged_every_time);
+on_both_brokers!(tweak = short_dedupe_window; a_client_id_is_forgotten_after_the_dedupe_window);
+
+fn short_dedupe_window(config: &mut roomcast_server::Config) {
+    config.history.dedupe_window = std::time::Duration::from_millis(300);
+}
+
+async fn a_client_id_is_forgotten_after_the_dedupe_window(cluster: &Cluster) {
+    let mut ada = Client::named(cluster.node(0), "ada").await;
+    ada.join("general").await;
+    ada.send(&send("ada-11aa22bb33cc44dd-1", "first")).await;
+    let first = own_copy(&mut ada, "ada-11aa22bb33cc44dd-1").await;
+    // Within the window a repeat is the original; once it has passed, the
+    // same id is a new message (the window is what the guarantee covers).
+    let deadline = tokio::time::Instant::now() + crate::helpers::PATIENCE;
+    loop {
+        ada.send(&send("ada-11aa22bb33cc44dd-1", "again")).await;
+        let answer = own_copy(&mut ada, "ada-11aa22bb33cc44dd-1").await;
+        if answer.id != first.id {
+            assert_eq!(answer.text, "again", "a new message, not the original");
+            break;
+        }
+        assert_eq!(answer, first, "within the window, the original");
+        assert!(tokio::time::Instant::now() < deadline, "the client id was never forgotten");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
 
 fn send<'a>(client_id: &'a str, text: &'a str) -> ClientFrame<'a> {
     ClientFrame::Send { room: "general".into(), client_id: client_id.into(), text: text.into() }

@@ -16,6 +16,7 @@ use crate::on_both_brokers;
 
 on_both_brokers!(a_flood_of_joins_and_leaves_is_cut_down_while_others_chat_on);
 on_both_brokers!(tweak = two_per_address; a_busy_address_is_refused_while_its_open_connections_chat_on);
+on_both_brokers!(tweak = one_room_per_node; a_node_at_its_room_limit_refuses_a_new_room_but_not_an_open_one);
 on_both_brokers!(tweak = five_a_second_per_room; a_room_takes_only_so_many_messages_a_second_from_everyone);
 on_both_brokers!(tweak = three_a_second_per_address; one_address_may_send_only_so_many_to_a_room_over_all_nodes);
 
@@ -217,4 +218,22 @@ async fn a_flood_of_joins_and_leaves_is_cut_down_while_others_chat_on(cluster: &
         .and_then(|value| value.parse::<f64>().ok())
         .unwrap_or(0.0);
     assert!(refused >= 20.0, "joins and leaves past the burst were refused: {refused}");
+}
+
+fn one_room_per_node(config: &mut Config) {
+    config.session.max_rooms_per_node = 1;
+}
+
+async fn a_node_at_its_room_limit_refuses_a_new_room_but_not_an_open_one(cluster: &Cluster) {
+    let node = cluster.node(0);
+    let mut ada = Client::named(node, "ada").await;
+    let mut bob = Client::named(node, "bob").await;
+    ada.join("general").await;
+    bob.send(&ClientFrame::join("random")).await;
+    let refused = bob.expect_error(ErrorCode::Unavailable).await;
+    assert!(
+        matches!(&refused, ServerFrame::Error { room: Some(room), .. } if room == "random"),
+        "{refused:?}"
+    );
+    bob.join("general").await;
 }
