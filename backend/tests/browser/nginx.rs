@@ -34,6 +34,15 @@ fn nginx_binary() -> PathBuf {
     })
 }
 
+/// `user group` of this process, for nginx's `user` directive.
+fn current_user() -> String {
+    let id = |flag: &str| {
+        let out = Command::new("id").arg(flag).output().expect("run id");
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    };
+    format!("{} {}", id("-un"), id("-gn"))
+}
+
 impl Nginx {
     /// Starts nginx on a free port, balancing `/ws` over `nodes` and serving `root`.
     pub async fn start(nodes: &[SocketAddr], root: &Path) -> Nginx {
@@ -61,9 +70,14 @@ impl Nginx {
             .expect("run render-config.sh");
         assert!(rendered.success(), "render-config.sh failed");
 
+        // Workers run as whoever runs the tests, so they can read the web
+        // client wherever the checkout is (a private temporary folder, say);
+        // nginx ignores the directive when not started as root.
+        let user = current_user();
         // What the nginx image's own nginx.conf provides around the site.
         let main = format!(
-            "worker_processes 2;\n\
+            "user {user};\n\
+             worker_processes 2;\n\
              pid {dir}/nginx.pid;\n\
              error_log {dir}/error.log warn;\n\
              events {{ worker_connections 1024; }}\n\
