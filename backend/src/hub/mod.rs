@@ -45,8 +45,28 @@ struct Member {
     /// messages that arrived meanwhile, to follow the history. `None` once
     /// the member is live. Bounded by the outbox's capacity.
     held: Option<Vec<(MessageId, Utf8Bytes)>>,
+    /// The last message its session sent from history: later deliveries up
+    /// to it are repeats for this member. A message can be in the stream
+    /// (and so in the history read) before its publish reaches this node, so
+    /// the seam is kept per member until a newer message passes it.
+    had_through: Option<MessageId>,
     /// The protocol version its session speaks, for frames newer versions added.
     protocol: u32,
+}
+
+impl Member {
+    /// Whether the member already has message `id` from its history; the
+    /// first newer message ends the check.
+    fn has_had(&mut self, id: MessageId) -> bool {
+        match self.had_through {
+            Some(through) if id <= through => true,
+            Some(_) => {
+                self.had_through = None;
+                false
+            }
+            None => false,
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -130,7 +150,9 @@ impl Hub {
             rooms.dirty.insert(room.clone());
         }
         if let Some(entry) = rooms.map.get_mut(room) {
-            entry.members.insert(session, Member { outbox, held: Some(Vec::new()), protocol });
+            entry
+                .members
+                .insert(session, Member { outbox, held: Some(Vec::new()), had_through: None, protocol });
         }
         drop(rooms);
         if created {
@@ -164,10 +186,12 @@ impl Hub {
         let mut rooms = self.lock();
         let Some(member) = rooms.map.get_mut(room).and_then(|r| r.members.get_mut(&session)) else { return };
         let Some(held) = member.held.take() else { return };
+        member.had_through = after;
         for (id, bytes) in held {
-            if after.is_none_or(|after| id > after) {
-                member.outbox.push(Message::Text(bytes));
+            if member.has_had(id) {
+                continue;
             }
+            member.outbox.push(Message::Text(bytes));
         }
     }
 
@@ -255,6 +279,9 @@ impl Hub {
                 Some((sender, own_bytes)) if sender == session => own_bytes.clone(),
                 _ => shared.clone(),
             };
+            if member.held.is_none() && member.has_had(id) {
+                continue;
+            }
             let pushed = match &mut member.held {
                 None => member.outbox.push(Message::Text(bytes)),
                 Some(held) if held.len() < member.outbox.capacity() => {
@@ -484,6 +511,27 @@ mod tests {
         assert!(text_of(rx.try_recv().unwrap()).contains("\"id\":\"10-3\""));
         assert!(text_of(rx.try_recv().unwrap()).contains("\"id\":\"10-4\""));
         assert!(rx.try_recv().is_err());
+    }
+
+    #[test]
+    fn a_message_from_the_history_that_arrives_live_after_the_seam_is_not_given_twice() {
+        let hub = Hub::new(1, true, Arc::default());
+        let (old, mut rx_old) = Outbox::new(8);
+        join_live(&hub, "x", 1, old);
+        let (new, mut rx_new) = Outbox::new(8);
+        hub.join(&room("x"), 2, new, PROTOCOL_VERSION);
+        // The newcomer's history read already held 10-1, whose publish has
+        // not reached this node yet.
+        hub.go_live(&room("x"), 2, Some(MessageId::new(10, 1)));
+        hub.deliver(&room("x"), at(10, 1), &envelope(9, 9));
+        hub.deliver(&room("x"), at(10, 2), &envelope(9, 9));
+        let ids = |rx: &mut tokio::sync::mpsc::Receiver<Message>| {
+            std::iter::from_fn(|| rx.try_recv().ok()).map(text_of).collect::<Vec<_>>()
+        };
+        assert_eq!(ids(&mut rx_old).len(), 2, "the member who was there gets both");
+        let newcomer = ids(&mut rx_new);
+        assert_eq!(newcomer.len(), 1, "{newcomer:?}");
+        assert!(newcomer[0].contains("\"id\":\"10-2\""));
     }
 
     #[test]
