@@ -92,9 +92,10 @@ where
         }
         frames += 1;
     }
-    sink.flush().await?;
+    // Counted before the flush sends them, so the count never trails what a
+    // client has already received.
     written.inc_by(frames);
-    Ok(())
+    sink.flush().await
 }
 
 /// Writes everything queued now, in batches; what arrives later is not
