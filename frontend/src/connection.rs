@@ -411,7 +411,7 @@ impl Connection {
                 }
                 Vec::new()
             }
-            ServerFrame::Error { code, message, room, client_id } => {
+            ServerFrame::Error { code, message, room, client_id, .. } => {
                 let frame = ErrorFrame {
                     code,
                     message: &message,

@@ -188,6 +188,10 @@ pub enum ServerFrame<'a> {
         /// The `client_id` of the `send` that failed, so the client can mark it unsent.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         client_id: Option<Cow<'a, str>>,
+        /// With `rate_limited`: how many milliseconds to wait before the same
+        /// request can succeed (version 6).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        retry_after_ms: Option<u64>,
     },
     /// Answer to `ping`, echoing its nonce.
     Pong { nonce: u64 },
@@ -247,7 +251,13 @@ impl<'a> ServerFrame<'a> {
     }
 
     pub fn error(code: ErrorCode, message: impl Into<Cow<'a, str>>) -> Self {
-        ServerFrame::Error { code, message: message.into(), room: None, client_id: None }
+        ServerFrame::Error {
+            code,
+            message: message.into(),
+            room: None,
+            client_id: None,
+            retry_after_ms: None,
+        }
     }
 
     pub fn encode(&self) -> String {
@@ -402,8 +412,19 @@ mod tests {
                 message: "try again".into(),
                 room: Some("general".into()),
                 client_id: Some("c-2".into()),
+                retry_after_ms: None,
             },
             json!({"type": "error", "code": "unavailable", "message": "try again", "room": "general", "client_id": "c-2"}),
+        );
+        round_trip_server(
+            ServerFrame::Error {
+                code: ErrorCode::RateLimited,
+                message: "slow down".into(),
+                room: Some("general".into()),
+                client_id: Some("c-3".into()),
+                retry_after_ms: Some(250),
+            },
+            json!({"type": "error", "code": "rate_limited", "message": "slow down", "room": "general", "client_id": "c-3", "retry_after_ms": 250}),
         );
         round_trip_server(ServerFrame::Pong { nonce: 7 }, json!({"type": "pong", "nonce": 7}));
         let ada = MemberCount { name: "Ada".into(), count: 2 };

@@ -357,6 +357,7 @@ impl Session {
             message: message.into(),
             room: room.map(|r| Cow::Owned(clip(r))),
             client_id: client_id.map(|c| Cow::Owned(clip(c))),
+            retry_after_ms: None,
         });
     }
 
