@@ -1,8 +1,9 @@
 //! A token bucket for how fast one connection may post messages: `burst`
 //! messages at once, refilled at `rate` per second. Lives inside a session, so
-//! it needs no locking.
+//! it needs no locking. After a refusal it says how long until the next token
+//! (the `retry_after_ms` of a `rate_limited` error).
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone)]
 pub struct TokenBucket {
@@ -31,12 +32,28 @@ impl TokenBucket {
             false
         }
     }
+
+    /// How long after the last [`TokenBucket::try_take`] the next token is
+    /// there, in whole milliseconds rounded up (so waiting that long is
+    /// enough); zero when one is there already, `None` when the bucket never
+    /// refills (a rate of 0).
+    pub fn next_token_in(&self) -> Option<Duration> {
+        let missing = 1.0 - self.tokens;
+        if missing <= 0.0 {
+            return Some(Duration::ZERO);
+        }
+        if self.rate <= 0.0 {
+            return None;
+        }
+        let ms = (missing / self.rate * 1000.0).ceil();
+        // A rate so small that the wait overflows a Duration never refills in practice.
+        (ms < 1e15).then(|| Duration::from_millis(ms as u64))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
     #[test]
     fn a_full_bucket_allows_a_burst_then_refills_at_the_rate() {
@@ -57,5 +74,29 @@ mod tests {
         assert!(bucket.try_take(later));
         assert!(bucket.try_take(later));
         assert!(!bucket.try_take(later));
+    }
+
+    #[test]
+    fn after_a_refusal_the_bucket_says_when_the_next_token_comes_and_it_does() {
+        let start = Instant::now();
+        let mut bucket = TokenBucket::new(3.0, 1, start);
+        assert!(bucket.try_take(start));
+        let later = start + Duration::from_millis(100);
+        assert!(!bucket.try_take(later));
+        let wait = bucket.next_token_in().expect("the bucket refills");
+        // A third of a second per token, of which 100 ms have passed.
+        assert_eq!(wait, Duration::from_millis(234));
+        assert!(!bucket.try_take(later + wait - Duration::from_millis(2)), "not before");
+        assert!(bucket.try_take(later + wait), "waiting that long is enough");
+        assert_eq!(TokenBucket::new(0.0, 1, start).next_token_in(), Some(Duration::ZERO));
+    }
+
+    #[test]
+    fn a_bucket_that_never_refills_gives_no_time() {
+        let start = Instant::now();
+        let mut bucket = TokenBucket::new(0.0, 1, start);
+        assert!(bucket.try_take(start));
+        assert!(!bucket.try_take(start));
+        assert_eq!(bucket.next_token_in(), None);
     }
 }

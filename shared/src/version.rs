@@ -18,13 +18,17 @@
 /// - 4: presence (`members`, `presence`) and typing indicators (`typing`).
 /// - 5: signed identity: `hello` carries a `token`, `welcome` and messages
 ///   the `user` id, where the server requires identity.
-pub const PROTOCOL_VERSION: u32 = 5;
+/// - 6: `retry_after_ms` on `rate_limited` errors.
+pub const PROTOCOL_VERSION: u32 = 6;
 
 /// The first version with history and recovery.
 pub const HISTORY: u32 = 3;
 
 /// The first version with presence and typing indicators.
 pub const PRESENCE: u32 = 4;
+
+/// The first version whose `rate_limited` errors say how long to wait.
+pub const RETRY_AFTER: u32 = 6;
 
 /// The oldest version this build still serves.
 pub const OLDEST_SUPPORTED: u32 = 1;

@@ -15,13 +15,16 @@ use std::time::Duration;
 use roomcast_protocol::{MessageId, RoomName};
 
 use super::{
-    millis, now_ms, Backlog, BacklogRequest, BrokerHandler, Envelope, Limit, Offset, Page, Published, Stored,
-    Typist,
+    millis, now_ms, Backlog, BacklogRequest, BrokerHandler, Envelope, Limit, Limited, Offset, Page,
+    Published, Stored, Typist, LIMIT_WINDOW,
 };
 use crate::config::HistorySettings;
 
 /// How often abandoned rooms are looked for.
 const SWEEP_EVERY: Duration = Duration::from_secs(60);
+
+/// How many addresses' windows a room keeps before it forgets ended ones.
+const PRUNE_ADDRESSES_AT: usize = 64;
 
 #[derive(Debug)]
 pub struct MemoryBroker {
@@ -60,28 +63,58 @@ struct RoomLog {
     rate: RateWindow,
 }
 
-/// Messages to a room in the current second, in all and per address.
+/// Messages to a room in its current windows, in all and per address. As
+/// with the Redis counters, each window starts with the first message it
+/// counts and lasts [`LIMIT_WINDOW`].
 #[derive(Debug, Default)]
 struct RateWindow {
-    second: u64,
-    room: u32,
-    addresses: HashMap<IpAddr, u32>,
+    room: Window,
+    addresses: HashMap<IpAddr, Window>,
+}
+
+/// One counter and when its window started.
+#[derive(Debug, Default, Clone, Copy)]
+struct Window {
+    started_ms: u64,
+    count: u32,
+}
+
+impl Window {
+    /// Counts one more message at `now_ms`, starting a new window if the
+    /// last one has ended; the time left in the window if that makes it
+    /// over `limit` (0: no limit).
+    fn count(&mut self, now_ms: u64, limit: u32) -> Option<Duration> {
+        if limit == 0 {
+            return None;
+        }
+        let window = millis(LIMIT_WINDOW);
+        if self.count == 0 || now_ms >= self.started_ms.saturating_add(window) {
+            *self = Window { started_ms: now_ms, count: 0 };
+        }
+        self.count += 1;
+        let left = self.started_ms.saturating_add(window).saturating_sub(now_ms).max(1);
+        (self.count > limit).then(|| Duration::from_millis(left))
+    }
 }
 
 impl RateWindow {
     /// Counts one more message; the limit it breaks, if any (0: no limit).
-    fn count(&mut self, now_ms: u64, address: IpAddr, room_limit: u32, address_limit: u32) -> Option<Limit> {
-        let second = now_ms / 1000;
-        if second != self.second {
-            *self = RateWindow { second, ..RateWindow::default() };
+    fn count(
+        &mut self,
+        now_ms: u64,
+        address: IpAddr,
+        room_limit: u32,
+        address_limit: u32,
+    ) -> Option<Limited> {
+        if let Some(retry_after) = self.room.count(now_ms, room_limit) {
+            return Some(Limited { limit: Limit::Room, retry_after });
         }
-        self.room += 1;
-        if room_limit > 0 && self.room > room_limit {
-            return Some(Limit::Room);
+        if self.addresses.len() >= PRUNE_ADDRESSES_AT {
+            let window = millis(LIMIT_WINDOW);
+            self.addresses.retain(|_, w| now_ms < w.started_ms.saturating_add(window));
         }
-        let from_address = self.addresses.entry(address).or_default();
-        *from_address += 1;
-        (address_limit > 0 && *from_address > address_limit).then_some(Limit::Address)
+        let retry_after = self.addresses.entry(address).or_default().count(now_ms, address_limit)?;
+        Some(Limited { limit: Limit::Address, retry_after })
     }
 }
 
@@ -166,8 +199,8 @@ impl MemoryBroker {
         if let Some(&id) = log.sent.get(envelope.client_id.as_ref()) {
             return Published::Repeat(log.original(id, envelope));
         }
-        if let Some(limit) = log.rate.count(now, address, self.room_rate, self.address_rate) {
-            return Published::Limited(limit);
+        if let Some(limited) = log.rate.count(now, address, self.room_rate, self.address_rate) {
+            return Published::Limited(limited);
         }
         let id = log.last.next_after(now);
         log.last = id;
@@ -206,5 +239,33 @@ impl MemoryBroker {
         let start = older.saturating_sub(limit);
         let messages = log.entries.range(start..older).cloned().collect();
         Page { messages, more: start > 0 }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HOME: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
+
+    #[test]
+    fn a_window_starts_with_its_first_message_and_says_how_long_it_has_left() {
+        let mut rate = RateWindow::default();
+        assert_eq!(rate.count(10_250, HOME, 2, 0), None);
+        assert_eq!(rate.count(10_400, HOME, 2, 0), None);
+        let refused = rate.count(10_900, HOME, 2, 0);
+        assert_eq!(refused, Some(Limited { limit: Limit::Room, retry_after: Duration::from_millis(350) }));
+        assert!(rate.count(11_249, HOME, 2, 0).is_some(), "still the same window");
+        assert_eq!(rate.count(11_250, HOME, 2, 0), None, "a new window once the time has passed");
+    }
+
+    #[test]
+    fn each_address_has_its_own_window_beside_the_rooms() {
+        let other = IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 1));
+        let mut rate = RateWindow::default();
+        assert_eq!(rate.count(1_000, HOME, 0, 1), None);
+        let refused = rate.count(1_600, HOME, 0, 1);
+        assert_eq!(refused, Some(Limited { limit: Limit::Address, retry_after: Duration::from_millis(400) }));
+        assert_eq!(rate.count(1_600, other, 0, 1), None, "another address counts apart");
     }
 }

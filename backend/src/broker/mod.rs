@@ -171,7 +171,16 @@ pub enum Published {
     Repeat(Stored),
     /// Nothing was published: the room, or the sender's address in it, is
     /// over its messages per second.
-    Limited(Limit),
+    Limited(Limited),
+}
+
+/// A send that a shared send limit turned away.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limited {
+    pub limit: Limit,
+    /// How long until the limit's current one-second window ends; a send
+    /// after that is counted in a fresh window.
+    pub retry_after: std::time::Duration,
 }
 
 /// Which shared send limit a message ran into.
@@ -180,6 +189,10 @@ pub enum Limit {
     Room,
     Address,
 }
+
+/// How long a shared send limit's window lasts: it counts the messages of
+/// one second, starting with the first one it counts.
+pub const LIMIT_WINDOW: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// One message as a room's history keeps it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,9 +6,9 @@
 //! have a slower bucket; every other request shares one. A refused request
 //! is a strike, as is a frame that cannot be understood; a connection that
 //! runs out of strikes is closed with 1008. An honest client never gets near
-//! either limit.
+//! either limit. A refusal says when the bucket has room again.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use roomcast_protocol::ClientFrame;
 
@@ -23,8 +23,9 @@ const STRIKES_FORGIVEN_PER_SECOND: f64 = 0.5;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Verdict {
     Go,
-    /// Over its limit: answer `rate_limited`.
-    Refuse,
+    /// Over its limit: answer `rate_limited`, saying how long until the
+    /// same request would be admitted (`None`: never, the rate is 0).
+    Refuse(Option<Duration>),
     /// Over its limit, and not worth an answer (typing).
     Drop,
 }
@@ -47,20 +48,20 @@ impl Budget {
     }
 
     pub(super) fn admit(&mut self, frame: &ClientFrame<'_>, now: Instant) -> Verdict {
-        let (bucket, over) = match frame {
+        let (bucket, answered) = match frame {
             // Sends are metered by the send rate once they are valid.
             ClientFrame::Send { .. } => return Verdict::Go,
-            ClientFrame::Join { .. } | ClientFrame::Leave { .. } => (&mut self.joins, Verdict::Refuse),
-            ClientFrame::Typing { .. } => (&mut self.requests, Verdict::Drop),
+            ClientFrame::Join { .. } | ClientFrame::Leave { .. } => (&mut self.joins, true),
+            ClientFrame::Typing { .. } => (&mut self.requests, false),
             ClientFrame::Hello { .. }
             | ClientFrame::Ping { .. }
             | ClientFrame::History { .. }
-            | ClientFrame::Members { .. } => (&mut self.requests, Verdict::Refuse),
+            | ClientFrame::Members { .. } => (&mut self.requests, true),
         };
-        if bucket.try_take(now) {
-            Verdict::Go
-        } else {
-            over
+        match (bucket.try_take(now), answered) {
+            (true, _) => Verdict::Go,
+            (false, true) => Verdict::Refuse(bucket.next_token_in()),
+            (false, false) => Verdict::Drop,
         }
     }
 
@@ -91,10 +92,10 @@ mod tests {
         let mut budget = budget(now);
         let join = ClientFrame::join("a");
         assert_eq!([budget.admit(&join, now), budget.admit(&join, now)], [Verdict::Go; 2]);
-        assert_eq!(budget.admit(&join, now), Verdict::Refuse);
+        assert_eq!(budget.admit(&join, now), Verdict::Refuse(Some(Duration::from_secs(1))));
         let ping = ClientFrame::Ping { nonce: 1 };
         assert!((0..4).all(|_| budget.admit(&ping, now) == Verdict::Go), "burst of four times the rate");
-        assert_eq!(budget.admit(&ping, now), Verdict::Refuse);
+        assert_eq!(budget.admit(&ping, now), Verdict::Refuse(Some(Duration::from_secs(1))));
         assert_eq!(budget.admit(&ClientFrame::Typing { room: "a".into() }, now), Verdict::Drop);
         let send = ClientFrame::Send { room: "a".into(), client_id: "c".into(), text: "t".into() };
         assert_eq!(budget.admit(&send, now), Verdict::Go);

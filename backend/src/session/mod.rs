@@ -28,7 +28,7 @@ use roomcast_protocol::{
 use tracing::{debug, error, info, info_span, warn, Instrument};
 
 use self::budget::{Budget, Verdict};
-use crate::broker::{BrokerError, Envelope, Limit, Published};
+use crate::broker::{BrokerError, Envelope, Limit, Limited, Published};
 use crate::hub::SessionId;
 use crate::identity::Identity;
 use crate::node::Node;
@@ -233,14 +233,14 @@ impl Session {
         match self.budget.admit(&frame, Instant::now()) {
             Verdict::Go => self.handle_frame(frame).await,
             Verdict::Drop => {}
-            Verdict::Refuse => {
+            Verdict::Refuse(retry_after) => {
                 let room = match &frame {
                     ClientFrame::Join { room, .. } | ClientFrame::Leave { room } => Some(clip(room)),
                     _ => None,
                 };
                 let message =
                     "slow down: this connection is asking too often; this request was not carried out";
-                self.fail(ErrorCode::RateLimited, message, room.as_deref(), None);
+                self.rate_limited(message, room.as_deref(), None, retry_after);
                 self.strike();
             }
         }
@@ -298,7 +298,8 @@ impl Session {
         if !self.sends.try_take(Instant::now()) {
             let rate = self.node.settings.send_rate;
             let message = format!("slow down: at most {rate} messages per second; this one was not sent");
-            return self.fail(ErrorCode::RateLimited, message, Some(room.as_str()), client_id);
+            let retry_after = self.sends.next_token_in();
+            return self.rate_limited(message, Some(room.as_str()), client_id, retry_after);
         }
         let envelope = Envelope {
             origin: self.node.origin,
@@ -322,7 +323,7 @@ impl Session {
                 frame.client_id = Some(Cow::Borrowed(raw_client_id));
                 self.reply(&ServerFrame::Message(frame));
             }
-            Ok(Published::Limited(limit)) => {
+            Ok(Published::Limited(Limited { limit, retry_after })) => {
                 let message = match limit {
                     Limit::Room => {
                         "slow down: this room takes no more messages this second; this one was not sent"
@@ -331,7 +332,7 @@ impl Session {
                         "slow down: your network sends too many messages to this room; this one was not sent"
                     }
                 };
-                self.fail(ErrorCode::RateLimited, message, Some(room.as_str()), client_id);
+                self.rate_limited(message, Some(room.as_str()), client_id, Some(retry_after));
             }
             Err(err) => {
                 let (code, message) = self.broker_failure(&room, &err, "message not sent");
@@ -351,13 +352,36 @@ impl Session {
         room: Option<&str>,
         client_id: Option<&str>,
     ) {
+        self.refuse(code, message, About { room, client_id, ..About::default() });
+    }
+
+    /// Refuses a request over one of its limits with `rate_limited`, saying
+    /// how long until the same request would be admitted.
+    fn rate_limited(
+        &self,
+        message: impl Into<Cow<'static, str>>,
+        room: Option<&str>,
+        client_id: Option<&str>,
+        retry_after: Option<Duration>,
+    ) {
+        self.refuse(ErrorCode::RateLimited, message, About { room, client_id, retry_after });
+    }
+
+    /// Sends an error frame with what it says about the refused request,
+    /// leaving out fields newer than this connection's version.
+    fn refuse(&self, code: ErrorCode, message: impl Into<Cow<'static, str>>, about: About<'_>) {
         self.node.metrics.error(code);
+        let retry_after_ms = about
+            .retry_after
+            .filter(|_| self.protocol >= version::RETRY_AFTER)
+            // Never 0: a client told 0 would ask again at once and be refused again.
+            .map(|wait| u64::try_from(wait.as_millis()).unwrap_or(u64::MAX).max(1));
         self.reply(&ServerFrame::Error {
             code,
             message: message.into(),
-            room: room.map(|r| Cow::Owned(clip(r))),
-            client_id: client_id.map(|c| Cow::Owned(clip(c))),
-            retry_after_ms: None,
+            room: about.room.map(|r| Cow::Owned(clip(r))),
+            client_id: about.client_id.map(|c| Cow::Owned(clip(c))),
+            retry_after_ms,
         });
     }
 
@@ -390,6 +414,17 @@ impl Session {
             self.forget(room);
         }
     }
+}
+
+/// What an error frame says about the request it refuses, beside its code.
+#[derive(Debug, Default, Clone, Copy)]
+struct About<'a> {
+    /// The room the request named.
+    room: Option<&'a str>,
+    /// The `client_id` of a refused `send`.
+    client_id: Option<&'a str>,
+    /// With `rate_limited`: how long until the same request would be admitted.
+    retry_after: Option<Duration>,
 }
 
 /// Echoes of client input in error frames are cut short, so a bad frame

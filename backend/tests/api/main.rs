@@ -17,6 +17,7 @@ mod no_loss;
 mod presence;
 mod process;
 mod redis_broker;
+mod retry_after;
 mod security;
 mod versions;
 

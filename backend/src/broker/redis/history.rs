@@ -15,11 +15,15 @@
 //! and is not continued. (`max-deleted-entry-id` would be more precise, but
 //! Redis 7.0 does not update it when it trims.)
 
+use std::time::Duration;
+
 use redis::Script;
 use roomcast_protocol::{MessageId, RoomName};
 use tracing::warn;
 
-use super::super::{millis, Backlog, BacklogRequest, BrokerError, Envelope, Limit, Page, Published, Stored};
+use super::super::{
+    millis, Backlog, BacklogRequest, BrokerError, Envelope, Limit, Limited, Page, Published, Stored,
+};
 use super::names::Names;
 use crate::config::HistorySettings;
 
@@ -27,7 +31,8 @@ use crate::config::HistorySettings;
 /// sent the same client id within the dedupe window it publishes nothing and
 /// returns `{original id, original envelope or ''}`; if the room, or the
 /// sender's address in it, is over its messages per second, it publishes
-/// nothing and returns `{'', 'room' or 'address'}`.
+/// nothing and returns `{'', 'room' or 'address', ms until that counter's
+/// window ends}`.
 ///
 /// KEYS: the room's stream, its epoch, the client id's dedupe key, the room's
 /// rate counter, the address's rate counter. ARGV: the envelope, the most
@@ -44,10 +49,15 @@ local function over(key, limit)
   if tonumber(limit) == 0 then return false end
   local count = redis.call('INCR', key)
   if count == 1 then redis.call('PEXPIRE', key, 1000) end
-  return count > tonumber(limit)
+  if count <= tonumber(limit) then return false end
+  local left = redis.call('PTTL', key)
+  if left < 1 then left = 1 end
+  return tostring(left)
 end
-if over(KEYS[4], ARGV[6]) then return {'', 'room'} end
-if over(KEYS[5], ARGV[7]) then return {'', 'address'} end
+local wait = over(KEYS[4], ARGV[6])
+if wait then return {'', 'room', wait} end
+wait = over(KEYS[5], ARGV[7])
+if wait then return {'', 'address', wait} end
 local now = redis.call('TIME')
 local epoch = now[1] .. '.' .. now[2]
 if redis.call('EXISTS', KEYS[1]) == 0 then
@@ -222,11 +232,14 @@ pub(super) fn parse_published(reply: &[Vec<u8>], sent: &Envelope<'_>) -> Result<
     let bad = || BrokerError::UnexpectedReply(format!("publish answered {} parts", reply.len()));
     let id = reply.first().ok_or_else(bad)?;
     if id.is_empty() {
-        return match reply.get(1).map(Vec::as_slice) {
-            Some(b"room") => Ok(Published::Limited(Limit::Room)),
-            Some(b"address") => Ok(Published::Limited(Limit::Address)),
-            _ => Err(bad()),
+        let limit = match reply.get(1).map(Vec::as_slice) {
+            Some(b"room") => Limit::Room,
+            Some(b"address") => Limit::Address,
+            _ => return Err(bad()),
         };
+        let ms = reply.get(2).and_then(|ms| std::str::from_utf8(ms).ok()?.parse::<u64>().ok());
+        let retry_after = Duration::from_millis(ms.ok_or_else(bad)?);
+        return Ok(Published::Limited(Limited { limit, retry_after }));
     }
     let id = std::str::from_utf8(id).ok().and_then(|id| id.parse::<MessageId>().ok()).ok_or_else(|| {
         BrokerError::UnexpectedReply(format!("publish answered the id {:?}", String::from_utf8_lossy(id)))
@@ -261,5 +274,23 @@ mod tests {
         let stored = parse_entries(&room, entries);
         assert_eq!(stored.len(), 1);
         assert_eq!((stored[0].id, stored[0].envelope.text.as_ref()), (MessageId::new(5, 0), "hi"));
+    }
+
+    #[test]
+    fn a_refusal_by_a_shared_limit_says_which_and_for_how_long() {
+        let sent = Envelope {
+            origin: 1,
+            session: 2,
+            client_id: "c".into(),
+            author: "Ada".into(),
+            text: "hi".into(),
+            user: None,
+        };
+        let reply = |parts: &[&str]| parts.iter().map(|p| p.as_bytes().to_vec()).collect::<Vec<_>>();
+        let limited = parse_published(&reply(&["", "address", "412"]), &sent).unwrap();
+        let expected = Limited { limit: Limit::Address, retry_after: Duration::from_millis(412) };
+        assert_eq!(limited, Published::Limited(expected));
+        assert!(parse_published(&reply(&["", "room"]), &sent).is_err(), "a refusal without its wait");
+        assert!(parse_published(&reply(&["", "moon", "5"]), &sent).is_err());
     }
 }
