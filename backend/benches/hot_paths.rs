@@ -66,7 +66,7 @@ fn fan_out(c: &mut Criterion) {
                     hub.deliver(
                         &room,
                         Offset { id: MessageId::new(1_764_480_000_123, seq), epoch: "e" },
-                        &envelope,
+                        (&envelope).into(),
                     )
                 },
                 BatchSize::SmallInput,

@@ -207,8 +207,9 @@ pub struct RedisSettings {
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "History")]
 pub struct HistorySettings {
-    /// Most recent messages kept per room (Redis trims approximately, a few
-    /// dozen more may stay).
+    /// Most recent entries kept per room, messages and the edits and
+    /// deletions made to them (Redis trims approximately, a few dozen more
+    /// may stay).
     #[arg(long = "history-size", env = "HISTORY_SIZE", value_name = "HISTORY_SIZE", default_value_t = 1000,
           value_parser = clap::value_parser!(u32).range(1..=1_000_000).map(|n| n as usize))]
     pub size: usize,

@@ -35,6 +35,12 @@ pub struct ErrorLabels {
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ChangeLabels {
+    /// `edit` or `delete`.
+    pub kind: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct OutcomeLabels {
     /// `recovered` or `not_recovered`.
     pub outcome: &'static str,
@@ -50,6 +56,7 @@ pub struct Metrics {
     pub frames_in: Counter,
     pub frames_out: Counter,
     pub messages_published: Counter,
+    pub message_changes: Family<ChangeLabels, Counter>,
     pub deliveries: Counter,
     pub deliveries_dropped: Counter,
     pub publish_seconds: Histogram,
@@ -86,6 +93,7 @@ impl Metrics {
             frames_in: Counter::default(),
             frames_out: Counter::default(),
             messages_published: Counter::default(),
+            message_changes: Family::default(),
             deliveries: Counter::default(),
             deliveries_dropped: Counter::default(),
             // 100 µs to about 1.6 s.
@@ -120,6 +128,11 @@ impl Metrics {
             "messages_published",
             "Messages this node's clients posted",
             m.messages_published.clone(),
+        );
+        registry.register(
+            "message_changes",
+            "Edits and deletions this node's clients made, by kind",
+            m.message_changes.clone(),
         );
         registry.register("deliveries", "Room messages queued for a member", m.deliveries.clone());
         registry.register(
@@ -189,6 +202,12 @@ impl Metrics {
         self.refused.get_or_create(&RefusalLabels { reason }).inc();
     }
 
+    /// Counts an edit or deletion (`kind`: `edit` or `delete`) that was
+    /// stored and published.
+    pub fn changed(&self, kind: &'static str) {
+        self.message_changes.get_or_create(&ChangeLabels { kind }).inc();
+    }
+
     pub fn published(&self, took: Duration) {
         self.messages_published.inc();
         self.publish_seconds.observe(took.as_secs_f64());
@@ -216,10 +235,12 @@ mod tests {
         metrics.closed(SLOW_CONSUMER);
         metrics.closed(1000);
         metrics.error(ErrorCode::RateLimited);
+        metrics.changed("delete");
         let text = metrics.render(3, 1);
         assert!(text.contains("roomcast_connections 3"), "{text}");
         assert!(text.contains("roomcast_server_closes_total{reason=\"slow_consumer\"} 1"), "{text}");
         assert!(text.contains("roomcast_errors_total{code=\"rate_limited\"} 1"), "{text}");
+        assert!(text.contains("roomcast_message_changes_total{kind=\"delete\"} 1"), "{text}");
         assert!(text.ends_with("# EOF\n"));
     }
 }

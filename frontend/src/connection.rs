@@ -448,6 +448,8 @@ impl Connection {
                 now: browser::now_ms(),
             }),
             ServerFrame::Pong { .. } => Vec::new(),
+            // Edits and deletions (version 6) are shown by the client in a later change.
+            ServerFrame::Edited { .. } | ServerFrame::Deleted { .. } => Vec::new(),
         };
         Reply::Write(frames)
     }
@@ -502,5 +504,7 @@ fn owned_message(message: MessageFrame<'_>) -> MessageFrame<'static> {
         ts: message.ts,
         client_id: message.client_id.map(|id| Cow::Owned(id.into_owned())),
         user: message.user.map(|user| Cow::Owned(user.into_owned())),
+        edited_ts: message.edited_ts,
+        deleted: message.deleted,
     }
 }

@@ -400,6 +400,8 @@ mod tests {
                 }
                 ClientFrame::Members { room } => format!("members {room}"),
                 ClientFrame::Typing { room } => format!("typing {room}"),
+                ClientFrame::Edit { room, id, .. } => format!("edit {room} {id}"),
+                ClientFrame::Delete { room, id } => format!("delete {room} {id}"),
             })
             .collect()
     }

@@ -45,8 +45,15 @@ pub enum ErrorCode {
     /// This server requires a signed identity token, and `hello` had none, or
     /// one that is forged, malformed or expired.
     Unauthorized,
-    /// The identity token does not allow this room.
+    /// The identity token does not allow this room, or an `edit` or
+    /// `delete` names a message someone else sent.
     Forbidden,
+    /// An `edit` or `delete` names a message the room's history does not
+    /// hold: no such message, or one too old to be kept (version 6).
+    UnknownMessage,
+    /// An `edit` or `delete` names a message that was deleted already
+    /// (version 6).
+    MessageDeleted,
     /// A code this build does not know yet (sent by a newer server).
     #[serde(other)]
     Unknown,

@@ -85,11 +85,30 @@ pub enum ClientFrame<'a> {
         #[serde(borrow)]
         room: Cow<'a, str>,
     },
+    /// Replace the text of a message this user sent to a joined room
+    /// (version 6); answered by `edited` to every member.
+    Edit {
+        #[serde(borrow)]
+        room: Cow<'a, str>,
+        /// The message's id.
+        id: MessageId,
+        #[serde(borrow)]
+        text: Cow<'a, str>,
+    },
+    /// Delete a message this user sent to a joined room (version 6);
+    /// answered by `deleted` to every member.
+    Delete {
+        #[serde(borrow)]
+        room: Cow<'a, str>,
+        /// The message's id.
+        id: MessageId,
+    },
 }
 
 /// Every value of `type` a client may send, for telling "unknown type" from
 /// "known type with bad fields".
-const CLIENT_TYPES: [&str; 8] = ["hello", "join", "leave", "send", "ping", "history", "members", "typing"];
+const CLIENT_TYPES: [&str; 10] =
+    ["hello", "join", "leave", "send", "ping", "history", "members", "typing", "edit", "delete"];
 
 impl<'a> ClientFrame<'a> {
     /// A `hello` offering this build's protocol version, without a token.
@@ -188,6 +207,9 @@ pub enum ServerFrame<'a> {
         /// The `client_id` of the `send` that failed, so the client can mark it unsent.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         client_id: Option<Cow<'a, str>>,
+        /// The message id of the `edit` or `delete` that failed (version 6).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<MessageId>,
         /// With `rate_limited`: how many milliseconds to wait before the same
         /// request can succeed (version 6).
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -214,6 +236,28 @@ pub enum ServerFrame<'a> {
         messages: Vec<MessageFrame<'a>>,
         /// Older messages remain: ask again with the first id as `before`.
         more: bool,
+    },
+    /// Message `id` of a joined room was edited by its author (version 6).
+    Edited {
+        room: Cow<'a, str>,
+        /// The message that changed.
+        id: MessageId,
+        /// Its text now.
+        text: Cow<'a, str>,
+        /// When the broker accepted the edit, in milliseconds since the Unix epoch.
+        edited_ts: u64,
+        /// The edit's own place in the room's history, ordered with message
+        /// ids: an offset for `since` like a message id.
+        change_id: MessageId,
+    },
+    /// Message `id` of a joined room was deleted by its author (version 6):
+    /// show a tombstone in its place.
+    Deleted {
+        room: Cow<'a, str>,
+        /// The message that was deleted.
+        id: MessageId,
+        /// The deletion's own place in the room's history, as in `edited`.
+        change_id: MessageId,
     },
 }
 
@@ -242,6 +286,17 @@ pub struct MessageFrame<'a> {
     /// same for every connection (tab, device) of one person.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<Cow<'a, str>>,
+    /// From history, version 6: when the message was last edited (`text` is
+    /// the edited text), in milliseconds since the Unix epoch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edited_ts: Option<u64>,
+    /// From history, version 6: the message was deleted; `text` is empty.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub deleted: bool,
+}
+
+fn is_false(flag: &bool) -> bool {
+    !flag
 }
 
 impl<'a> ServerFrame<'a> {
@@ -256,6 +311,7 @@ impl<'a> ServerFrame<'a> {
             message: message.into(),
             room: None,
             client_id: None,
+            id: None,
             retry_after_ms: None,
         }
     }
@@ -341,6 +397,18 @@ mod tests {
             ClientFrame::Typing { room: "general".into() },
             json!({"type": "typing", "room": "general"}),
         );
+        round_trip_client(
+            ClientFrame::Edit {
+                room: "general".into(),
+                id: MessageId::new(1_764_480_000_123, 0),
+                text: "hello, world".into(),
+            },
+            json!({"type": "edit", "room": "general", "id": "1764480000123-0", "text": "hello, world"}),
+        );
+        round_trip_client(
+            ClientFrame::Delete { room: "general".into(), id: MessageId::new(1_764_480_000_123, 0) },
+            json!({"type": "delete", "room": "general", "id": "1764480000123-0"}),
+        );
     }
 
     #[test]
@@ -389,6 +457,8 @@ mod tests {
             ts: 1_764_480_000_123,
             client_id: None,
             user: None,
+            edited_ts: None,
+            deleted: false,
         };
         round_trip_server(
             ServerFrame::Message(message.clone()),
@@ -399,8 +469,38 @@ mod tests {
             json!({"type": "message", "id": "1764480000123-0", "room": "general", "author": "Ada", "text": "hello", "ts": 1_764_480_000_123u64, "client_id": "c-1"}),
         );
         round_trip_server(
-            ServerFrame::Message(MessageFrame { user: Some("u-42".into()), ..message }),
+            ServerFrame::Message(MessageFrame { user: Some("u-42".into()), ..message.clone() }),
             json!({"type": "message", "id": "1764480000123-0", "room": "general", "author": "Ada", "text": "hello", "ts": 1_764_480_000_123u64, "user": "u-42"}),
+        );
+        round_trip_server(
+            ServerFrame::Message(MessageFrame {
+                text: "hello, world".into(),
+                edited_ts: Some(1_764_480_005_000),
+                ..message.clone()
+            }),
+            json!({"type": "message", "id": "1764480000123-0", "room": "general", "author": "Ada", "text": "hello, world", "ts": 1_764_480_000_123u64, "edited_ts": 1_764_480_005_000u64}),
+        );
+        round_trip_server(
+            ServerFrame::Message(MessageFrame { text: "".into(), deleted: true, ..message }),
+            json!({"type": "message", "id": "1764480000123-0", "room": "general", "author": "Ada", "text": "", "ts": 1_764_480_000_123u64, "deleted": true}),
+        );
+        round_trip_server(
+            ServerFrame::Edited {
+                room: "general".into(),
+                id: MessageId::new(1_764_480_000_123, 0),
+                text: "hello, world".into(),
+                edited_ts: 1_764_480_005_000,
+                change_id: MessageId::new(1_764_480_005_000, 0),
+            },
+            json!({"type": "edited", "room": "general", "id": "1764480000123-0", "text": "hello, world", "edited_ts": 1_764_480_005_000u64, "change_id": "1764480005000-0"}),
+        );
+        round_trip_server(
+            ServerFrame::Deleted {
+                room: "general".into(),
+                id: MessageId::new(1_764_480_000_123, 0),
+                change_id: MessageId::new(1_764_480_007_000, 0),
+            },
+            json!({"type": "deleted", "room": "general", "id": "1764480000123-0", "change_id": "1764480007000-0"}),
         );
         round_trip_server(
             ServerFrame::error(ErrorCode::MalformedFrame, "bad"),
@@ -412,6 +512,7 @@ mod tests {
                 message: "try again".into(),
                 room: Some("general".into()),
                 client_id: Some("c-2".into()),
+                id: None,
                 retry_after_ms: None,
             },
             json!({"type": "error", "code": "unavailable", "message": "try again", "room": "general", "client_id": "c-2"}),
@@ -422,10 +523,28 @@ mod tests {
                 message: "slow down".into(),
                 room: Some("general".into()),
                 client_id: Some("c-3".into()),
+                id: None,
                 retry_after_ms: Some(250),
             },
             json!({"type": "error", "code": "rate_limited", "message": "slow down", "room": "general", "client_id": "c-3", "retry_after_ms": 250}),
         );
+        round_trip_server(
+            ServerFrame::Error {
+                code: ErrorCode::Forbidden,
+                message: "you can only change your own messages".into(),
+                room: Some("general".into()),
+                client_id: None,
+                id: Some(MessageId::new(1_764_480_000_123, 0)),
+                retry_after_ms: None,
+            },
+            json!({"type": "error", "code": "forbidden", "message": "you can only change your own messages", "room": "general", "id": "1764480000123-0"}),
+        );
+        for (code, wire) in
+            [(ErrorCode::UnknownMessage, "unknown_message"), (ErrorCode::MessageDeleted, "message_deleted")]
+        {
+            let frame = ServerFrame::error(code, "m");
+            round_trip_server(frame, json!({"type": "error", "code": wire, "message": "m"}));
+        }
         round_trip_server(ServerFrame::Pong { nonce: 7 }, json!({"type": "pong", "nonce": 7}));
         let ada = MemberCount { name: "Ada".into(), count: 2 };
         round_trip_server(
@@ -455,6 +574,8 @@ mod tests {
             ts: 1_764_470_000_000,
             client_id: None,
             user: None,
+            edited_ts: None,
+            deleted: false,
         };
         round_trip_server(
             ServerFrame::History {
@@ -492,6 +613,8 @@ mod tests {
         check("{\"type\":\"join\"}", ErrorCode::InvalidFrame);
         check("{\"type\":\"join\",\"room\":5}", ErrorCode::InvalidFrame);
         check("{\"type\":\"ping\",\"nonce\":-1}", ErrorCode::InvalidFrame);
+        check("{\"type\":\"edit\",\"room\":\"a\",\"id\":\"x\",\"text\":\"t\"}", ErrorCode::InvalidFrame);
+        check("{\"type\":\"delete\",\"room\":\"a\"}", ErrorCode::InvalidFrame);
         check(
             &format!("{{\"type\":\"hello\",\"name\":\"{}\"}}", "a".repeat(MAX_FRAME_BYTES)),
             ErrorCode::FrameTooLarge,

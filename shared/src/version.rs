@@ -18,7 +18,9 @@
 /// - 4: presence (`members`, `presence`) and typing indicators (`typing`).
 /// - 5: signed identity: `hello` carries a `token`, `welcome` and messages
 ///   the `user` id, where the server requires identity.
-/// - 6: `retry_after_ms` on `rate_limited` errors.
+/// - 6: `retry_after_ms` on `rate_limited` errors; editing and deleting
+///   one's own messages (`edit`, `delete`, `edited`, `deleted`, and
+///   `edited_ts` / `deleted` on messages from history).
 pub const PROTOCOL_VERSION: u32 = 6;
 
 /// The first version with history and recovery.
@@ -29,6 +31,9 @@ pub const PRESENCE: u32 = 4;
 
 /// The first version whose `rate_limited` errors say how long to wait.
 pub const RETRY_AFTER: u32 = 6;
+
+/// The first version that edits and deletes messages.
+pub const EDITS: u32 = 6;
 
 /// The oldest version this build still serves.
 pub const OLDEST_SUPPORTED: u32 = 1;

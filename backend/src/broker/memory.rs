@@ -1,7 +1,9 @@
 //! The in-process broker: one node, no network. Ids are minted, messages
 //! stored in the room's history and handed to the node under one lock, so
 //! members see a room's messages in id order and the history holds exactly
-//! what was delivered.
+//! what was delivered. Edits and deletions are entries too, minted, stored
+//! and handed over under the same lock, which also updates the changed
+//! message's entry in place: its current state, as Redis keeps it in a hash.
 //!
 //! Histories live as long as the process: its restart loses them, which is
 //! why each room's epoch is random per process. Rooms nobody wrote to for
@@ -15,8 +17,8 @@ use std::time::Duration;
 use roomcast_protocol::{MessageId, RoomName};
 
 use super::{
-    millis, now_ms, Backlog, BacklogRequest, BrokerHandler, Envelope, Limit, Limited, Offset, Page,
-    Published, Stored, Typist, LIMIT_WINDOW,
+    millis, now_ms, Amendment, Backlog, BacklogRequest, BrokerHandler, Change, Changed, Delivery, Entry,
+    Envelope, Limit, Limited, Offset, Page, Published, Refusal, Stored, Typist, LIMIT_WINDOW,
 };
 use crate::config::HistorySettings;
 
@@ -50,7 +52,8 @@ struct RoomLog {
     epoch: String,
     /// The last id minted, kept even when the history is empty.
     last: MessageId,
-    /// Oldest first, at most `size` of them.
+    /// Oldest first, at most `size` of them: messages (each in its current
+    /// state) and the changes made to them.
     entries: VecDeque<Stored>,
     /// The newest id that left the history (too many or too old): a client
     /// that saw less than this cannot be brought up to date.
@@ -145,7 +148,46 @@ impl RoomLog {
     fn original(&self, id: MessageId, sent: &Envelope<'_>) -> Stored {
         match self.entries.binary_search_by_key(&id, |stored| stored.id) {
             Ok(at) => self.entries[at].clone(),
-            Err(_) => Stored { id, envelope: sent.clone().into_owned() },
+            Err(_) => Stored::message(id, sent.clone().into_owned()),
+        }
+    }
+
+    /// Up to `count` of the newest messages before `before` (all of them
+    /// with `None`), oldest first, and whether older messages remain.
+    fn messages_before(&self, before: Option<MessageId>, count: usize) -> (Vec<Stored>, bool) {
+        let mut older = self
+            .entries
+            .iter()
+            .rev()
+            .filter(|stored| before.is_none_or(|before| stored.id < before))
+            .filter(|stored| matches!(stored.entry, Entry::Message { .. }));
+        let mut messages: Vec<Stored> = older.by_ref().take(count).cloned().collect();
+        messages.reverse();
+        (messages, older.next().is_some())
+    }
+
+    /// Where the message `change` names is, if `author` may make the change;
+    /// otherwise the answer to give without publishing anything (a refusal,
+    /// or for an edit that repeats the message's latest one, that edit's id).
+    fn check(&self, change: &Change<'_>, author: &str) -> Result<usize, Changed> {
+        let refused = |why| Err(Changed::Refused(why));
+        let Ok(at) = self.entries.binary_search_by_key(&change.message, |stored| stored.id) else {
+            return refused(Refusal::Unknown);
+        };
+        let Entry::Message { envelope, amendment } = &self.entries[at].entry else {
+            return refused(Refusal::Unknown);
+        };
+        if envelope.author_key() != author {
+            return refused(Refusal::NotAuthor);
+        }
+        match amendment {
+            Some(Amendment { text: None, .. }) => refused(Refusal::Deleted),
+            Some(Amendment { at: edit, text: Some(text) })
+                if change.text.as_deref() == Some(text.as_str()) =>
+            {
+                Err(Changed::Repeat(*edit))
+            }
+            _ => Ok(at),
         }
     }
 
@@ -204,12 +246,39 @@ impl MemoryBroker {
         }
         let id = log.last.next_after(now);
         log.last = id;
-        self.handler.deliver(room, Offset { id, epoch: &log.epoch }, envelope);
-        log.entries.push_back(Stored { id, envelope: envelope.clone().into_owned() });
+        self.handler.deliver(room, Offset { id, epoch: &log.epoch }, envelope.into());
+        log.entries.push_back(Stored::message(id, envelope.clone().into_owned()));
         log.trim(self.size, now.saturating_sub(self.ttl_ms));
         log.sent.insert(envelope.client_id.to_string(), id);
         log.sent_order.push_back((now.saturating_add(self.dedupe_ms), envelope.client_id.to_string()));
         Published::New(id)
+    }
+
+    /// Edits or deletes a message for its author: checks, counts toward the
+    /// send limits, mints the change's id, hands it to the node, stores it
+    /// and updates the message's entry, all under the lock.
+    pub fn change(&self, room: &RoomName, change: &Change<'_>, author: &str, address: IpAddr) -> Changed {
+        let now = now_ms();
+        let mut logs = self.lock();
+        // Trims what is past the history's size and lifetime first, so a
+        // message gone from the history is unknown here as in Redis.
+        let log = self.log(&mut logs, room, now);
+        let at = match log.check(change, author) {
+            Ok(at) => at,
+            Err(answer) => return answer,
+        };
+        if let Some(limited) = log.rate.count(now, address, self.room_rate, self.address_rate) {
+            return Changed::Limited(limited);
+        }
+        let id = log.last.next_after(now);
+        log.last = id;
+        self.handler.deliver(room, Offset { id, epoch: &log.epoch }, Delivery::Change(change));
+        if let Entry::Message { amendment, .. } = &mut log.entries[at].entry {
+            *amendment = Some(change.amendment(id));
+        }
+        log.entries.push_back(Stored { id, entry: Entry::Change(change.clone().into_owned()) });
+        log.trim(self.size, now.saturating_sub(self.ttl_ms));
+        Changed::New(id)
     }
 
     pub fn typing(&self, room: &RoomName, typist: &Typist<'_>) {
@@ -222,23 +291,18 @@ impl MemoryBroker {
         let recovered = request
             .since
             .map(|since| since.epoch == log.epoch && log.dropped.is_none_or(|dropped| since.id >= dropped));
-        let messages = match (recovered, request.since) {
+        let entries = match (recovered, request.since) {
             (Some(true), Some(since)) => log.entries.iter().filter(|m| m.id > since.id).cloned().collect(),
-            _ => {
-                let skip = log.entries.len().saturating_sub(request.recent);
-                log.entries.iter().skip(skip).cloned().collect()
-            }
+            _ => log.messages_before(None, request.recent).0,
         };
-        Backlog { epoch: log.epoch.clone(), recovered, messages, end: log.last }
+        Backlog { epoch: log.epoch.clone(), recovered, entries, end: log.last }
     }
 
     pub fn page(&self, room: &RoomName, before: MessageId, limit: usize) -> Page {
         let mut logs = self.lock();
         let log = self.log(&mut logs, room, now_ms());
-        let older = log.entries.iter().take_while(|m| m.id < before).count();
-        let start = older.saturating_sub(limit);
-        let messages = log.entries.range(start..older).cloned().collect();
-        Page { messages, more: start > 0 }
+        let (messages, more) = log.messages_before(Some(before), limit);
+        Page { messages, more }
     }
 }
 

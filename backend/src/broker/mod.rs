@@ -22,11 +22,20 @@
 //! earlier epoch is never taken for a continuation. [`Broker::backlog`] reads
 //! what a joining session gets and [`Broker::page`] pages further back.
 //!
+//! Changes: [`Broker::change`] edits or deletes a message for its author. A
+//! change is an entry of the history like a message, stored and published
+//! in one step with the next id, so it has the same guarantees; the author
+//! check and the update of the message's current state happen in that same
+//! step.
+//!
 //! - [`memory`]: in-process, for a node that stands alone.
 //! - [`redis`]: Redis Pub/Sub; publishes through a pool, subscriptions on one
 //!   dedicated connection per node, health checked by a probe.
 //! - [`envelope`]: what travels between nodes.
+//! - [`entry`]: what a history holds (messages, changes, current states) and
+//!   the client frames made of it.
 
+pub mod entry;
 pub mod envelope;
 pub mod memory;
 pub mod redis;
@@ -39,6 +48,7 @@ use std::sync::Arc;
 use roomcast_protocol::{ErrorCode, MessageId, RoomName};
 use tokio::sync::Notify;
 
+pub use self::entry::{Amendment, Change, Delivery, Entry, Stored};
 pub use self::envelope::{Envelope, Typist};
 pub use self::memory::MemoryBroker;
 pub use self::redis::RedisBroker;
@@ -48,10 +58,10 @@ use crate::presence::Names;
 
 /// What a broker tells the node it serves, and asks of it.
 pub trait BrokerHandler: Send + Sync + Debug {
-    /// A message for `room` arrived, at `at` in the room's history: deliver it
-    /// to this node's members of the room, unless they already have it.
-    /// Returns how many local members it was offered to.
-    fn deliver(&self, room: &RoomName, at: Offset<'_>, envelope: &Envelope<'_>) -> usize;
+    /// A message, or a change to one, for `room` arrived, at `at` in the
+    /// room's history: deliver it to this node's members of the room, unless
+    /// they already have it. Returns how many local members it was offered to.
+    fn deliver(&self, room: &RoomName, at: Offset<'_>, entry: Delivery<'_>) -> usize;
 
     /// Where this node's members of `room` stand in its history: the last
     /// message delivered to them, or the history's end when they joined.
@@ -194,11 +204,29 @@ pub enum Limit {
 /// one second, starting with the first one it counts.
 pub const LIMIT_WINDOW: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// One message as a room's history keeps it.
+/// What an edit or a deletion did.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Stored {
-    pub id: MessageId,
-    pub envelope: Envelope<'static>,
+pub enum Changed {
+    /// Stored and sent to every node in the room under this id.
+    New(MessageId),
+    /// The message's latest edit set this very text already: nothing new
+    /// was published, and this is that edit's id (a retried edit).
+    Repeat(MessageId),
+    /// Nothing was published: the change is not allowed.
+    Refused(Refusal),
+    /// Nothing was published: a shared send limit is reached.
+    Limited(Limited),
+}
+
+/// Why a change was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The history holds no message with that id (never, or not any more).
+    Unknown,
+    /// The message was sent by someone else.
+    NotAuthor,
+    /// The message was deleted already.
+    Deleted,
 }
 
 /// A place in a room's history: a message id within an epoch.
@@ -234,17 +262,20 @@ pub struct BacklogRequest<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Backlog {
     pub epoch: String,
-    /// `None` when no recovery was asked for; otherwise whether `messages`
-    /// are exactly those after `since` (else they are the most recent ones).
+    /// `None` when no recovery was asked for; otherwise whether `entries`
+    /// are exactly those after `since` (else they are the most recent
+    /// messages).
     pub recovered: Option<bool>,
-    /// Oldest first.
-    pub messages: Vec<Stored>,
+    /// Oldest first: in a recovery every entry after `since`, messages and
+    /// changes; otherwise messages only. Messages come in their current state.
+    pub entries: Vec<Stored>,
     /// The last id the room's history had minted when it was read: where a
     /// member that goes live now stands.
     pub end: MessageId,
 }
 
-/// Messages before some id, oldest first, and whether older ones remain.
+/// Messages before some id, oldest first, in their current state, and
+/// whether older ones remain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page {
     pub messages: Vec<Stored>,
@@ -294,6 +325,23 @@ impl Broker {
         match self {
             Broker::Memory(broker) => Ok(broker.publish(room, envelope, address)),
             Broker::Redis(broker) => broker.publish(room, envelope, address).await,
+        }
+    }
+
+    /// Edits or deletes a message of `room` for `author` (an
+    /// [`envelope::author_key`]), if that is who sent it: stores the change,
+    /// assigns it an id and sends it to every node in the room. Counts
+    /// toward the same shared limits as messages.
+    pub async fn change(
+        &self,
+        room: &RoomName,
+        change: &Change<'_>,
+        author: &str,
+        address: IpAddr,
+    ) -> Result<Changed, BrokerError> {
+        match self {
+            Broker::Memory(broker) => Ok(broker.change(room, change, author, address)),
+            Broker::Redis(broker) => broker.change(room, change, author, address).await,
         }
     }
 

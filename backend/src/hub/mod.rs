@@ -7,7 +7,10 @@
 //! membership changed sign are queued as `dirty` and the broker is woken),
 //! tells it which rooms are active (subscribed; what a joining session waits
 //! for), and hands it each arriving message, which the hub encodes once and
-//! pushes into every member's [`Outbox`].
+//! pushes into every member's [`Outbox`]. Edits and deletions arrive the same
+//! way, each at its own place in the room's history, so the position check
+//! below gives them to every member once and in order with the messages;
+//! members whose protocol predates them are skipped.
 //!
 //! A new member is first *held*: live messages for it are kept aside while
 //! its session sends the room's history, and [`Hub::go_live`] then releases
@@ -30,8 +33,9 @@ use roomcast_protocol::{version, MessageId, RoomName, ServerFrame};
 use tokio::sync::{watch, Notify};
 
 pub use self::people::PresenceWork;
+use crate::broker::entry::{current_frame, message_frame};
 pub use crate::broker::envelope::SessionId;
-use crate::broker::{BrokerHandler, Envelope, Offset, Position, Typist};
+use crate::broker::{BrokerHandler, Delivery, Offset, Position, Typist};
 use crate::metrics::Metrics;
 use crate::outbox::{Outbox, Push};
 use crate::presence::{Names, Presence};
@@ -251,16 +255,10 @@ impl Hub {
         tokio::time::timeout(limit, wait).await.unwrap_or(false)
     }
 
-    /// Sends `shared` to every member of `room`, except `own.0`, who gets
-    /// `own.1`. The bytes are shared, not copied, between members. Returns
-    /// how many members there were.
-    fn push_to_members(
-        &self,
-        room: &RoomName,
-        at: Offset<'_>,
-        shared: &Utf8Bytes,
-        own: Option<(SessionId, Utf8Bytes)>,
-    ) -> usize {
+    /// Sends each member of `room` its form of `fanout`. The bytes are
+    /// shared, not copied, between members. Returns how many members there
+    /// were.
+    fn push_to_members(&self, room: &RoomName, at: Offset<'_>, fanout: &Fanout) -> usize {
         let (mut queued, mut overflowed) = (0, 0);
         let id = at.id;
         let mut rooms = self.lock();
@@ -275,13 +273,10 @@ impl Hub {
             position => *position = Some(Position { id: at.id, epoch: at.epoch.to_owned() }),
         }
         for (session, member) in &mut entry.members {
-            let bytes = match &own {
-                Some((sender, own_bytes)) if sender == session => own_bytes.clone(),
-                _ => shared.clone(),
-            };
             if member.held.is_none() && member.has_had(id) {
                 continue;
             }
+            let Some(bytes) = fanout.bytes_for(*session, member.protocol) else { continue };
             let pushed = match &mut member.held {
                 None => member.outbox.push(Message::Text(bytes)),
                 Some(held) if held.len() < member.outbox.capacity() => {
@@ -308,19 +303,65 @@ impl Hub {
     }
 }
 
+/// One delivery, encoded once for each kind of member.
+#[derive(Debug)]
+struct Fanout {
+    /// For members that speak edits (version 6 and newer).
+    current: Utf8Bytes,
+    /// For older members; `None` when they get nothing (a change, a deleted
+    /// message).
+    older: Option<Utf8Bytes>,
+    /// The sender's own copy, with its `client_id`, when it is on this node.
+    own: Option<(SessionId, Utf8Bytes)>,
+}
+
+impl Fanout {
+    /// A message is encoded once for all members (once more when it was
+    /// changed, for those older than edits), and once with `client_id` for
+    /// its sender when the sender is on this node; a change once, for
+    /// members that speak edits.
+    fn new(origin: u64, room: &RoomName, at: MessageId, entry: Delivery<'_>) -> Fanout {
+        let encode = |frame: ServerFrame<'_>| Utf8Bytes::from(frame.encode());
+        match entry {
+            Delivery::Message { envelope, amendment } => {
+                let mut frame = current_frame(envelope, amendment, room, at);
+                let current = encode(ServerFrame::Message(frame.clone()));
+                let older = match amendment {
+                    None => Some(current.clone()),
+                    Some(_) => message_frame(envelope, amendment, room, at, version::EDITS - 1)
+                        .map(|older| encode(ServerFrame::Message(older))),
+                };
+                // A changed message comes from history (a gap fill), where
+                // nobody's copy carries a client id.
+                let own = (envelope.origin == origin && amendment.is_none()).then(|| {
+                    frame.client_id = Some(Cow::Borrowed(&envelope.client_id));
+                    (envelope.session, encode(ServerFrame::Message(frame)))
+                });
+                Fanout { current, older, own }
+            }
+            Delivery::Change(change) => {
+                Fanout { current: encode(change.to_frame(room, at)), older: None, own: None }
+            }
+        }
+    }
+
+    /// What `session`, speaking `protocol`, is sent.
+    fn bytes_for(&self, session: SessionId, protocol: u32) -> Option<Utf8Bytes> {
+        match &self.own {
+            Some((sender, own)) if *sender == session => Some(own.clone()),
+            _ if protocol >= version::EDITS => Some(self.current.clone()),
+            _ => self.older.clone(),
+        }
+    }
+}
+
 impl BrokerHandler for Hub {
-    /// Encodes the message once for all local members of `room`, and once
-    /// more with `client_id` for the sender when the sender is on this node.
-    fn deliver(&self, room: &RoomName, at: Offset<'_>, envelope: &Envelope<'_>) -> usize {
+    /// Encodes the entry once per kind of member (see [`Fanout`]) and
+    /// queues it for every local member of `room` that lacks it.
+    fn deliver(&self, room: &RoomName, at: Offset<'_>, entry: Delivery<'_>) -> usize {
         let lag_ms = crate::broker::now_ms().saturating_sub(at.id.ms);
         self.metrics.delivery_lag_seconds.observe(lag_ms as f64 / 1000.0);
-        let mut frame = envelope.to_frame(room, at.id);
-        let shared = Utf8Bytes::from(ServerFrame::Message(frame.clone()).encode());
-        let own = (envelope.origin == self.origin).then(|| {
-            frame.client_id = Some(Cow::Borrowed(&envelope.client_id));
-            (envelope.session, Utf8Bytes::from(ServerFrame::Message(frame).encode()))
-        });
-        self.push_to_members(room, at, &shared, own)
+        self.push_to_members(room, at, &Fanout::new(self.origin, room, at.id, entry))
     }
 
     fn position(&self, room: &RoomName) -> Option<Position> {
@@ -403,6 +444,7 @@ impl BrokerHandler for Hub {
 mod tests {
 
     use super::*;
+    use crate::broker::{Amendment, Change, Envelope};
     use roomcast_protocol::PROTOCOL_VERSION;
 
     fn room(name: &str) -> RoomName {
@@ -462,7 +504,7 @@ mod tests {
         join_live(&hub, "x", 1, a);
         join_live(&hub, "x", 2, b);
         join_live(&hub, "y", 3, c);
-        let reached = hub.deliver(&room("x"), at(5, 0), &envelope(7, 1));
+        let reached = hub.deliver(&room("x"), at(5, 0), (&envelope(7, 1)).into());
         assert_eq!(reached, 2);
         assert!(text_of(rx_a.try_recv().unwrap()).contains("\"client_id\":\"c-1\""));
         assert!(!text_of(rx_b.try_recv().unwrap()).contains("client_id"));
@@ -475,7 +517,7 @@ mod tests {
         let hub = Hub::new(7, true, Arc::default());
         let (a, mut rx_a) = Outbox::new(4);
         join_live(&hub, "x", 1, a);
-        hub.deliver(&room("x"), at(5, 0), &envelope(8, 1));
+        hub.deliver(&room("x"), at(5, 0), (&envelope(8, 1)).into());
         assert!(!text_of(rx_a.try_recv().unwrap()).contains("client_id"));
     }
 
@@ -487,8 +529,8 @@ mod tests {
         let slow_closer = slow.closer().clone();
         join_live(&hub, "x", 1, slow);
         join_live(&hub, "x", 2, fast.clone());
-        hub.deliver(&room("x"), at(1, 0), &envelope(9, 9));
-        hub.deliver(&room("x"), at(2, 0), &envelope(9, 9));
+        hub.deliver(&room("x"), at(1, 0), (&envelope(9, 9)).into());
+        hub.deliver(&room("x"), at(2, 0), (&envelope(9, 9)).into());
         assert_eq!(hub.deliveries(), Deliveries { queued: 3, overflowed: 1 });
         assert_eq!(slow_closer.code(), Some(SLOW_CONSUMER));
         assert_eq!(fast.closer().code(), None);
@@ -502,12 +544,12 @@ mod tests {
         let (a, mut rx) = Outbox::new(8);
         hub.join(&room("x"), 1, a, PROTOCOL_VERSION);
         for seq in 1..=3 {
-            hub.deliver(&room("x"), at(10, seq), &envelope(9, 9));
+            hub.deliver(&room("x"), at(10, seq), (&envelope(9, 9)).into());
         }
         assert!(rx.try_recv().is_err(), "nothing passes while the history is being sent");
         // The session's history ended with 10-2, so only 10-3 is new.
         hub.go_live(&room("x"), 1, Some(MessageId::new(10, 2)));
-        hub.deliver(&room("x"), at(10, 4), &envelope(9, 9));
+        hub.deliver(&room("x"), at(10, 4), (&envelope(9, 9)).into());
         assert!(text_of(rx.try_recv().unwrap()).contains("\"id\":\"10-3\""));
         assert!(text_of(rx.try_recv().unwrap()).contains("\"id\":\"10-4\""));
         assert!(rx.try_recv().is_err());
@@ -523,8 +565,8 @@ mod tests {
         // The newcomer's history read already held 10-1, whose publish has
         // not reached this node yet.
         hub.go_live(&room("x"), 2, Some(MessageId::new(10, 1)));
-        hub.deliver(&room("x"), at(10, 1), &envelope(9, 9));
-        hub.deliver(&room("x"), at(10, 2), &envelope(9, 9));
+        hub.deliver(&room("x"), at(10, 1), (&envelope(9, 9)).into());
+        hub.deliver(&room("x"), at(10, 2), (&envelope(9, 9)).into());
         let ids = |rx: &mut tokio::sync::mpsc::Receiver<Message>| {
             std::iter::from_fn(|| rx.try_recv().ok()).map(text_of).collect::<Vec<_>>()
         };
@@ -541,7 +583,7 @@ mod tests {
         let closer = a.closer().clone();
         hub.join(&room("x"), 1, a, PROTOCOL_VERSION);
         for seq in 0..3 {
-            hub.deliver(&room("x"), at(10, seq), &envelope(9, 9));
+            hub.deliver(&room("x"), at(10, seq), (&envelope(9, 9)).into());
         }
         assert_eq!(closer.code(), Some(SLOW_CONSUMER));
     }
@@ -552,7 +594,7 @@ mod tests {
         let (a, mut rx) = Outbox::new(8);
         join_live(&hub, "x", 1, a);
         for (ms, seq) in [(10, 0), (10, 1), (10, 0), (9, 5), (10, 1), (11, 0)] {
-            hub.deliver(&room("x"), at(ms, seq), &envelope(9, 9));
+            hub.deliver(&room("x"), at(ms, seq), (&envelope(9, 9)).into());
         }
         let ids: Vec<String> = std::iter::from_fn(|| rx.try_recv().ok()).map(text_of).collect();
         assert_eq!(ids.len(), 3, "{ids:?}");
@@ -567,9 +609,60 @@ mod tests {
         let hub = Hub::new(1, true, Arc::default());
         let (a, mut rx) = Outbox::new(8);
         join_live(&hub, "x", 1, a);
-        hub.deliver(&room("x"), at(10, 0), &envelope(9, 9));
-        hub.deliver(&room("x"), Offset { id: MessageId::new(5, 0), epoch: "e2" }, &envelope(9, 9));
+        hub.deliver(&room("x"), at(10, 0), (&envelope(9, 9)).into());
+        hub.deliver(&room("x"), Offset { id: MessageId::new(5, 0), epoch: "e2" }, (&envelope(9, 9)).into());
         assert_eq!(std::iter::from_fn(|| rx.try_recv().ok()).count(), 2);
+    }
+
+    fn drain(rx: &mut tokio::sync::mpsc::Receiver<Message>) -> Vec<String> {
+        std::iter::from_fn(|| rx.try_recv().ok()).map(text_of).collect()
+    }
+
+    #[test]
+    fn a_change_reaches_members_once_in_order_and_only_those_who_speak_edits() {
+        let hub = Hub::new(1, true, Arc::default());
+        let (new, mut rx_new) = Outbox::new(8);
+        let (old, mut rx_old) = Outbox::new(8);
+        join_live(&hub, "x", 1, new);
+        hub.join(&room("x"), 2, old, version::EDITS - 1);
+        hub.go_live(&room("x"), 2, None);
+        let edit = Change { message: MessageId::new(10, 0), text: Some("fixed".into()) };
+        hub.deliver(&room("x"), at(10, 0), (&envelope(9, 9)).into());
+        hub.deliver(&room("x"), at(11, 0), Delivery::Change(&edit));
+        hub.deliver(&room("x"), at(11, 0), Delivery::Change(&edit));
+        hub.deliver(&room("x"), at(12, 0), (&envelope(9, 9)).into());
+        let seen = drain(&mut rx_new);
+        assert_eq!(seen.len(), 3, "{seen:?}");
+        assert_eq!(
+            seen[1],
+            r#"{"type":"edited","room":"x","id":"10-0","text":"fixed","edited_ts":11,"change_id":"11-0"}"#
+        );
+        assert!(seen[2].contains("\"id\":\"12-0\""));
+        let older = drain(&mut rx_old);
+        assert_eq!(older.len(), 2, "the two messages, never the change: {older:?}");
+        assert!(older.iter().all(|frame| frame.contains("\"type\":\"message\"")));
+    }
+
+    #[test]
+    fn a_changed_message_filling_a_gap_comes_in_its_current_state_for_each_version() {
+        let hub = Hub::new(9, true, Arc::default());
+        let (new, mut rx_new) = Outbox::new(8);
+        let (old, mut rx_old) = Outbox::new(8);
+        join_live(&hub, "x", 1, new);
+        hub.join(&room("x"), 2, old, version::EDITS - 1);
+        hub.go_live(&room("x"), 2, None);
+        let sent = envelope(9, 1);
+        let edited = Amendment { at: MessageId::new(12, 0), text: Some("fixed".into()) };
+        let deleted = Amendment { at: MessageId::new(13, 0), text: None };
+        hub.deliver(&room("x"), at(10, 0), Delivery::Message { envelope: &sent, amendment: Some(&edited) });
+        hub.deliver(&room("x"), at(11, 0), Delivery::Message { envelope: &sent, amendment: Some(&deleted) });
+        let seen = drain(&mut rx_new);
+        assert!(seen[0].contains(r#""text":"fixed","ts":10,"edited_ts":12"#), "{seen:?}");
+        assert!(!seen[0].contains("client_id"), "from history, not the sender's live copy");
+        assert!(seen[1].contains(r#""text":"","ts":11,"deleted":true"#), "{seen:?}");
+        let older = drain(&mut rx_old);
+        assert_eq!(older.len(), 1, "no deleted message for an older client: {older:?}");
+        assert!(older[0].contains(r#""text":"fixed","ts":10}"#), "{older:?}");
     }
 
     #[test]

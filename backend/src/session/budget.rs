@@ -2,11 +2,12 @@
 //! request, and strikes for frames that break the protocol or its limits.
 //!
 //! Sends have their own bucket (checked once a message is valid, see
-//! `post`). Joins and leaves cost a Redis subscription change each, so they
-//! have a slower bucket; every other request shares one. A refused request
-//! is a strike, as is a frame that cannot be understood; a connection that
-//! runs out of strikes is closed with 1008. An honest client never gets near
-//! either limit. A refusal says when the bucket has room again.
+//! `post`), which edits and deletions share. Joins and leaves cost a Redis
+//! subscription change each, so they have a slower bucket; every other
+//! request shares one. A refused request is a strike, as is a frame that
+//! cannot be understood; a connection that runs out of strikes is closed
+//! with 1008. An honest client never gets near either limit. A refusal says
+//! when the bucket has room again.
 
 use std::time::{Duration, Instant};
 
@@ -49,8 +50,11 @@ impl Budget {
 
     pub(super) fn admit(&mut self, frame: &ClientFrame<'_>, now: Instant) -> Verdict {
         let (bucket, answered) = match frame {
-            // Sends are metered by the send rate once they are valid.
-            ClientFrame::Send { .. } => return Verdict::Go,
+            // Sends, edits and deletions are metered by the send rate once
+            // they are valid.
+            ClientFrame::Send { .. } | ClientFrame::Edit { .. } | ClientFrame::Delete { .. } => {
+                return Verdict::Go
+            }
             ClientFrame::Join { .. } | ClientFrame::Leave { .. } => (&mut self.joins, true),
             ClientFrame::Typing { .. } => (&mut self.requests, false),
             ClientFrame::Hello { .. }

@@ -23,7 +23,7 @@ use roomcast_protocol::close::{
 };
 use roomcast_protocol::version;
 use roomcast_protocol::{
-    ClientFrame, ClientMsgId, DisplayName, ErrorCode, MessageText, RoomName, ServerFrame,
+    ClientFrame, ClientMsgId, DisplayName, ErrorCode, MessageId, MessageText, RoomName, ServerFrame,
 };
 use tracing::{debug, error, info, info_span, warn, Instrument};
 
@@ -36,6 +36,7 @@ use crate::outbox::Outbox;
 use crate::rate::TokenBucket;
 
 mod budget;
+mod edits;
 mod greeting;
 mod people;
 mod rooms;
@@ -266,6 +267,8 @@ impl Session {
             ClientFrame::History { room, before, limit } => self.history(&room, before, limit).await,
             ClientFrame::Members { room } => self.members(&room),
             ClientFrame::Typing { room } => self.typing(&room).await,
+            ClientFrame::Edit { room, id, text } => self.change(&room, id, Some(&text)).await,
+            ClientFrame::Delete { room, id } => self.change(&room, id, None).await,
         }
     }
 
@@ -319,19 +322,18 @@ impl Session {
             // A retry of a message the room already has: only its sender
             // hears of it again, with the original id.
             Ok(Published::Repeat(original)) => {
-                let mut frame = original.envelope.to_frame(&room, original.id);
+                // In its current state. A client older than edits cannot be
+                // told of a deletion: it gets the tombstone's empty text, so
+                // that its send is still confirmed.
+                let Some(mut frame) = original.message_frame(&room, version::EDITS) else { return };
+                if self.protocol < version::EDITS {
+                    (frame.edited_ts, frame.deleted) = (None, false);
+                }
                 frame.client_id = Some(Cow::Borrowed(raw_client_id));
                 self.reply(&ServerFrame::Message(frame));
             }
             Ok(Published::Limited(Limited { limit, retry_after })) => {
-                let message = match limit {
-                    Limit::Room => {
-                        "slow down: this room takes no more messages this second; this one was not sent"
-                    }
-                    Limit::Address => {
-                        "slow down: your network sends too many messages to this room; this one was not sent"
-                    }
-                };
+                let message = limit_message(limit, "this one was not sent");
                 self.rate_limited(message, Some(room.as_str()), client_id, Some(retry_after));
             }
             Err(err) => {
@@ -364,7 +366,11 @@ impl Session {
         client_id: Option<&str>,
         retry_after: Option<Duration>,
     ) {
-        self.refuse(ErrorCode::RateLimited, message, About { room, client_id, retry_after });
+        self.refuse(
+            ErrorCode::RateLimited,
+            message,
+            About { room, client_id, retry_after, ..About::default() },
+        );
     }
 
     /// Sends an error frame with what it says about the refused request,
@@ -381,6 +387,7 @@ impl Session {
             message: message.into(),
             room: about.room.map(|r| Cow::Owned(clip(r))),
             client_id: about.client_id.map(|c| Cow::Owned(clip(c))),
+            id: about.id.filter(|_| self.protocol >= version::EDITS),
             retry_after_ms,
         });
     }
@@ -416,6 +423,16 @@ impl Session {
     }
 }
 
+/// Words a refusal by a shared send limit, saying what did not happen.
+fn limit_message(limit: Limit, outcome: &str) -> String {
+    match limit {
+        Limit::Room => format!("slow down: this room takes no more messages this second; {outcome}"),
+        Limit::Address => {
+            format!("slow down: your network sends too many messages to this room; {outcome}")
+        }
+    }
+}
+
 /// What an error frame says about the request it refuses, beside its code.
 #[derive(Debug, Default, Clone, Copy)]
 struct About<'a> {
@@ -423,6 +440,8 @@ struct About<'a> {
     room: Option<&'a str>,
     /// The `client_id` of a refused `send`.
     client_id: Option<&'a str>,
+    /// The message of a refused `edit` or `delete`.
+    id: Option<MessageId>,
     /// With `rate_limited`: how long until the same request would be admitted.
     retry_after: Option<Duration>,
 }

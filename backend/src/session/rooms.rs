@@ -7,6 +7,7 @@
 //! writer when the backlog is longer than the queue), and only then lets the
 //! hub release the live messages that arrived meanwhile, minus those the
 //! backlog already held. So a member sees every message once, in id order.
+//! History shows messages in their current state: edited text, tombstones.
 
 use std::borrow::Cow;
 
@@ -15,7 +16,7 @@ use roomcast_protocol::limits::MAX_HISTORY_PAGE;
 use roomcast_protocol::{version, ErrorCode, MessageFrame, MessageId, RoomName, ServerFrame};
 
 use super::Session;
-use crate::broker::{Backlog, BacklogRequest, Offset, Position, Stored};
+use crate::broker::{Backlog, BacklogRequest, Offset, Position};
 use crate::outbox::Push;
 
 /// How many messages a `history` request gets when it does not say.
@@ -90,7 +91,7 @@ impl Session {
 
     /// Sends `joined` and the backlog, then lets the room's live messages through.
     async fn send_backlog(&mut self, room: &RoomName, backlog: Backlog) {
-        let Backlog { epoch, recovered, messages, end } = backlog;
+        let Backlog { epoch, recovered, entries, end } = backlog;
         self.node.metrics.joins.inc();
         if let Some(recovered) = recovered {
             self.node.metrics.recovery(recovered);
@@ -101,7 +102,14 @@ impl Session {
             self.node.hub.go_live(room, self.id, None);
             return self.arrive(room);
         }
-        let count = u32::try_from(messages.len()).unwrap_or(u32::MAX);
+        // What this client's version gets of each entry: changes and
+        // deleted messages are left out before version 6.
+        let frames: Vec<String> = entries
+            .iter()
+            .filter_map(|stored| stored.frame(room, self.protocol))
+            .map(|f| f.encode())
+            .collect();
+        let count = u32::try_from(frames.len()).unwrap_or(u32::MAX);
         self.reply(&ServerFrame::Joined {
             room: Cow::Borrowed(room.as_str()),
             epoch: Some(Cow::Owned(epoch)),
@@ -109,17 +117,17 @@ impl Session {
             recovered,
         });
         let patience = self.node.settings.ping_timeout;
-        let mut last = None;
-        for Stored { id, envelope } in &messages {
-            let frame = ServerFrame::Message(envelope.to_frame(room, *id)).encode();
+        for frame in frames {
             match self.outbox.push_waiting(Message::Text(frame.into()), patience).await {
-                Push::Queued => last = Some(*id),
+                Push::Queued => {}
                 // Too slow or gone: the session is closing; it recovers by
                 // offset when it reconnects.
                 Push::Overflowed | Push::Gone => return,
             }
         }
-        self.node.hub.go_live(room, self.id, last);
+        // The member has the backlog up to its last entry, also when that
+        // one was left out for its version.
+        self.node.hub.go_live(room, self.id, entries.last().map(|stored| stored.id));
         self.arrive(room);
     }
 
@@ -153,7 +161,7 @@ impl Session {
             }
         };
         let mut frames: Vec<MessageFrame<'_>> =
-            page.messages.iter().map(|stored| stored.envelope.to_frame(&room, stored.id)).collect();
+            page.messages.iter().filter_map(|stored| stored.message_frame(&room, self.protocol)).collect();
         let mut more = page.more;
         // Keep the newest messages (those next to `before`) within the byte cap.
         let mut bytes = 0;

@@ -500,17 +500,34 @@ impl Client {
         &mut self,
         join: ClientFrame<'_>,
     ) -> (ServerFrame<'static>, Vec<MessageFrame<'static>>) {
+        let (joined, frames) = self.join_with_frames(join).await;
+        let backlog = frames
+            .into_iter()
+            .map(|frame| match frame {
+                ServerFrame::Message(message) => message,
+                other => panic!("{} expected a history message, got {other:?}", self.name),
+            })
+            .collect();
+        (joined, backlog)
+    }
+
+    /// Sends `join` as given and returns the `joined` answer with every
+    /// frame of history that follows it (messages, and changes in a recovery).
+    pub async fn join_with_frames(
+        &mut self,
+        join: ClientFrame<'_>,
+    ) -> (ServerFrame<'static>, Vec<ServerFrame<'static>>) {
         self.send(&join).await;
         let joined = self.next_frame().await;
         let count = match &joined {
             ServerFrame::Joined { history, .. } => history.unwrap_or(0),
             other => panic!("{} expected joined, got {other:?}", self.name),
         };
-        let mut backlog = Vec::new();
+        let mut frames = Vec::new();
         for _ in 0..count {
-            backlog.push(self.next_message().await);
+            frames.push(self.next_frame().await);
         }
-        (joined, backlog)
+        (joined, frames)
     }
 
     /// Sends a message and returns the client id it used.

@@ -8,6 +8,7 @@ mod helpers;
 mod bad_input;
 mod chat;
 mod connections;
+mod edits;
 mod exactly_once;
 mod history;
 mod http;

@@ -3,10 +3,11 @@
 //! Publishing runs a small Lua script through a `deadpool-redis` pool: it
 //! appends the message to the room's capped stream (whose entry id becomes the
 //! message id, ordered per room and still increasing after a Redis restart)
-//! and publishes `<id> <envelope>` on the room's channel in the same atomic
-//! step, so channel order is id order and the stream holds exactly what was
-//! delivered (`history` has the scripts and the reads, [`Names`] the key
-//! layout).
+//! and publishes `<id> <epoch> <envelope>` on the room's channel in the same
+//! atomic step, so channel order is id order and the stream holds exactly
+//! what was delivered. An edit or deletion is another script of the same
+//! shape (`scripts` has the scripts, `history` runs them and reads their
+//! answers, [`Names`] the key layout).
 //!
 //! Receiving runs on one dedicated pub/sub connection per node, owned by the
 //! subscription task. It keeps the connection's channels equal to the rooms
@@ -31,7 +32,8 @@ use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
 use super::{
-    Backlog, BacklogRequest, BrokerError, BrokerHandler, Envelope, Health, Offset, Page, Position, Published,
+    Backlog, BacklogRequest, BrokerError, BrokerHandler, Change, Changed, Envelope, Health, Offset, Page,
+    Position, Published,
 };
 use crate::config::{HistorySettings, RedisSettings};
 use crate::metrics::Metrics;
@@ -39,6 +41,7 @@ use crate::metrics::Metrics;
 mod history;
 mod names;
 mod presence;
+mod scripts;
 
 use self::history::History;
 pub use self::names::Names;
@@ -54,7 +57,6 @@ pub struct RedisBroker {
 struct Inner {
     client: redis::Client,
     pool: Pool,
-    script: redis::Script,
     names: Names,
     /// This node's origin, to skip its own presence announcements.
     origin: u64,
@@ -100,7 +102,6 @@ impl RedisBroker {
         let inner = Arc::new(Inner {
             client,
             pool,
-            script: redis::Script::new(history::PUBLISH),
             names: Names::new(&settings.channel_prefix, origin),
             origin,
             presence_script: redis::Script::new(presence::PUBLISH_PRESENCE),
@@ -128,33 +129,23 @@ impl RedisBroker {
         address: std::net::IpAddr,
     ) -> Result<Published, BrokerError> {
         let inner = &self.inner;
-        let limit = inner.timeout;
-        let mut conn = tokio::time::timeout(limit, inner.pool.get())
-            .await
-            .map_err(|_| BrokerError::Timeout(limit))??;
-        let mut invocation = inner.script.key(inner.names.room_stream(room));
-        invocation
-            .key(inner.names.room_epoch(room))
-            .key(inner.names.room_sent(room, &envelope.client_id))
-            .key(inner.names.room_rate(room))
-            .key(inner.names.room_address_rate(room, address))
-            .arg(envelope.to_json())
-            .arg(inner.history.size)
-            .arg(inner.history.ttl_ms)
-            .arg(inner.names.room_channel(room))
-            .arg(inner.history.dedupe_ms)
-            .arg(inner.history.room_rate)
-            .arg(inner.history.address_rate);
-        let call = invocation.invoke_async::<Vec<Vec<u8>>>(&mut conn);
-        let reply = match tokio::time::timeout(limit, call).await {
-            Ok(Ok(reply)) => reply,
-            Ok(Err(err)) if err.is_io_error() || err.is_timeout() || err.is_connection_dropped() => {
-                return Err(BrokerError::Unconfirmed(err.to_string()))
-            }
-            Ok(Err(err)) => return Err(err.into()),
-            Err(_) => return Err(BrokerError::Unconfirmed(format!("no answer within {limit:?}"))),
-        };
-        history::parse_published(&reply, envelope)
+        let mut conn = inner.connection().await?;
+        inner.confirmed(inner.history.publish(&mut conn, &inner.names, room, envelope, address)).await
+    }
+
+    /// Edits or deletes a message for `author`, with the same failure
+    /// handling as [`RedisBroker::publish`]: an unconfirmed edit is safe to
+    /// repeat, and an unconfirmed deletion repeated is refused as done.
+    pub async fn change(
+        &self,
+        room: &RoomName,
+        change: &Change<'_>,
+        author: &str,
+        address: std::net::IpAddr,
+    ) -> Result<Changed, BrokerError> {
+        let inner = &self.inner;
+        let mut conn = inner.connection().await?;
+        inner.confirmed(inner.history.change(&mut conn, &inner.names, room, change, author, address)).await
     }
 
     pub async fn backlog(
@@ -248,6 +239,28 @@ enum LinkLost {
 }
 
 impl Inner {
+    /// A pooled connection, within the timeout. Failing to get one means
+    /// nothing was sent.
+    async fn connection(&self) -> Result<deadpool_redis::Connection, BrokerError> {
+        let limit = self.timeout;
+        tokio::time::timeout(limit, self.pool.get())
+            .await
+            .map_err(|_| BrokerError::Timeout(limit))?
+            .map_err(Into::into)
+    }
+
+    /// Waits for a write that was sent: no answer within the timeout means
+    /// it may have run (`Unconfirmed`).
+    async fn confirmed<T>(
+        &self,
+        write: impl std::future::Future<Output = Result<T, BrokerError>>,
+    ) -> Result<T, BrokerError> {
+        let limit = self.timeout;
+        tokio::time::timeout(limit, write)
+            .await
+            .unwrap_or_else(|_| Err(BrokerError::Unconfirmed(format!("no answer within {limit:?}"))))
+    }
+
     fn lock_link(&self) -> std::sync::MutexGuard<'_, Link> {
         self.link.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -392,12 +405,16 @@ impl Inner {
         };
         let backlog = self.bounded(read).await?;
         if backlog.recovered == Some(true) {
-            if !backlog.messages.is_empty() {
-                info!(%room, missed = backlog.messages.len(), "filled the room's gap from its history");
-                self.metrics.gap_messages.inc_by(backlog.messages.len() as u64);
+            if !backlog.entries.is_empty() {
+                info!(%room, missed = backlog.entries.len(), "filled the room's gap from its history");
+                self.metrics.gap_messages.inc_by(backlog.entries.len() as u64);
             }
-            for stored in &backlog.messages {
-                self.handler.deliver(room, Offset { id: stored.id, epoch: &backlog.epoch }, &stored.envelope);
+            for stored in &backlog.entries {
+                self.handler.deliver(
+                    room,
+                    Offset { id: stored.id, epoch: &backlog.epoch },
+                    stored.delivery(),
+                );
             }
         } else {
             warn!(%room, "messages were lost to this node's members: the history no longer holds them");
@@ -423,8 +440,8 @@ impl Inner {
             return self.handle_signal(&room, payload);
         }
         match Envelope::parse_payload(payload) {
-            Ok((id, epoch, envelope)) => {
-                self.handler.deliver(&room, Offset { id, epoch }, &envelope);
+            Ok((id, epoch, posted)) => {
+                self.handler.deliver(&room, Offset { id, epoch }, posted.delivery());
             }
             Err(err) => warn!(%room, cause = %err, "dropped an unreadable message"),
         }

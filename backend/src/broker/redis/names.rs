@@ -71,6 +71,12 @@ impl Names {
         format!("{}:{{{room}}}:rate:{address}", self.prefix)
     }
 
+    /// The hash of the room's changed messages: per message id, its latest
+    /// edit or its deletion.
+    pub fn room_changes(&self, room: &RoomName) -> String {
+        format!("{}:{{{room}}}:changes", self.prefix)
+    }
+
     /// The key that holds the epoch of the room's history.
     pub fn room_epoch(&self, room: &RoomName) -> String {
         format!("{}:{{{room}}}:epoch", self.prefix)
@@ -92,6 +98,7 @@ mod tests {
         assert_eq!(names.room_channel(&room), "test-1:room:general");
         assert_eq!(names.room_stream(&room), "test-1:{general}:log");
         assert_eq!(names.room_epoch(&room), "test-1:{general}:epoch");
+        assert_eq!(names.room_changes(&room), "test-1:{general}:changes");
         assert_eq!(
             names.room_sent(&room, "c-{1}"),
             "test-1:{general}:sent:c-{1}",

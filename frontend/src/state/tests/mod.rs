@@ -22,6 +22,8 @@ fn frame(room: &str, seq: u64, author: &str, text: &str, client_id: Option<&str>
         ts: 1_000 + seq,
         client_id: client_id.map(|id| Cow::Owned(id.to_owned())),
         user: None,
+        edited_ts: None,
+        deleted: false,
     }
 }
 
