@@ -201,6 +201,12 @@ pub struct RedisSettings {
     /// is treated as dead and replaced.
     #[arg(long, env = "PROBE_TIMEOUT", default_value = "6s", value_parser = parse_duration)]
     pub probe_timeout: Duration,
+
+    /// A subscription whose probes come back later than this has fallen
+    /// behind the messages Redis sends it: the node drops it (and what it has
+    /// buffered), subscribes again and catches its members up from history.
+    #[arg(long, env = "SUBSCRIPTION_LAG_LIMIT", default_value = "2s", value_parser = parse_duration)]
+    pub lag_limit: Duration,
 }
 
 /// What each room remembers, on either broker.

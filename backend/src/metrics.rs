@@ -7,6 +7,7 @@
 //! cheap to read (connections, rooms) are read when scraped. Names and labels
 //! are listed in `docs/operations.md`.
 
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use prometheus_client::encoding::EncodeLabelSet;
@@ -64,6 +65,8 @@ pub struct Metrics {
     pub closes: Family<CloseLabels, Counter>,
     pub errors: Family<ErrorLabels, Counter>,
     pub broker_reconnects: Counter,
+    pub subscription_lag_seconds: Gauge<f64, AtomicU64>,
+    pub subscriptions_behind: Counter,
     pub gap_messages: Counter,
     pub gaps: Counter,
     pub recoveries: Family<OutcomeLabels, Counter>,
@@ -103,6 +106,8 @@ impl Metrics {
             closes: Family::default(),
             errors: Family::default(),
             broker_reconnects: Counter::default(),
+            subscription_lag_seconds: Gauge::default(),
+            subscriptions_behind: Counter::default(),
             gap_messages: Counter::default(),
             gaps: Counter::default(),
             recoveries: Family::default(),
@@ -156,6 +161,16 @@ impl Metrics {
             "broker_reconnects",
             "Times the Redis subscription connection was lost",
             m.broker_reconnects.clone(),
+        );
+        registry.register(
+            "subscription_lag_seconds",
+            "How late this node's last probe came back through its Redis subscription",
+            m.subscription_lag_seconds.clone(),
+        );
+        registry.register(
+            "subscriptions_behind",
+            "Times the Redis subscription fell more than SUBSCRIPTION_LAG_LIMIT behind and was replaced",
+            m.subscriptions_behind.clone(),
         );
         registry.register(
             "gap_messages",

@@ -620,6 +620,9 @@ struct ProxyState {
     accepted: AtomicU64,
     frozen_below: AtomicU64,
     any_frozen: AtomicBool,
+    /// Subscriber connections accepted before this index get their replies
+    /// at a trickle (see [`FreezingProxy::throttle_subscribers`]).
+    throttled_below: AtomicU64,
     /// When set, the next request that contains these bytes gets no answer:
     /// its connection stops forwarding replies from then on.
     lose_reply_to: std::sync::Mutex<Option<Vec<u8>>>,
@@ -638,15 +641,15 @@ impl FreezingProxy {
                 let Ok(outbound) = TcpStream::connect(("127.0.0.1", target_port)).await else { continue };
                 let (in_read, in_write) = inbound.into_split();
                 let (out_read, out_write) = outbound.into_split();
-                let replies_lost = Arc::new(AtomicBool::new(false));
-                let requests = Direction::Requests(replies_lost.clone());
+                let link = Arc::new(LinkState::default());
+                let requests = Direction::Requests(link.clone());
                 connections.spawn(pump(in_read, out_write, accept_state.clone(), index, requests));
                 connections.spawn(pump(
                     out_read,
                     in_write,
                     accept_state.clone(),
                     index,
-                    Direction::Replies(replies_lost),
+                    Direction::Replies(link),
                 ));
             }
         });
@@ -670,6 +673,15 @@ impl FreezingProxy {
         *self.state.lose_reply_to.lock().expect("proxy state") = Some(marker.to_vec());
     }
 
+    /// From now on the pub/sub connections already open get what Redis
+    /// sends them at a trickle (64 bytes every 10 ms), as a node that reads
+    /// slower than its rooms publish would; other connections, and
+    /// subscriptions made later, keep full speed.
+    pub fn throttle_subscribers(&self) {
+        let now = self.state.accepted.load(Ordering::SeqCst);
+        self.state.throttled_below.store(now, Ordering::SeqCst);
+    }
+
     pub fn connections_accepted(&self) -> u64 {
         self.state.accepted.load(Ordering::SeqCst)
     }
@@ -681,10 +693,19 @@ impl Drop for FreezingProxy {
     }
 }
 
-/// Which way a pump forwards; both share whether the connection's replies are lost.
+/// What the two pumps of one proxied connection share.
+#[derive(Default)]
+struct LinkState {
+    /// Replies are lost from now on.
+    replies_lost: AtomicBool,
+    /// The client asked to SUBSCRIBE on this connection.
+    subscriber: AtomicBool,
+}
+
+/// Which way a pump forwards.
 enum Direction {
-    Requests(Arc<AtomicBool>),
-    Replies(Arc<AtomicBool>),
+    Requests(Arc<LinkState>),
+    Replies(Arc<LinkState>),
 }
 
 async fn pump(
@@ -702,27 +723,43 @@ async fn pump(
         };
         let frozen =
             state.any_frozen.load(Ordering::SeqCst) && index < state.frozen_below.load(Ordering::SeqCst);
-        let reply_lost = match &direction {
-            Direction::Requests(lost) => {
-                let mut marker = state.lose_reply_to.lock().expect("proxy state");
-                let hit =
-                    marker.as_ref().is_some_and(|m| buf[..n].windows(m.len()).any(|w| w == m.as_slice()));
-                if hit {
-                    *marker = None;
-                    lost.store(true, Ordering::SeqCst);
+        let (reply_lost, throttled) = match &direction {
+            Direction::Requests(link) => {
+                if contains(&buf[..n], b"SUBSCRIBE") {
+                    link.subscriber.store(true, Ordering::SeqCst);
                 }
-                false
+                let mut marker = state.lose_reply_to.lock().expect("proxy state");
+                if marker.as_ref().is_some_and(|m| contains(&buf[..n], m)) {
+                    *marker = None;
+                    link.replies_lost.store(true, Ordering::SeqCst);
+                }
+                (false, false)
             }
-            Direction::Replies(lost) => lost.load(Ordering::SeqCst),
+            Direction::Replies(link) => (
+                link.replies_lost.load(Ordering::SeqCst),
+                link.subscriber.load(Ordering::SeqCst)
+                    && index < state.throttled_below.load(Ordering::SeqCst),
+            ),
         };
         if frozen || reply_lost {
             // Hold both sockets open and never forward again.
             std::future::pending::<()>().await;
         }
-        if to.write_all(&buf[..n]).await.is_err() {
+        if throttled {
+            for piece in buf[..n].chunks(64) {
+                if to.write_all(piece).await.is_err() {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        } else if to.write_all(&buf[..n]).await.is_err() {
             return;
         }
     }
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 /// Two Redis-backed nodes sharing one prefix and both ready: the first
@@ -736,10 +773,17 @@ pub struct ProxiedPair {
 
 impl ProxiedPair {
     pub async fn start() -> ProxiedPair {
+        ProxiedPair::start_with(no_tweak).await
+    }
+
+    /// As [`ProxiedPair::start`], with `tweak` applied to the proxied node's settings.
+    pub async fn start_with(tweak: impl Fn(&mut Config)) -> ProxiedPair {
         let redis = RedisServer::start().await;
         let proxy = FreezingProxy::start(redis.port).await;
         let prefix = unique_prefix();
-        let behind_proxy = TestNode::spawn(test_config(Some(proxy.url()), &prefix)).await;
+        let mut config = test_config(Some(proxy.url()), &prefix);
+        tweak(&mut config);
+        let behind_proxy = TestNode::spawn(config).await;
         let direct = TestNode::spawn(test_config(Some(redis.url()), &prefix)).await;
         wait_ready(&behind_proxy).await;
         wait_ready(&direct).await;

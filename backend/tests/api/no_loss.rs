@@ -7,7 +7,7 @@ use std::time::Duration;
 use roomcast_protocol::{ClientFrame, ErrorCode, MessageId, ServerFrame};
 
 use crate::helpers::{
-    eventually, http_get, no_tweak, wait_ready, Client, Cluster, Event, ProxiedPair, RedisServer,
+    eventually, http_get, no_tweak, wait_ready, Client, Cluster, Event, ProxiedPair, RedisServer, TestNode,
 };
 
 /// Reads `client`'s next `count` messages, failing on anything else (a gap,
@@ -28,15 +28,22 @@ async fn texts_in_order(client: &mut Client, count: usize) -> Vec<String> {
     texts
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_silent_subscription_is_replaced_and_its_members_get_what_they_missed_once() {
-    let ProxiedPair { redis: _redis, proxy, behind_proxy, direct } = ProxiedPair::start().await;
-    let mut ada = Client::named(&behind_proxy, "ada").await;
-    let mut bob = Client::named(&direct, "bob").await;
+/// ada on the node behind the proxy, bob on the other, both in `general`;
+/// ada has heard bob's "before".
+async fn ada_behind_the_proxy_hears_bob(behind_proxy: &TestNode, direct: &TestNode) -> (Client, Client) {
+    let mut ada = Client::named(behind_proxy, "ada").await;
+    let mut bob = Client::named(direct, "bob").await;
     ada.join("general").await;
     bob.join("general").await;
     bob.say("general", "before").await;
     assert_eq!(texts_in_order(&mut ada, 1).await, ["before"]);
+    (ada, bob)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_subscription_is_replaced_and_its_members_get_what_they_missed_once() {
+    let ProxiedPair { redis: _redis, proxy, behind_proxy, direct } = ProxiedPair::start().await;
+    let (mut ada, mut bob) = ada_behind_the_proxy_hears_bob(&behind_proxy, &direct).await;
 
     // ada's node's connections to Redis stay open but go silent; bob's node
     // keeps publishing.
@@ -111,4 +118,41 @@ async fn every_message_reaches_every_member_once_across_a_redis_crash_with_persi
     assert_eq!(seen, expected, "ada: every message once, in order");
     assert_eq!(texts_in_order(&mut bob, COUNT).await, expected, "bob: every message once, in order");
     sender.await.expect("sender task");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subscription_that_falls_behind_is_replaced_and_its_members_catch_up_from_history_once() {
+    // Probes every 200 ms; a probe more than 500 ms late means the node
+    // cannot keep up. The silence limit is far, so only the lag can act.
+    let ProxiedPair { redis: _redis, proxy, behind_proxy, direct } = ProxiedPair::start_with(|config| {
+        config.redis.lag_limit = Duration::from_millis(500);
+        config.redis.probe_timeout = Duration::from_secs(10);
+    })
+    .await;
+    let (mut ada, mut bob) = ada_behind_the_proxy_hears_bob(&behind_proxy, &direct).await;
+
+    // ada's node now reads its subscription at about 6 KB a second while
+    // bob's node publishes some 14 KB a second into it for two seconds: the
+    // probes come back later and later, with messages queued behind them.
+    proxy.throttle_subscribers();
+    let accepted = proxy.connections_accepted();
+    let filler = "x".repeat(200);
+    let burst: Vec<String> = (1..=80).map(|n| format!("burst {n} {filler}")).collect();
+    for text in &burst {
+        bob.say("general", text).await;
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+
+    assert_eq!(texts_in_order(&mut ada, burst.len()).await, burst, "each message once, in order");
+    assert!(proxy.connections_accepted() > accepted, "the node subscribed again");
+    let (_, metrics) = http_get(behind_proxy.addr, "/metrics").await;
+    let behind: f64 = metrics
+        .lines()
+        .find_map(|line| line.strip_prefix("roomcast_subscriptions_behind_total "))
+        .and_then(|value| value.parse().ok())
+        .unwrap_or_else(|| panic!("no roomcast_subscriptions_behind_total in {metrics}"));
+    assert!(behind >= 1.0, "the node said it fell behind: {behind}");
+    wait_ready(&behind_proxy).await;
+    bob.say("general", "after").await;
+    assert_eq!(texts_in_order(&mut ada, 1).await, ["after"]);
 }

@@ -16,6 +16,12 @@
 //! with the protocol's backoff rule and subscribes every room again. Every `probe_interval` the node publishes a
 //! probe on its own channel through the pool; a subscription that has not
 //! delivered a probe within `probe_timeout` is open but dead, and is replaced.
+//! Each probe carries when it was sent, so its return also measures how far
+//! the subscription trails Redis; one that trails by more than `lag_limit`
+//! cannot keep up with what it is sent, and is replaced too: dropping it
+//! drops what the client library buffered for it, and the members catch up
+//! from the rooms' histories, in bulk, instead of the node falling further
+//! behind.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -67,6 +73,10 @@ struct Inner {
     history: History,
     probe_interval: Duration,
     probe_timeout: Duration,
+    lag_limit: Duration,
+    /// The origin of the probes' send times: each probe carries the
+    /// milliseconds since this instant, so its lag needs no wall clock.
+    started: Instant,
     link: Mutex<Link>,
 }
 
@@ -75,6 +85,8 @@ struct Inner {
 struct Link {
     connected: bool,
     last_probe: Option<Instant>,
+    /// How late the last probe came back.
+    lag: Duration,
 }
 
 impl RedisBroker {
@@ -111,6 +123,8 @@ impl RedisBroker {
             history: History::new(history),
             probe_interval: settings.probe_interval,
             probe_timeout: settings.probe_timeout,
+            lag_limit: settings.lag_limit,
+            started: Instant::now(),
             link: Mutex::default(),
         });
         let stop = CancellationToken::new();
@@ -193,6 +207,9 @@ impl RedisBroker {
         let link = self.inner.lock_link();
         let fresh = link.last_probe.is_some_and(|at| at.elapsed() <= self.inner.probe_timeout);
         match (link.connected, fresh) {
+            (true, true) if link.lag > self.inner.lag_limit => {
+                Health { ready: false, detail: "redis subscription behind" }
+            }
             (true, true) => Health { ready: true, detail: "redis subscription live" },
             (true, false) => Health { ready: false, detail: "redis probe overdue" },
             (false, _) => Health { ready: false, detail: "redis unreachable" },
@@ -234,6 +251,8 @@ enum LinkLost {
     Closed,
     #[error("no probe came back for {0:?}: connection is silently dead")]
     Silent(Duration),
+    #[error("probes come back {0:?} late: the subscription cannot keep up")]
+    Behind(Duration),
     #[error(transparent)]
     Broker(#[from] BrokerError),
 }
@@ -274,11 +293,16 @@ impl Inner {
                 let mut link = self.lock_link();
                 link.connected = false;
                 link.last_probe = None;
+                link.lag = Duration::ZERO;
             }
+            self.metrics.subscription_lag_seconds.set(0.0);
             self.handler.deactivate_all();
             match outcome {
                 LinkLost::Stopped => return,
                 lost => {
+                    if matches!(lost, LinkLost::Behind(_)) {
+                        self.metrics.subscriptions_behind.inc();
+                    }
                     self.metrics.broker_reconnects.inc();
                     warn!(cause = %lost, "redis subscription connection lost; reconnecting");
                 }
@@ -323,7 +347,11 @@ impl Inner {
             tokio::select! {
                 () = stop.cancelled() => return LinkLost::Stopped,
                 message = messages.next() => match message {
-                    Some(message) => self.handle_message(&message, &mut last_probe),
+                    Some(message) => {
+                        if let Err(lost) = self.handle_message(&message, &mut last_probe) {
+                            return lost;
+                        }
+                    }
                     None => return LinkLost::Closed,
                 },
                 () = self.handler.changes().notified() => {
@@ -424,20 +452,21 @@ impl Inner {
         Ok(())
     }
 
-    fn handle_message(&self, message: &Msg, last_probe: &mut Instant) {
+    /// Hands one pub/sub message on; a probe that came back too late ends
+    /// the subscription.
+    fn handle_message(&self, message: &Msg, last_probe: &mut Instant) -> Result<(), LinkLost> {
         let channel = message.get_channel_name();
         if channel == self.names.probe_channel {
-            *last_probe = Instant::now();
-            self.lock_link().last_probe = Some(*last_probe);
-            return;
+            return self.handle_probe(message.get_payload_bytes(), last_probe);
         }
         let Some(room) = self.names.room_of_channel(channel) else {
             warn!(channel, "message on an unexpected channel");
-            return;
+            return Ok(());
         };
         let payload = message.get_payload_bytes();
         if payload.first().is_some_and(|b| !b.is_ascii_digit()) {
-            return self.handle_signal(&room, payload);
+            self.handle_signal(&room, payload);
+            return Ok(());
         }
         match Envelope::parse_payload(payload) {
             Ok((id, epoch, posted)) => {
@@ -445,6 +474,27 @@ impl Inner {
             }
             Err(err) => warn!(%room, cause = %err, "dropped an unreadable message"),
         }
+        Ok(())
+    }
+
+    /// A probe came back: the subscription is alive, and as late as the
+    /// probe is. (A probe of another version of the node, without a send
+    /// time, only says it is alive.)
+    fn handle_probe(&self, payload: &[u8], last_probe: &mut Instant) -> Result<(), LinkLost> {
+        *last_probe = Instant::now();
+        let lag = probe_sent_ms(payload)
+            .map(|sent| Duration::from_millis(millis_since(self.started).saturating_sub(sent)))
+            .unwrap_or_default();
+        {
+            let mut link = self.lock_link();
+            link.last_probe = Some(*last_probe);
+            link.lag = lag;
+        }
+        self.metrics.subscription_lag_seconds.set(lag.as_secs_f64());
+        if lag > self.lag_limit {
+            return Err(LinkLost::Behind(lag));
+        }
+        Ok(())
     }
 
     /// Publishes a probe through the pool without holding up the subscription loop.
@@ -457,7 +507,7 @@ impl Inner {
                 let mut conn = inner.pool.get().await?;
                 redis::cmd("PUBLISH")
                     .arg(&inner.names.probe_channel)
-                    .arg("probe")
+                    .arg(format!("probe {}", millis_since(inner.started)))
                     .query_async::<i64>(&mut *conn)
                     .await?;
                 Ok::<_, BrokerError>(())
@@ -485,6 +535,16 @@ impl Inner {
             Err(_) => Err(BrokerError::Timeout(self.timeout)),
         }
     }
+}
+
+/// Milliseconds since `origin`, the probes' clock.
+fn millis_since(origin: Instant) -> u64 {
+    u64::try_from(origin.elapsed().as_millis()).unwrap_or(u64::MAX)
+}
+
+/// The send time in a probe's payload, `probe <ms>`.
+fn probe_sent_ms(payload: &[u8]) -> Option<u64> {
+    std::str::from_utf8(payload.strip_prefix(b"probe ")?).ok()?.parse().ok()
 }
 
 /// How the subscription task waits between reconnects: 50–100 ms first,
@@ -518,6 +578,13 @@ impl Retry {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_probe_carries_its_send_time_and_an_old_style_probe_none() {
+        assert_eq!(probe_sent_ms(b"probe 1234"), Some(1234));
+        assert_eq!(probe_sent_ms(b"probe"), None);
+        assert_eq!(probe_sent_ms(b"probe x"), None);
+    }
 
     #[test]
     fn reconnect_delays_follow_the_protocols_rule_and_restart_after_a_success() {
