@@ -142,6 +142,35 @@ impl BrokerError {
     }
 }
 
+impl BrokerError {
+    /// Whether the connection a call failed on may be broken (I/O, dropped,
+    /// no answer in time), so it must not be used again.
+    pub fn may_break_connection(&self) -> bool {
+        match self {
+            BrokerError::Timeout(_) | BrokerError::Unconfirmed(_) => true,
+            BrokerError::Redis(err) => err.is_io_error() || err.is_timeout() || err.is_connection_dropped(),
+            BrokerError::Pool(_) | BrokerError::Config(_) | BrokerError::UnexpectedReply(_) => false,
+        }
+    }
+
+    /// Whether the call failed because its socket was closed or broken (not
+    /// for want of an answer): running it again on a sound connection is
+    /// the fix, and costs no waiting.
+    pub fn is_broken_socket(&self) -> bool {
+        match self {
+            BrokerError::Redis(err) => {
+                !err.is_timeout() && (err.is_io_error() || err.is_connection_dropped())
+            }
+            BrokerError::Unconfirmed(cause) => cause.starts_with(BROKEN_SOCKET),
+            _ => false,
+        }
+    }
+}
+
+/// How [`BrokerError::Unconfirmed`] begins when its cause was a broken
+/// socket rather than a missing answer.
+pub const BROKEN_SOCKET: &str = "connection broken: ";
+
 /// Redis errors that mean "not reachable right now", not "this request is wrong".
 fn is_transient(err: &::redis::RedisError) -> bool {
     use ::redis::{ErrorKind, ServerErrorKind};

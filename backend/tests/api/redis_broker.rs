@@ -183,3 +183,37 @@ async fn nodes_reach_a_redis_that_wants_a_password_over_tls() {
         assert_eq!(http_get(node.addr, "/readyz").await.0, 503);
     }
 }
+
+/// How many times Redis has run `command` (from `INFO commandstats`).
+async fn calls(redis: &RedisServer, command: &str) -> u64 {
+    let mut conn = redis.connection().await;
+    let info: String = redis::cmd("INFO").arg("commandstats").query_async(&mut conn).await.expect("INFO");
+    let prefix = format!("cmdstat_{command}:calls=");
+    info.lines()
+        .find_map(|line| line.strip_prefix(&prefix))
+        .and_then(|rest| rest.split(',').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_in_steady_traffic_costs_one_round_trip_to_redis_not_a_ping_and_the_script() {
+    let cluster = Cluster::redis(1).await;
+    let redis = cluster.redis_server();
+    let mut ada = Client::named(cluster.node(0), "ada").await;
+    ada.join("general").await;
+    ada.say("general", "warm-up").await;
+    ada.next_message().await;
+
+    let (pings, scripts) = (calls(redis, "ping").await, calls(redis, "evalsha").await);
+    for n in 0..50 {
+        ada.say("general", &format!("message {n}")).await;
+        assert_eq!(ada.next_message().await.text, format!("message {n}"));
+    }
+    let published = calls(redis, "evalsha").await - scripts;
+    let checked = calls(redis, "ping").await - pings;
+    assert!(published >= 50, "each message ran the publish script: {published}");
+    // The pool checks a connection that sat idle for a second or more (the
+    // probes' connection may have); a connection in steady use is not checked.
+    assert!(checked <= 5, "{checked} PINGs for 50 messages");
+}

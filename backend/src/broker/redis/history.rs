@@ -68,7 +68,7 @@ impl History {
     /// Runs the publish script.
     pub(super) async fn publish(
         &self,
-        conn: &mut deadpool_redis::Connection,
+        conn: &mut redis::aio::MultiplexedConnection,
         names: &Names,
         room: &RoomName,
         envelope: &Envelope<'_>,
@@ -99,7 +99,7 @@ impl History {
     /// Runs the change script for `author`.
     pub(super) async fn change(
         &self,
-        conn: &mut deadpool_redis::Connection,
+        conn: &mut redis::aio::MultiplexedConnection,
         names: &Names,
         room: &RoomName,
         change: &Change<'_>,
@@ -132,7 +132,7 @@ impl History {
 
     pub(super) async fn backlog(
         &self,
-        conn: &mut deadpool_redis::Connection,
+        conn: &mut redis::aio::MultiplexedConnection,
         names: &Names,
         room: &RoomName,
         request: BacklogRequest<'_>,
@@ -167,7 +167,7 @@ impl History {
 
     pub(super) async fn page(
         &self,
-        conn: &mut deadpool_redis::Connection,
+        conn: &mut redis::aio::MultiplexedConnection,
         names: &Names,
         room: &RoomName,
         before: MessageId,
@@ -195,8 +195,10 @@ impl History {
 /// means the script may have run (`Unconfirmed`, safe to retry thanks to the
 /// dedupe key); anything else is Redis's own answer.
 fn unconfirmed(err: redis::RedisError) -> BrokerError {
-    if err.is_io_error() || err.is_timeout() || err.is_connection_dropped() {
+    if err.is_timeout() {
         BrokerError::Unconfirmed(err.to_string())
+    } else if err.is_io_error() || err.is_connection_dropped() {
+        BrokerError::Unconfirmed(format!("{}{err}", super::super::BROKEN_SOCKET))
     } else {
         err.into()
     }

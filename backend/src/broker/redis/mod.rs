@@ -1,6 +1,7 @@
 //! The Redis broker.
 //!
-//! Publishing runs a small Lua script through a `deadpool-redis` pool: it
+//! Publishing runs a small Lua script through a `deadpool-redis` pool
+//! (`pool`: one that skips the PING check for connections in steady use): it
 //! appends the message to the room's capped stream (whose entry id becomes the
 //! message id, ordered per room and still increasing after a Redis restart)
 //! and publishes `<id> <epoch> <envelope>` on the room's channel in the same
@@ -27,9 +28,10 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use deadpool_redis::{Manager, Pool, Runtime};
-use futures_util::StreamExt;
-use redis::aio::PubSubSink;
+use deadpool_redis::Runtime;
+use futures_util::future::BoxFuture;
+use futures_util::{FutureExt, StreamExt};
+use redis::aio::{MultiplexedConnection, PubSubSink};
 use redis::{AsyncConnectionConfig, Msg};
 use roomcast_protocol::backoff::Backoff;
 use roomcast_protocol::{MessageId, RoomName};
@@ -46,11 +48,13 @@ use crate::metrics::Metrics;
 
 mod history;
 mod names;
+mod pool;
 mod presence;
 mod scripts;
 
 use self::history::History;
 pub use self::names::Names;
+use self::pool::{Manager, Pool, Pooled};
 
 #[derive(Debug)]
 pub struct RedisBroker {
@@ -102,12 +106,17 @@ impl RedisBroker {
         let connection = AsyncConnectionConfig::new()
             .set_connection_timeout(Some(settings.timeout))
             .set_response_timeout(Some(settings.timeout));
-        let manager = Manager::new_with_config(client.get_connection_info().clone(), connection)?;
+        let checked =
+            deadpool_redis::Manager::new_with_config(client.get_connection_info().clone(), connection)?;
+        let manager = Manager::new(checked);
         let pool = Pool::builder(manager)
             .max_size(settings.pool_size.max(1))
             .wait_timeout(Some(settings.timeout))
             .create_timeout(Some(settings.timeout))
             .recycle_timeout(Some(settings.timeout))
+            // The most recently used connection first: in steady traffic a
+            // few connections stay fresh (no PING, see `pool`) and the rest idle.
+            .queue_mode(deadpool::managed::QueueMode::Lifo)
             .runtime(Runtime::Tokio1)
             .build()
             .map_err(|err| BrokerError::Config(err.to_string()))?;
@@ -143,8 +152,12 @@ impl RedisBroker {
         address: std::net::IpAddr,
     ) -> Result<Published, BrokerError> {
         let inner = &self.inner;
-        let mut conn = inner.connection().await?;
-        inner.confirmed(inner.history.publish(&mut conn, &inner.names, room, envelope, address)).await
+        inner
+            .with_connection(Deadline::Write, |mut conn| {
+                async move { inner.history.publish(&mut conn, &inner.names, room, envelope, address).await }
+                    .boxed()
+            })
+            .await
     }
 
     /// Edits or deletes a message for `author`, with the same failure
@@ -158,8 +171,13 @@ impl RedisBroker {
         address: std::net::IpAddr,
     ) -> Result<Changed, BrokerError> {
         let inner = &self.inner;
-        let mut conn = inner.connection().await?;
-        inner.confirmed(inner.history.change(&mut conn, &inner.names, room, change, author, address)).await
+        inner
+            .with_connection(Deadline::Write, |mut conn| {
+                async move {
+                inner.history.change(&mut conn, &inner.names, room, change, author, address).await
+            }.boxed()
+            })
+            .await
     }
 
     pub async fn backlog(
@@ -169,9 +187,8 @@ impl RedisBroker {
     ) -> Result<Backlog, BrokerError> {
         let inner = &self.inner;
         inner
-            .bounded(async {
-                let mut conn = inner.pool.get().await?;
-                inner.history.backlog(&mut conn, &inner.names, room, request).await
+            .with_connection(Deadline::Read, |mut conn| {
+                async move { inner.history.backlog(&mut conn, &inner.names, room, request).await }.boxed()
             })
             .await
     }
@@ -179,9 +196,8 @@ impl RedisBroker {
     pub async fn page(&self, room: &RoomName, before: MessageId, limit: usize) -> Result<Page, BrokerError> {
         let inner = &self.inner;
         inner
-            .bounded(async {
-                let mut conn = inner.pool.get().await?;
-                inner.history.page(&mut conn, &inner.names, room, before, limit).await
+            .with_connection(Deadline::Read, |mut conn| {
+                async move { inner.history.page(&mut conn, &inner.names, room, before, limit).await }.boxed()
             })
             .await
     }
@@ -260,7 +276,7 @@ enum LinkLost {
 impl Inner {
     /// A pooled connection, within the timeout. Failing to get one means
     /// nothing was sent.
-    async fn connection(&self) -> Result<deadpool_redis::Connection, BrokerError> {
+    async fn connection(&self) -> Result<Pooled, BrokerError> {
         let limit = self.timeout;
         tokio::time::timeout(limit, self.pool.get())
             .await
@@ -268,16 +284,43 @@ impl Inner {
             .map_err(Into::into)
     }
 
-    /// Waits for a write that was sent: no answer within the timeout means
-    /// it may have run (`Unconfirmed`).
-    async fn confirmed<T>(
+    /// Runs `call` on a pooled connection within the timeout; running out
+    /// of time is reported as `deadline` says. A connection the call may
+    /// have broken leaves the pool instead of going back, and a call that
+    /// failed on a broken socket runs once more on a connection the pool has
+    /// checked (see `pool`). That is safe for every call made here: reads,
+    /// and writes that Redis answers the same when repeated (a publish or
+    /// edit under its dedupe key; a deletion is refused as done).
+    async fn with_connection<'a, T>(
         &self,
-        write: impl std::future::Future<Output = Result<T, BrokerError>>,
+        deadline: Deadline,
+        call: impl Fn(MultiplexedConnection) -> BoxFuture<'a, Result<T, BrokerError>>,
     ) -> Result<T, BrokerError> {
-        let limit = self.timeout;
-        tokio::time::timeout(limit, write)
-            .await
-            .unwrap_or_else(|_| Err(BrokerError::Unconfirmed(format!("no answer within {limit:?}"))))
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let conn = self.connection().await?;
+            let limit = self.timeout;
+            // The call gets its own handle on the connection (a clone shares
+            // the socket), so its future borrows nothing from this frame.
+            let result = match tokio::time::timeout(limit, call(MultiplexedConnection::clone(&conn))).await {
+                Ok(result) => result,
+                Err(_) => Err(match deadline {
+                    Deadline::Read => BrokerError::Timeout(limit),
+                    Deadline::Write => BrokerError::Unconfirmed(format!("no answer within {limit:?}")),
+                }),
+            };
+            let Err(err) = &result else { return result };
+            if !err.may_break_connection() {
+                return result;
+            }
+            drop(Pooled::take(conn));
+            self.pool.manager().note_broken();
+            if attempts > 1 || !err.is_broken_socket() {
+                return result;
+            }
+            debug!(cause = %err, "a pooled redis connection was broken; trying a checked one");
+        }
     }
 
     fn lock_link(&self) -> std::sync::MutexGuard<'_, Link> {
@@ -427,11 +470,11 @@ impl Inner {
     async fn catch_up(&self, room: &RoomName) -> Result<(), BrokerError> {
         let Some(position) = self.handler.position(room) else { return Ok(()) };
         let request = BacklogRequest { recent: 0, since: Some(position.offset()) };
-        let read = async {
-            let mut conn = self.pool.get().await?;
-            self.history.backlog(&mut conn, &self.names, room, request).await
-        };
-        let backlog = self.bounded(read).await?;
+        let backlog = self
+            .with_connection(Deadline::Read, |mut conn| {
+                async move { self.history.backlog(&mut conn, &self.names, room, request).await }.boxed()
+            })
+            .await?;
         if backlog.recovered == Some(true) {
             if !backlog.entries.is_empty() {
                 info!(%room, missed = backlog.entries.len(), "filled the room's gap from its history");
@@ -503,19 +546,20 @@ impl Inner {
     fn send_probe(self: &Arc<Self>) {
         let inner = self.clone();
         tokio::spawn(async move {
-            let probe = async {
-                let mut conn = inner.pool.get().await?;
-                redis::cmd("PUBLISH")
-                    .arg(&inner.names.probe_channel)
-                    .arg(format!("probe {}", millis_since(inner.started)))
-                    .query_async::<i64>(&mut *conn)
-                    .await?;
-                Ok::<_, BrokerError>(())
-            };
-            match tokio::time::timeout(inner.timeout, probe).await {
-                Ok(Ok(())) => {}
-                Ok(Err(err)) => debug!(cause = %err, "probe publish failed"),
-                Err(_) => debug!("probe publish timed out"),
+            let inner = &*inner;
+            let probe = inner.with_connection(Deadline::Read, |mut conn| {
+                async move {
+                    redis::cmd("PUBLISH")
+                        .arg(&inner.names.probe_channel)
+                        .arg(format!("probe {}", millis_since(inner.started)))
+                        .query_async::<i64>(&mut conn)
+                        .await?;
+                    Ok(())
+                }
+                .boxed()
+            });
+            if let Err(err) = probe.await {
+                debug!(cause = %err, "probe publish failed");
             }
             if let Err(err) = inner.heartbeat().await {
                 debug!(cause = %err, "heartbeat failed");
@@ -545,6 +589,15 @@ fn millis_since(origin: Instant) -> u64 {
 /// The send time in a probe's payload, `probe <ms>`.
 fn probe_sent_ms(payload: &[u8]) -> Option<u64> {
     std::str::from_utf8(payload.strip_prefix(b"probe ")?).ok()?.parse().ok()
+}
+
+/// What running out of time means for a call.
+#[derive(Debug, Clone, Copy)]
+enum Deadline {
+    /// Nothing was changed: `Timeout`.
+    Read,
+    /// The write may have been made: `Unconfirmed`.
+    Write,
 }
 
 /// How the subscription task waits between reconnects: 50–100 ms first,

@@ -12,12 +12,14 @@
 
 use std::collections::HashMap;
 
+use futures_util::FutureExt;
+use redis::aio::MultiplexedConnection;
 use redis::AsyncCommands;
 use roomcast_protocol::RoomName;
 use tracing::{debug, warn};
 
 use super::super::{millis, BrokerError, Typist};
-use super::Inner;
+use super::{Deadline, Inner};
 use crate::presence::Names;
 
 /// Rewrites a node's part of a room's presence and announces it.
@@ -42,18 +44,21 @@ impl Inner {
     ) -> Result<(), BrokerError> {
         let json =
             serde_json::to_string(names).map_err(|err| BrokerError::UnexpectedReply(err.to_string()))?;
-        let call = async {
-            let mut conn = self.pool.get().await?;
-            self.presence_script
-                .key(self.names.room_presence(room))
-                .arg(format!("{origin:016x}"))
-                .arg(json)
-                .arg(self.names.room_channel(room))
-                .invoke_async::<()>(&mut conn)
-                .await?;
-            Ok::<_, BrokerError>(())
-        };
-        self.bounded(call).await
+        let json = json.as_str();
+        self.with_connection(Deadline::Read, |mut conn| {
+            async move {
+                self.presence_script
+                    .key(self.names.room_presence(room))
+                    .arg(format!("{origin:016x}"))
+                    .arg(json)
+                    .arg(self.names.room_channel(room))
+                    .invoke_async::<()>(&mut conn)
+                    .await?;
+                Ok(())
+            }
+            .boxed()
+        })
+        .await
     }
 
     pub(super) async fn publish_typing(
@@ -63,36 +68,42 @@ impl Inner {
     ) -> Result<(), BrokerError> {
         let json =
             serde_json::to_string(typist).map_err(|err| BrokerError::UnexpectedReply(err.to_string()))?;
-        let call = async {
-            let mut conn = self.pool.get().await?;
-            conn.publish::<_, _, ()>(self.names.room_channel(room), format!("t {json}")).await?;
-            Ok::<_, BrokerError>(())
-        };
-        self.bounded(call).await
+        let json = json.as_str();
+        self.with_connection(Deadline::Read, |mut conn| {
+            async move {
+                conn.publish::<_, _, ()>(self.names.room_channel(room), format!("t {json}")).await?;
+                Ok(())
+            }
+            .boxed()
+        })
+        .await
     }
 
     /// Reads who of the other live nodes is in `room`, and forgets the
     /// parts of nodes that died.
     pub(super) async fn sync_presence(&self, room: &RoomName) -> Result<(), BrokerError> {
         let key = self.names.room_presence(room);
-        let call = async {
-            let mut conn = self.pool.get().await?;
-            let parts: HashMap<String, String> = conn.hgetall(&key).await?;
-            let mut live = Vec::new();
-            for (origin_hex, json) in parts {
-                let Ok(origin) = u64::from_str_radix(&origin_hex, 16) else { continue };
-                if origin == self.origin {
-                    continue;
+        let key = key.as_str();
+        let call = |mut conn: MultiplexedConnection| {
+            async move {
+                let parts: HashMap<String, String> = conn.hgetall(key).await?;
+                let mut live = Vec::new();
+                for (origin_hex, json) in parts {
+                    let Ok(origin) = u64::from_str_radix(&origin_hex, 16) else { continue };
+                    if origin == self.origin {
+                        continue;
+                    }
+                    if conn.exists::<_, bool>(self.names.node_alive(origin)).await? {
+                        live.push((origin, json));
+                    } else {
+                        conn.hdel::<_, _, ()>(&key, &origin_hex).await?;
+                    }
                 }
-                if conn.exists::<_, bool>(self.names.node_alive(origin)).await? {
-                    live.push((origin, json));
-                } else {
-                    conn.hdel::<_, _, ()>(&key, &origin_hex).await?;
-                }
+                Ok::<_, BrokerError>(live)
             }
-            Ok::<_, BrokerError>(live)
+            .boxed()
         };
-        for (origin, json) in self.bounded(call).await? {
+        for (origin, json) in self.with_connection(Deadline::Read, call).await? {
             match serde_json::from_str::<Names>(&json) {
                 Ok(names) => self.handler.presence(room, origin, names),
                 Err(err) => warn!(%room, cause = %err, "unreadable presence entry"),
@@ -129,18 +140,21 @@ impl Inner {
     pub(super) async fn heartbeat(&self) -> Result<(), BrokerError> {
         let ttl = millis(self.probe_timeout);
         let origins: Vec<u64> = self.handler.remote_origins().into_iter().collect();
-        let call = async {
-            let mut conn = self.pool.get().await?;
-            conn.pset_ex::<_, _, ()>(self.names.node_alive(self.origin), 1, ttl).await?;
-            let mut gone = Vec::new();
-            for origin in origins {
-                if !conn.exists::<_, bool>(self.names.node_alive(origin)).await? {
-                    gone.push(origin);
+        let origins = origins.as_slice();
+        let call = |mut conn: MultiplexedConnection| {
+            async move {
+                conn.pset_ex::<_, _, ()>(self.names.node_alive(self.origin), 1, ttl).await?;
+                let mut gone = Vec::new();
+                for &origin in origins {
+                    if !conn.exists::<_, bool>(self.names.node_alive(origin)).await? {
+                        gone.push(origin);
+                    }
                 }
+                Ok::<_, BrokerError>(gone)
             }
-            Ok::<_, BrokerError>(gone)
+            .boxed()
         };
-        for origin in self.bounded(call).await? {
+        for origin in self.with_connection(Deadline::Read, call).await? {
             warn!(node = format!("{origin:016x}"), "a node stopped without leaving; its members are gone");
             self.handler.node_gone(origin);
         }
