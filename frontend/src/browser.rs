@@ -170,3 +170,33 @@ pub fn random_u64() -> u64 {
 pub fn utc_offset_minutes(ts_ms: f64) -> i32 {
     -(js_sys::Date::new(&JsValue::from_f64(ts_ms)).get_timezone_offset() as i32)
 }
+
+/// Makes `field` as tall as its text, wrapped lines included, up to
+/// `max_rows` lines; beyond that it keeps that height and scrolls. Reads
+/// the line height, padding and borders from the page's styles, so it
+/// works with whatever font the page uses.
+pub fn fit_height_to_text(field: &web_sys::HtmlTextAreaElement, max_rows: u32) {
+    let Some(style) = window().and_then(|w| w.get_computed_style(field).ok().flatten()) else { return };
+    let px = |property: &str| {
+        style
+            .get_property_value(property)
+            .ok()
+            .and_then(|value| value.trim_end_matches("px").parse::<f64>().ok())
+    };
+    let font = px("font-size").unwrap_or(16.0);
+    // `normal` is about 1.2 times the font size.
+    let line = px("line-height").unwrap_or(font * 1.2);
+    let padding = px("padding-top").unwrap_or(0.0) + px("padding-bottom").unwrap_or(0.0);
+    let border = px("border-top-width").unwrap_or(0.0) + px("border-bottom-width").unwrap_or(0.0);
+    let border_box = style.get_property_value("box-sizing").is_ok_and(|sizing| sizing == "border-box");
+    // `height` covers the text alone, or (border-box) padding and borders too;
+    // `scrollHeight` is the text and the padding.
+    let extra = if border_box { border } else { -padding };
+    let inline = field.style();
+    // Shrink first, so that the text's own height shows after a deletion.
+    let _ = inline.set_property("height", "auto");
+    let needed = f64::from(field.scroll_height()) + extra;
+    let most = line * f64::from(max_rows) + if border_box { padding + border } else { 0.0 };
+    let _ = inline.set_property("height", &format!("{}px", needed.min(most).ceil()));
+    let _ = inline.set_property("overflow-y", if needed > most + 0.5 { "auto" } else { "hidden" });
+}

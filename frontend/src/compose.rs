@@ -75,14 +75,6 @@ impl ClientIds {
     }
 }
 
-/// `HH:MM` of a timestamp (ms since the epoch) in a zone `offset_minutes`
-/// east of UTC.
-pub fn clock(ts_ms: f64, offset_minutes: i32) -> String {
-    let minutes = (ts_ms / 60_000.0).floor() as i64 + i64::from(offset_minutes);
-    let of_day = minutes.rem_euclid(24 * 60);
-    format!("{:02}:{:02}", of_day / 60, of_day % 60)
-}
-
 #[cfg(test)]
 mod tests {
     use roomcast_protocol::ClientMsgId;
@@ -157,14 +149,5 @@ mod tests {
             assert_eq!(u64::from_str_radix(hex, 16), Ok(random), "{id}: no bit is lost");
             assert_eq!(counter, "1");
         }
-    }
-
-    #[test]
-    fn clock_shows_local_hours_and_minutes() {
-        let ts = 1_764_480_000_000.0; // 2025-11-30 05:20:00 UTC
-        assert_eq!(clock(ts, 0), "05:20");
-        assert_eq!(clock(ts, 60), "06:20");
-        assert_eq!(clock(ts, -330), "23:50", "the day before, west of UTC");
-        assert_eq!(clock(ts + 59_999.0, 0), "05:20");
     }
 }
