@@ -132,8 +132,27 @@ impl Chat {
                 .map(|entry| entry.text.clone())
         });
         let Some(text) = text else { return };
-        self.state.dispatch(Action::Retry { room: room.clone(), client_id: client_id.to_owned() });
-        self.command(Command::Send { room: room.clone(), client_id: client_id.to_owned(), text });
+        self.resend(room, client_id.to_owned(), text);
+    }
+
+    /// Sends every failed message of `room` again, in the order they were
+    /// written, each under its own client id.
+    pub fn retry_all(&self, room: &RoomName) {
+        let Some(state) = self.state.room(room) else { return };
+        let failed: Vec<(String, String)> = state
+            .entries
+            .iter()
+            .filter(|entry| matches!(entry.delivery, Delivery::Failed(_)))
+            .filter_map(|entry| Some((entry.client_id.clone()?, entry.text.clone())))
+            .collect();
+        for (client_id, text) in failed {
+            self.resend(room, client_id, text);
+        }
+    }
+
+    fn resend(&self, room: &RoomName, client_id: String, text: String) {
+        self.state.dispatch(Action::Retry { room: room.clone(), client_id: client_id.clone() });
+        self.command(Command::Send { room: room.clone(), client_id, text });
     }
 
     /// The user typed in `room`. The connection tells the room at most

@@ -13,6 +13,8 @@
 //!   show as ours in history after a reload.
 //! - [`calendar`] and [`author_colour`]: day separators, full dates and
 //!   ISO times in the reader's time zone, and each author's colour.
+//! - [`wording`]: counts with their plural, and what is wrong with a name
+//!   in words for people.
 //! - [`backoff`], [`route`], [`endpoint`], [`compose`], [`prefs`], [`scroll`]:
 //!   reconnect timing, addresses, the WebSocket URL, composer rules, what is
 //!   remembered, and when the message list follows new messages.
@@ -44,5 +46,6 @@ pub mod state;
 #[cfg(test)]
 mod testing;
 pub mod typing;
+pub mod wording;
 
 pub use components::App;

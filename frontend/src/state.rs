@@ -389,6 +389,10 @@ impl ChatState {
             }
             // The plan sends it again: it is still on its way.
             ErrorMeaning::SendAgain { .. } => {}
+            // The plan sends it again after a wait; it says so meanwhile.
+            ErrorMeaning::SendLater { room, client_id, .. } => {
+                self.set_delivery(&room, &client_id, Delivery::Waiting);
+            }
             ErrorMeaning::PagingFailed { room, reason } => {
                 if let Some(state) = self.room_mut(room.as_str()) {
                     state.older = Older::More;
@@ -441,7 +445,9 @@ const OUTDATED_TEXT: &str =
 /// Why a send failed, in words for the person who wrote it.
 fn send_failure_text(failure: &SendFailure) -> String {
     match failure {
-        SendFailure::TooFast => "Not sent: you are sending too fast. Wait a moment, then retry.".to_owned(),
+        SendFailure::TooFast => {
+            "Not sent: you are sending too fast, and waiting did not help. Retry in a moment.".to_owned()
+        }
         SendFailure::Unavailable => "Not sent: chat is briefly unavailable. Retry in a moment.".to_owned(),
         SendFailure::NotInRoom => "Not sent: you are not in this room any more.".to_owned(),
         SendFailure::QueueFull => {

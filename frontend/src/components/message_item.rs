@@ -16,7 +16,7 @@ use crate::author_colour::author_colour;
 use crate::browser;
 use crate::calendar::LocalTime;
 use crate::context::use_chat;
-use crate::state::{Delivery, Entry};
+use crate::state::{Delivery, Entry, Link};
 
 #[derive(Properties)]
 pub struct MessageItemProps {
@@ -40,13 +40,14 @@ pub fn message_item(props: &MessageItemProps) -> Html {
     let time = LocalTime::at(entry.ts, browser::utc_offset_minutes(entry.ts));
     let bubble = match (&entry.delivery, mine) {
         (Delivery::Failed(_), _) => "border border-danger-500/60 bg-danger-950/40 text-ink-100",
-        (Delivery::Queued | Delivery::Sending, true) => "bg-accent-700/60 text-accent-50",
+        (Delivery::Queued | Delivery::Sending | Delivery::Waiting, true) => "bg-accent-700/60 text-accent-50",
         (_, true) => "bg-accent-600 text-white",
         (_, false) => "bg-ink-800 text-ink-100",
     };
     let state = match &entry.delivery {
         Delivery::Queued => "queued",
         Delivery::Sending => "sending",
+        Delivery::Waiting => "waiting",
         Delivery::Sent => "sent",
         Delivery::Failed(_) => "failed",
     };
@@ -126,10 +127,18 @@ fn delivery_line(props: &DeliveryLineProps) -> Html {
     let client_id = props.entry.client_id.clone().unwrap_or_default();
     match &props.entry.delivery {
         Delivery::Sent => html! {},
+        // Queued while connected: waiting behind messages paced after a
+        // refusal for sending too fast, or for its room's join.
+        Delivery::Queued if matches!(chat.state.link, Link::Live { .. }) => html! {
+            <p class="px-1 text-xs text-ink-400">{ "Waiting to send…" }</p>
+        },
         Delivery::Queued => html! {
             <p class="px-1 text-xs text-warn-300">{ "Queued: sends when connected" }</p>
         },
         Delivery::Sending => html! { <p class="px-1 text-xs text-ink-400">{ "Sending…" }</p> },
+        Delivery::Waiting => html! {
+            <p class="px-1 text-xs text-ink-400">{ "Waiting to send: sending too fast, trying again in a moment…" }</p>
+        },
         Delivery::Failed(reason) => {
             let retry = {
                 let (chat, room, client_id) = (chat.clone(), props.room.clone(), client_id.clone());

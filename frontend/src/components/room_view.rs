@@ -8,12 +8,13 @@ use super::button::{Button, Variant};
 use super::composer::Composer;
 use super::member_list::{MemberList, PANEL_ID};
 use super::message_list::MessageList;
+use super::retry_all::RetryAll;
 use super::status_badge::StatusBadge;
 use super::top_bar::TopBar;
 use super::typing_line::TypingLine;
 use crate::context::use_chat;
 use crate::people::people_count;
-use crate::state::Link;
+use crate::state::{Delivery, Link};
 
 #[derive(Properties, PartialEq)]
 pub struct RoomViewProps {
@@ -43,6 +44,7 @@ pub fn room_view(props: &RoomViewProps) -> Html {
         (false, true) => Some("joining…"),
         (false, false) => Some("will rejoin when connected"),
     };
+    let failed = room.entries.iter().filter(|entry| matches!(entry.delivery, Delivery::Failed(_))).count();
     let people = chat.state.people(&room.name);
     let members = people.and_then(|people| people.members.clone());
     let typists = people.map(|people| people.typists.clone()).unwrap_or_default();
@@ -84,6 +86,7 @@ pub fn room_view(props: &RoomViewProps) -> Html {
             <div class="flex min-h-0 flex-1">
                 <div class="flex min-w-0 flex-1 flex-col">
                     <MessageList room={room.clone()} on_load_older={load_older} />
+                    <RetryAll room={room.name.clone()} {failed} />
                     <TypingLine {typists} />
                     <Composer room={room.name.clone()} max_chars={chat.state.max_text_chars} />
                 </div>

@@ -22,6 +22,9 @@ pub enum Delivery {
     Queued,
     /// Written to the socket; waiting for the server's copy.
     Sending,
+    /// Refused for now because we send too fast: sent again by itself
+    /// after a wait (the server's hint, or the outbox's backoff).
+    Waiting,
     /// The server's copy arrived: everyone in the room has it.
     Sent,
     /// Not delivered, and not retried by itself; the reason is for the user.
@@ -215,7 +218,9 @@ impl RoomState {
         if self.older == Older::Loading {
             self.older = Older::More;
         }
-        for entry in self.entries.iter_mut().filter(|entry| entry.delivery == Delivery::Sending) {
+        let on_its_way =
+            |entry: &&mut Rc<Entry>| matches!(entry.delivery, Delivery::Sending | Delivery::Waiting);
+        for entry in self.entries.iter_mut().filter(on_its_way) {
             Rc::make_mut(entry).delivery = Delivery::Queued;
         }
     }

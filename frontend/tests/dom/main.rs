@@ -16,8 +16,8 @@ use gloo_timers::future::TimeoutFuture;
 use roomcast_protocol::{MessageId, RoomName};
 use roomcast_web::components::button::{Button, Variant};
 use roomcast_web::components::{Composer, MessageItem, MessageList, StatusBadge};
-use roomcast_web::context::ChatProvider;
-use roomcast_web::state::{Delivery, Entry, Older, RoomState};
+use roomcast_web::context::{use_chat, ChatProvider};
+use roomcast_web::state::{Action, Delivery, Entry, Older, RoomState};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::{Element, EventInit, HtmlButtonElement, HtmlTextAreaElement, KeyboardEvent, KeyboardEventInit};
@@ -28,6 +28,7 @@ wasm_bindgen_test_configure!(run_in_browser);
 mod drawer;
 mod people;
 mod reading;
+mod sending;
 mod text;
 
 fn document() -> web_sys::Document {
@@ -110,6 +111,43 @@ async fn press(target: &web_sys::EventTarget, key: &str, shift: bool) {
     let event = KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
     target.dispatch_event(&event).unwrap();
     settle().await;
+}
+
+#[derive(Properties, PartialEq)]
+struct ScriptedProps {
+    /// Dispatched once, in order, when the harness mounts.
+    actions: Vec<Action>,
+    #[prop_or_default]
+    children: Html,
+}
+
+/// `children` inside a chat provider whose state first goes through
+/// `actions`, as if the connection and the user had done them.
+#[function_component(Scripted)]
+fn scripted(props: &ScriptedProps) -> Html {
+    html! {
+        <ChatProvider>
+            <Script actions={props.actions.clone()} />
+            { props.children.clone() }
+        </ChatProvider>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct ScriptProps {
+    actions: Vec<Action>,
+}
+
+#[function_component(Script)]
+fn script(props: &ScriptProps) -> Html {
+    let chat = use_chat();
+    let actions = props.actions.clone();
+    use_effect_with((), move |()| {
+        for action in actions {
+            chat.state.dispatch(action);
+        }
+    });
+    html! {}
 }
 
 #[derive(Properties, PartialEq)]
