@@ -139,6 +139,34 @@ pub fn focused() -> Option<web_sys::HtmlElement> {
     window()?.document()?.active_element()?.dyn_into().ok()
 }
 
+/// Focuses the element with `id`, if there is one; `false` if not.
+pub fn focus_id(id: &str) -> bool {
+    let element = window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(id))
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+    element.is_some_and(|element| element.focus().is_ok())
+}
+
+/// Focuses the element with `id` once the page has drawn what the current
+/// event changed (Yew draws in a microtask, so a timeout comes after it,
+/// and after any focus a closing drawer gives back); tries a few more
+/// times for an element that is still to come.
+pub fn focus_id_after_render(id: &'static str) {
+    fn attempt(id: &'static str, left: u32) {
+        gloo_timers::callback::Timeout::new(if left == FOCUS_ATTEMPTS { 0 } else { 30 }, move || {
+            if !focus_id(id) && left > 1 {
+                attempt(id, left - 1);
+            }
+        })
+        .forget();
+    }
+    attempt(id, FOCUS_ATTEMPTS);
+}
+
+/// How often [`focus_id_after_render`] looks for its element.
+const FOCUS_ATTEMPTS: u32 = 10;
+
 /// Whether the browser believes it has a network; `true` when it cannot tell.
 pub fn online() -> bool {
     window().map(|w| w.navigator().on_line()).unwrap_or(true)

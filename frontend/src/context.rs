@@ -18,6 +18,9 @@ use crate::connection::{self, Command, Commands};
 use crate::prefs::OpenRooms;
 use crate::state::{Action, ChatState, Delivery};
 
+/// The id of the composer's field, which takes the focus when a room opens.
+pub const COMPOSER_ID: &str = "composer";
+
 #[derive(Clone)]
 pub struct Chat {
     pub state: UseReducerHandle<ChatState>,
@@ -51,13 +54,15 @@ impl Chat {
         self.command(Command::Hello(name.to_string()));
     }
 
-    /// Opens `room`: joins it if needed, shows it, and links to it.
+    /// Opens `room`: joins it if needed, shows it, and links to it; the
+    /// composer gets the focus.
     pub fn open_room(&self, room: &RoomName) {
         if self.state.room(room).is_none() {
             self.command(Command::Join(room.clone()));
         }
         browser::remember_room(room);
         self.state.dispatch(Action::Open(room.clone()));
+        browser::focus_id_after_render(COMPOSER_ID);
     }
 
     /// Opens the rooms of an earlier visit (each joined afresh, with its
@@ -73,9 +78,12 @@ impl Chat {
         }
     }
 
-    /// Shows a room already in the list.
+    /// Shows a room already in the list; the composer gets the focus (on
+    /// a phone, rather than the menu button the room list's drawer would
+    /// give it back to).
     pub fn show_room(&self, room: &RoomName) {
         self.state.dispatch(Action::Activate(room.clone()));
+        browser::focus_id_after_render(COMPOSER_ID);
     }
 
     pub fn show_lobby(&self) {

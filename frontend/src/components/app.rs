@@ -134,7 +134,7 @@ fn use_address_and_title(chat: &Chat) {
 /// The named user's screen: rooms on the side, the open room (or the lobby)
 /// beside them. Below `md` the side list is a drawer.
 #[function_component(ChatLayout)]
-fn chat_layout() -> Html {
+pub fn chat_layout() -> Html {
     let chat = use_chat();
     let drawer_open = use_state(|| false);
     let open_drawer = {
@@ -145,9 +145,10 @@ fn chat_layout() -> Html {
         let drawer_open = drawer_open.clone();
         Callback::from(move |_| drawer_open.set(false))
     };
+    let menu_open = *drawer_open;
     let main = match chat.state.active_room() {
-        Some(room) => html! { <RoomView key={room.name.to_string()} on_menu={open_drawer} /> },
-        None => html! { <Lobby on_menu={open_drawer} /> },
+        Some(room) => html! { <RoomView key={room.name.to_string()} on_menu={open_drawer} {menu_open} /> },
+        None => html! { <Lobby on_menu={open_drawer} {menu_open} /> },
     };
     html! {
         <div class="flex h-full">

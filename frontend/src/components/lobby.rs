@@ -12,6 +12,9 @@ use crate::context::use_chat;
 #[derive(Properties, PartialEq)]
 pub struct LobbyProps {
     pub on_menu: Callback<()>,
+    /// The room list's drawer is open (for the menu button).
+    #[prop_or_default]
+    pub menu_open: bool,
 }
 
 #[function_component(Lobby)]
@@ -21,7 +24,7 @@ pub fn lobby(props: &LobbyProps) -> Html {
     let on_pick = Callback::from(move |room| chat.open_room(&room));
     html! {
         <>
-            <TopBar on_menu={props.on_menu.clone()}>
+            <TopBar on_menu={props.on_menu.clone()} menu_open={props.menu_open}>
                 <h1 class="flex-1 text-lg font-semibold">{ "Lobby" }</h1>
                 <StatusBadge />
             </TopBar>

@@ -19,6 +19,9 @@ use crate::state::{Delivery, Link};
 #[derive(Properties, PartialEq)]
 pub struct RoomViewProps {
     pub on_menu: Callback<()>,
+    /// The room list's drawer is open (for the menu button).
+    #[prop_or_default]
+    pub menu_open: bool,
 }
 
 #[function_component(RoomView)]
@@ -59,7 +62,7 @@ pub fn room_view(props: &RoomViewProps) -> Html {
     };
     html! {
         <>
-            <TopBar on_menu={props.on_menu.clone()}>
+            <TopBar on_menu={props.on_menu.clone()} menu_open={props.menu_open}>
                 <div class="min-w-0 flex-1">
                     <h1 class="truncate text-lg font-semibold" id="room-title">
                         <span class="text-ink-500" aria-hidden="true">{ "# " }</span>{ room.name.to_string() }

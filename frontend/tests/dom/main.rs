@@ -26,6 +26,7 @@ use yew::prelude::*;
 wasm_bindgen_test_configure!(run_in_browser);
 
 mod drawer;
+mod keyboard;
 mod people;
 mod reading;
 mod sending;
@@ -94,6 +95,17 @@ fn text(root: &Element, css: &str) -> String {
 
 async fn type_into(field: &HtmlTextAreaElement, value: &str) {
     field.set_value(value);
+    input_event(field).await;
+}
+
+/// Types `value` into a one-line field.
+async fn type_into_field(field: &web_sys::HtmlInputElement, value: &str) {
+    field.set_value(value);
+    input_event(field).await;
+}
+
+/// What the browser tells a field after each keystroke.
+async fn input_event(field: &web_sys::EventTarget) {
     let init = EventInit::new();
     init.set_bubbles(true);
     let event = web_sys::Event::new_with_event_init_dict("input", &init).unwrap();
@@ -117,6 +129,9 @@ async fn press(target: &web_sys::EventTarget, key: &str, shift: bool) {
 struct ScriptedProps {
     /// Dispatched once, in order, when the harness mounts.
     actions: Vec<Action>,
+    /// Dispatched one at a time by [`next_action`].
+    #[prop_or_default]
+    later: Vec<Action>,
     #[prop_or_default]
     children: Html,
 }
@@ -127,7 +142,7 @@ struct ScriptedProps {
 fn scripted(props: &ScriptedProps) -> Html {
     html! {
         <ChatProvider>
-            <Script actions={props.actions.clone()} />
+            <Script actions={props.actions.clone()} later={props.later.clone()} />
             { props.children.clone() }
         </ChatProvider>
     }
@@ -136,18 +151,36 @@ fn scripted(props: &ScriptedProps) -> Html {
 #[derive(Properties, PartialEq)]
 struct ScriptProps {
     actions: Vec<Action>,
+    later: Vec<Action>,
 }
 
 #[function_component(Script)]
 fn script(props: &ScriptProps) -> Html {
     let chat = use_chat();
-    let actions = props.actions.clone();
-    use_effect_with((), move |()| {
-        for action in actions {
-            chat.state.dispatch(action);
+    let done = use_mut_ref(|| 0);
+    {
+        let (chat, actions) = (chat.clone(), props.actions.clone());
+        use_effect_with((), move |()| {
+            for action in actions {
+                chat.state.dispatch(action);
+            }
+        });
+    }
+    let later = props.later.clone();
+    let next = Callback::from(move |_: MouseEvent| {
+        let index = *done.borrow();
+        if let Some(action) = later.get(index) {
+            *done.borrow_mut() += 1;
+            chat.state.dispatch(action.clone());
         }
     });
-    html! {}
+    html! { <button hidden=true data-script-next="" onclick={next}></button> }
+}
+
+/// Dispatches the next of the harness's `later` actions.
+async fn next_action(root: &Element) {
+    find::<HtmlButtonElement>(root, "[data-script-next]").click();
+    settle().await;
 }
 
 #[derive(Properties, PartialEq)]

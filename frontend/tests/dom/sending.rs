@@ -47,7 +47,7 @@ async fn room_after(then: Vec<Action>) -> Element {
     let mut actions = vec![Action::ChooseName("Ada".into()), Action::Open(general())];
     actions.extend(then);
     let children = html! { <RoomView on_menu={Callback::noop()} /> };
-    let root = mount::<Scripted>(ScriptedProps { actions, children }).await;
+    let root = mount::<Scripted>(ScriptedProps { actions, later: Vec::new(), children }).await;
     until("the room shows", || root.query_selector("#messages").unwrap().is_some()).await;
     root
 }
