@@ -85,11 +85,19 @@ pub fn store_own_ids(ids: &OwnIds) {
     write(OWN_IDS_KEY, &stored.format());
 }
 
+/// The address's path, with `%20` and the like decoded.
+fn current_path() -> Option<String> {
+    let path = window()?.location().pathname().ok()?;
+    Some(js_sys::decode_uri_component(&path).ok().and_then(|decoded| decoded.as_string()).unwrap_or(path))
+}
+
 pub fn current_route() -> Route {
-    window()
-        .and_then(|w| w.location().pathname().ok())
-        .map(|path| Route::parse(&path))
-        .unwrap_or(Route::Landing)
+    current_path().map(|path| Route::parse(&path)).unwrap_or(Route::Landing)
+}
+
+/// The address links to a name that cannot be a room: the name and why.
+pub fn refused_room_link() -> Option<(String, roomcast_protocol::NameError)> {
+    Route::refused_room(&current_path()?)
 }
 
 /// Shows `route` in the address bar, adding a history entry when it changes.

@@ -4,6 +4,8 @@
 
 use roomcast_protocol::{MessageText, NameError};
 
+use crate::wording;
+
 /// What the composer shows about the current draft.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DraftCheck {
@@ -20,11 +22,12 @@ pub fn check_draft(text: &str, max_chars: usize) -> DraftCheck {
     let count = text.chars().count();
     let remaining = max_chars as isize - count as isize;
     let problem = if remaining < 0 {
-        Some(format!("{} characters over the limit of {max_chars}", -remaining))
+        let over = wording::count(remaining.unsigned_abs(), "character", "characters");
+        Some(format!("{over} over the limit of {max_chars}"))
     } else {
         match MessageText::check(text) {
             Ok(()) | Err(NameError::Empty(_)) => None,
-            Err(err) => Some(err.to_string()),
+            Err(err) => Some(wording::problem(&err)),
         }
     };
     let sendable = problem.is_none() && !text.trim().is_empty();
@@ -93,6 +96,8 @@ mod tests {
         assert_eq!(over.remaining, -2);
         assert!(!over.sendable);
         assert_eq!(over.problem.as_deref(), Some("2 characters over the limit of 10"));
+        let just_over = check_draft(&"x".repeat(11), 10);
+        assert_eq!(just_over.problem.as_deref(), Some("1 character over the limit of 10"));
     }
 
     #[test]
@@ -113,7 +118,10 @@ mod tests {
     fn control_characters_are_explained() {
         let check = check_draft("bell \u{7}", 2000);
         assert!(!check.sendable);
-        assert!(check.problem.unwrap().contains("may not contain"));
+        assert_eq!(
+            check.problem.as_deref(),
+            Some("Messages cannot contain control characters (U+0007 here).")
+        );
         assert!(check_draft("two\nlines\tand a tab", 2000).sendable);
     }
 

@@ -156,7 +156,7 @@ impl Connection {
                     self.wait(delay).await
                 }
                 Ended::Refused { code, reason } => {
-                    self.dispatch.dispatch(Action::Notify(refusal_text(code, &reason)));
+                    self.dispatch.dispatch(Action::NotifyLasting(refusal_text(code, &reason)));
                     attempt = 0;
                     self.wait_for_reconnect_click().await
                 }

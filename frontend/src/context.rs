@@ -179,6 +179,11 @@ impl Chat {
         self.state.dispatch(Action::Discard { room: room.clone(), client_id: client_id.to_owned() });
     }
 
+    /// A notice for the user, which goes by itself after a few seconds.
+    pub fn notify(&self, text: String) {
+        self.state.dispatch(Action::Notify(text));
+    }
+
     pub fn dismiss_notice(&self, id: u64) {
         self.state.dispatch(Action::DismissNotice(id));
     }

@@ -55,6 +55,9 @@ pub enum Link {
 pub struct Notice {
     pub id: u64,
     pub text: String,
+    /// Stays until dismissed: it says why the page stopped (out of date,
+    /// signed out, refused by the server). Others go by themselves.
+    pub lasting: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -186,7 +189,10 @@ pub enum Action {
     /// The connection dropped: memberships must be confirmed again, and
     /// messages in flight wait to be sent again (under the same client id).
     ConnectionLost,
+    /// A notice that goes by itself after a few seconds.
     Notify(String),
+    /// A notice that stays until dismissed (see [`Notice::lasting`]).
+    NotifyLasting(String),
     DismissNotice(u64),
 }
 
@@ -320,6 +326,7 @@ impl ChatState {
             }
             Action::ConnectionLost => self.connection_lost(),
             Action::Notify(text) => self.notify(text),
+            Action::NotifyLasting(text) => self.notify_lasting(text),
             Action::DismissNotice(id) => self.notices.retain(|notice| notice.id != id),
         }
     }
@@ -408,8 +415,8 @@ impl ChatState {
             }
             ErrorMeaning::RoomNote { room, message } => self.notify(format!("#{room}: {message}")),
             ErrorMeaning::Notice(message) => self.notify(message),
-            ErrorMeaning::Outdated => self.notify(OUTDATED_TEXT.to_owned()),
-            ErrorMeaning::SignedOut => self.notify(SIGNED_OUT_TEXT.to_owned()),
+            ErrorMeaning::Outdated => self.notify_lasting(OUTDATED_TEXT.to_owned()),
+            ErrorMeaning::SignedOut => self.notify_lasting(SIGNED_OUT_TEXT.to_owned()),
         }
     }
 
@@ -422,9 +429,17 @@ impl ChatState {
     }
 
     fn notify(&mut self, text: String) {
+        self.push_notice(text, false);
+    }
+
+    fn notify_lasting(&mut self, text: String) {
+        self.push_notice(text, true);
+    }
+
+    fn push_notice(&mut self, text: String, lasting: bool) {
         let id = self.next_notice;
         self.next_notice += 1;
-        self.notices.push_back(Notice { id, text });
+        self.notices.push_back(Notice { id, text, lasting });
         while self.notices.len() > MAX_NOTICES {
             self.notices.pop_front();
         }

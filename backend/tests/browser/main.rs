@@ -22,3 +22,4 @@ mod people;
 mod reconnect;
 mod sending;
 mod topology;
+mod wording;

@@ -19,6 +19,7 @@ use crate::browser;
 use crate::context::{use_chat, Chat, ChatProvider};
 use crate::prefs::{self, OpenRooms};
 use crate::route::Route;
+use crate::wording;
 
 #[function_component(App)]
 pub fn app() -> Html {
@@ -35,6 +36,7 @@ fn shell() -> Html {
     let latest = use_mut_ref(|| chat.clone());
     *latest.borrow_mut() = chat.clone();
     use_reopen_rooms(&chat);
+    use_explain_refused_link(&chat);
     use_history(latest);
     use_address_and_title(&chat);
     use_remember_open_rooms(&chat);
@@ -67,6 +69,21 @@ fn use_reopen_rooms(chat: &Chat) {
         if !open.rooms.is_empty() {
             chat.choose_name(&name);
             chat.reopen(open);
+        }
+    });
+}
+
+/// A link to `/room/<name>` whose name cannot be a room opens the landing
+/// page (or the lobby) with a notice that says why.
+#[hook]
+fn use_explain_refused_link(chat: &Chat) {
+    let chat = chat.clone();
+    use_effect_with((), move |()| {
+        if let Some((name, error)) = browser::refused_room_link() {
+            chat.notify(format!(
+                "The link asks for a room called “{name}”, which cannot exist. {}",
+                wording::problem(&error)
+            ));
         }
     });
 }

@@ -14,6 +14,7 @@ use super::button::{Button, Variant};
 use crate::browser;
 use crate::compose::{check_draft, key_action, KeyAction};
 use crate::context::use_chat;
+use crate::wording;
 
 /// The field grows with the draft up to this many lines, then scrolls.
 const MAX_ROWS: u32 = 8;
@@ -110,7 +111,7 @@ pub fn composer(props: &ComposerProps) -> Html {
                         <span class="hidden sm:inline">{ "Enter to send · Shift+Enter for a new line" }</span>
                     }
                 </p>
-                <p id="composer-count" class={counter_colour} aria-label={format!("{} characters left", check.remaining)}>
+                <p id="composer-count" class={counter_colour} aria-label={wording::count(check.remaining.max(0).unsigned_abs(), "character left", "characters left")}>
                     { format!("{} / {}", draft.chars().count(), props.max_chars) }
                 </p>
             </div>

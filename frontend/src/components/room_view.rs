@@ -1,5 +1,6 @@
 //! One room on screen: its header (name, how many people, connection,
-//! Leave), its messages, who is typing, the composer, and beside them who
+//! Leave; on phones the count of people sits under the name, which keeps
+//! the width), its messages, who is typing, the composer, and beside them who
 //! is in the room (with a version 4 server; a drawer on narrow screens).
 
 use yew::prelude::*;
@@ -67,18 +68,25 @@ pub fn room_view(props: &RoomViewProps) -> Html {
                     <h1 class="truncate text-lg font-semibold" id="room-title">
                         <span class="text-ink-500" aria-hidden="true">{ "# " }</span>{ room.name.to_string() }
                     </h1>
-                    if let Some(subtitle) = subtitle {
-                        <p class="text-xs text-warn-300">{ subtitle }</p>
-                    }
+                    // Under the title, so that the title keeps the width of
+                    // a phone's header: whether the room is joined, and below
+                    // `lg` the count that opens the list of people.
+                    <div class="flex items-center gap-2 text-xs empty:hidden">
+                        if let Some(subtitle) = subtitle {
+                            <p class="text-warn-300">{ subtitle }</p>
+                        }
+                        if chat.state.speaks_presence() {
+                            <Button variant={Variant::Quiet} on_click={toggle_people} id="people-button"
+                                controls={PANEL_ID} expanded={*people_open}
+                                class="-ml-1 whitespace-nowrap rounded px-1 text-xs lg:hidden">
+                                { count.clone() }
+                            </Button>
+                        }
+                    </div>
                 </div>
                 if chat.state.speaks_presence() {
-                    // Below `lg` the count opens the list; from `lg` up the
-                    // list is always beside the messages and the count is text.
-                    <Button variant={Variant::Quiet} on_click={toggle_people} id="people-button"
-                        controls={PANEL_ID} expanded={*people_open}
-                        class="whitespace-nowrap rounded-lg px-2 py-1 text-sm lg:hidden">
-                        { count.clone() }
-                    </Button>
+                    // From `lg` up the list is always beside the messages
+                    // and the count is text.
                     <p class="hidden whitespace-nowrap text-sm text-ink-300 lg:block" data-people-count="">{ count }</p>
                 }
                 <StatusBadge />

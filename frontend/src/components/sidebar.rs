@@ -11,6 +11,7 @@ use super::room_form::RoomForm;
 use super::top_bar::ROOMS_PANEL_ID;
 use crate::browser;
 use crate::context::use_chat;
+use crate::wording;
 
 #[derive(Properties, PartialEq)]
 pub struct SidebarProps {
@@ -140,7 +141,7 @@ fn identity() -> Html {
                     chat.choose_name(&name);
                     editing.set(false);
                 }
-                Err(err) => error.set(Some(err.to_string())),
+                Err(err) => error.set(Some(wording::problem(&err))),
             }
         })
     };
@@ -160,12 +161,13 @@ fn identity() -> Html {
         <form class="space-y-1 border-t border-ink-800 px-3 py-3" {onsubmit} {onkeydown} novalidate=true>
             <label for="rename" class="text-xs text-ink-400">{ "Your name" }</label>
             <div class="flex gap-2">
-                <input id={RENAME_ID} type="text" maxlength="32" value={(*draft).clone()} {oninput}
+                <input id={RENAME_ID} type="text" value={(*draft).clone()} {oninput}
+                    aria-invalid={error.is_some().to_string()} aria-describedby="rename-error"
                     class="min-w-0 flex-1 rounded-lg border border-ink-700 bg-ink-950 px-2 py-1.5 text-sm focus:border-accent-400 focus:outline-none focus:ring-2 focus:ring-accent-400/40" />
                 <Button variant={Variant::Primary} submit=true class="rounded-lg px-2 text-sm font-medium">{ "Save" }</Button>
                 <Button variant={Variant::Quiet} on_click={cancel} class="rounded-lg px-2 text-sm">{ "Cancel" }</Button>
             </div>
-            <p class="min-h-4 text-xs text-danger-400" role="alert">{ (*error).clone().unwrap_or_default() }</p>
+            <p id="rename-error" class="min-h-8 text-xs text-danger-400" role="alert">{ (*error).clone().unwrap_or_default() }</p>
         </form>
     }
 }

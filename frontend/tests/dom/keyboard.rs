@@ -28,8 +28,13 @@ fn room(name: &str) -> RoomName {
     RoomName::parse(name).unwrap()
 }
 
+/// The id of the focused element, which must be on this test's page.
 fn focused_id() -> String {
-    document().active_element().map(|element| element.id()).unwrap_or_default()
+    let focused = document().active_element();
+    focused
+        .filter(|element| element.closest("[data-test-root]").ok().flatten().is_some())
+        .map(|element| element.id())
+        .unwrap_or_default()
 }
 
 /// Ada with #general and #random open, #random shown.

@@ -31,6 +31,7 @@ mod people;
 mod reading;
 mod sending;
 mod text;
+mod wording;
 
 fn document() -> web_sys::Document {
     web_sys::window().unwrap().document().unwrap()
@@ -50,12 +51,17 @@ fn forget_everything() {
     web_sys::window().unwrap().local_storage().unwrap().unwrap().clear().unwrap();
 }
 
-/// Like [`mount`], keeping what the page remembered.
+/// Like [`mount`], keeping what the page remembered. Earlier tests' roots
+/// leave the page, so that ids (`#composer`, ...) name this test's elements.
 async fn mount_again<C>(props: C::Properties) -> Element
 where
     C: BaseComponent,
 {
+    for earlier in all(&document().body().unwrap(), "[data-test-root]") {
+        earlier.remove();
+    }
     let root = document().create_element("div").unwrap();
+    root.set_attribute("data-test-root", "").unwrap();
     document().body().unwrap().append_child(&root).unwrap();
     yew::Renderer::<C>::with_root_and_props(root.clone(), props).render();
     settle().await;

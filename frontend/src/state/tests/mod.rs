@@ -378,3 +378,14 @@ fn keys_stay_the_same_from_sending_to_sent() {
     state.apply(message("general", 2, "Bob", "b", None));
     assert_eq!(state.room(&room("general")).unwrap().entries[1].key(), "1002-0");
 }
+
+#[test]
+fn notices_go_by_themselves_unless_they_say_why_the_page_stopped() {
+    let mut state = ChatState::default();
+    state.apply(Action::Error(ErrorMeaning::Notice("slow down".into())));
+    state.apply(Action::Error(ErrorMeaning::Outdated));
+    state.apply(Action::Error(ErrorMeaning::SignedOut));
+    state.apply(Action::NotifyLasting("The server closed the connection: bye.".into()));
+    let lasting: Vec<bool> = state.notices.iter().map(|notice| notice.lasting).collect();
+    assert_eq!(lasting, [false, true, true, true]);
+}
