@@ -148,10 +148,13 @@ impl RoomState {
         confirmed.checked_sub(1).and_then(|last| self.entries[last].id)
     }
 
-    /// Whether reaching the top should ask the server for older messages.
+    /// Whether reaching the top should ask the server for older messages:
+    /// not while the join's history is still arriving (the list sits near
+    /// its top then, before it has filled).
     pub fn may_load_older(&self) -> bool {
         self.older == Older::More
             && self.joined
+            && self.backlog == 0
             && self.oldest_id().is_some()
             && self.entries.len() < HISTORY_PER_ROOM
     }
