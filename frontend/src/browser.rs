@@ -85,11 +85,19 @@ pub fn store_own_ids(ids: &OwnIds) {
     write(OWN_IDS_KEY, &stored.format());
 }
 
+/// The address's path, with `%20` and the like decoded.
+fn current_path() -> Option<String> {
+    let path = window()?.location().pathname().ok()?;
+    Some(js_sys::decode_uri_component(&path).ok().and_then(|decoded| decoded.as_string()).unwrap_or(path))
+}
+
 pub fn current_route() -> Route {
-    window()
-        .and_then(|w| w.location().pathname().ok())
-        .map(|path| Route::parse(&path))
-        .unwrap_or(Route::Landing)
+    current_path().map(|path| Route::parse(&path)).unwrap_or(Route::Landing)
+}
+
+/// The address links to a name that cannot be a room: the name and why.
+pub fn refused_room_link() -> Option<(String, roomcast_protocol::NameError)> {
+    Route::refused_room(&current_path()?)
 }
 
 /// Shows `route` in the address bar, adding a history entry when it changes.
@@ -139,6 +147,34 @@ pub fn focused() -> Option<web_sys::HtmlElement> {
     window()?.document()?.active_element()?.dyn_into().ok()
 }
 
+/// Focuses the element with `id`, if there is one; `false` if not.
+pub fn focus_id(id: &str) -> bool {
+    let element = window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(id))
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+    element.is_some_and(|element| element.focus().is_ok())
+}
+
+/// Focuses the element with `id` once the page has drawn what the current
+/// event changed (Yew draws in a microtask, so a timeout comes after it,
+/// and after any focus a closing drawer gives back); tries a few more
+/// times for an element that is still to come.
+pub fn focus_id_after_render(id: &'static str) {
+    fn attempt(id: &'static str, left: u32) {
+        gloo_timers::callback::Timeout::new(if left == FOCUS_ATTEMPTS { 0 } else { 30 }, move || {
+            if !focus_id(id) && left > 1 {
+                attempt(id, left - 1);
+            }
+        })
+        .forget();
+    }
+    attempt(id, FOCUS_ATTEMPTS);
+}
+
+/// How often [`focus_id_after_render`] looks for its element.
+const FOCUS_ATTEMPTS: u32 = 10;
+
 /// Whether the browser believes it has a network; `true` when it cannot tell.
 pub fn online() -> bool {
     window().map(|w| w.navigator().on_line()).unwrap_or(true)
@@ -169,4 +205,34 @@ pub fn random_u64() -> u64 {
 /// Minutes east of UTC of the user's time zone at `ts_ms`.
 pub fn utc_offset_minutes(ts_ms: f64) -> i32 {
     -(js_sys::Date::new(&JsValue::from_f64(ts_ms)).get_timezone_offset() as i32)
+}
+
+/// Makes `field` as tall as its text, wrapped lines included, up to
+/// `max_rows` lines; beyond that it keeps that height and scrolls. Reads
+/// the line height, padding and borders from the page's styles, so it
+/// works with whatever font the page uses.
+pub fn fit_height_to_text(field: &web_sys::HtmlTextAreaElement, max_rows: u32) {
+    let Some(style) = window().and_then(|w| w.get_computed_style(field).ok().flatten()) else { return };
+    let px = |property: &str| {
+        style
+            .get_property_value(property)
+            .ok()
+            .and_then(|value| value.trim_end_matches("px").parse::<f64>().ok())
+    };
+    let font = px("font-size").unwrap_or(16.0);
+    // `normal` is about 1.2 times the font size.
+    let line = px("line-height").unwrap_or(font * 1.2);
+    let padding = px("padding-top").unwrap_or(0.0) + px("padding-bottom").unwrap_or(0.0);
+    let border = px("border-top-width").unwrap_or(0.0) + px("border-bottom-width").unwrap_or(0.0);
+    let border_box = style.get_property_value("box-sizing").is_ok_and(|sizing| sizing == "border-box");
+    // `height` covers the text alone, or (border-box) padding and borders too;
+    // `scrollHeight` is the text and the padding.
+    let extra = if border_box { border } else { -padding };
+    let inline = field.style();
+    // Shrink first, so that the text's own height shows after a deletion.
+    let _ = inline.set_property("height", "auto");
+    let needed = f64::from(field.scroll_height()) + extra;
+    let most = line * f64::from(max_rows) + if border_box { padding + border } else { 0.0 };
+    let _ = inline.set_property("height", &format!("{}px", needed.min(most).ceil()));
+    let _ = inline.set_property("overflow-y", if needed > most + 0.5 { "auto" } else { "hidden" });
 }

@@ -4,6 +4,8 @@
 
 use roomcast_protocol::{MessageText, NameError};
 
+use crate::wording;
+
 /// What the composer shows about the current draft.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DraftCheck {
@@ -20,11 +22,12 @@ pub fn check_draft(text: &str, max_chars: usize) -> DraftCheck {
     let count = text.chars().count();
     let remaining = max_chars as isize - count as isize;
     let problem = if remaining < 0 {
-        Some(format!("{} characters over the limit of {max_chars}", -remaining))
+        let over = wording::count(remaining.unsigned_abs(), "character", "characters");
+        Some(format!("{over} over the limit of {max_chars}"))
     } else {
         match MessageText::check(text) {
             Ok(()) | Err(NameError::Empty(_)) => None,
-            Err(err) => Some(err.to_string()),
+            Err(err) => Some(wording::problem(&err)),
         }
     };
     let sendable = problem.is_none() && !text.trim().is_empty();
@@ -75,14 +78,6 @@ impl ClientIds {
     }
 }
 
-/// `HH:MM` of a timestamp (ms since the epoch) in a zone `offset_minutes`
-/// east of UTC.
-pub fn clock(ts_ms: f64, offset_minutes: i32) -> String {
-    let minutes = (ts_ms / 60_000.0).floor() as i64 + i64::from(offset_minutes);
-    let of_day = minutes.rem_euclid(24 * 60);
-    format!("{:02}:{:02}", of_day / 60, of_day % 60)
-}
-
 #[cfg(test)]
 mod tests {
     use roomcast_protocol::ClientMsgId;
@@ -101,6 +96,8 @@ mod tests {
         assert_eq!(over.remaining, -2);
         assert!(!over.sendable);
         assert_eq!(over.problem.as_deref(), Some("2 characters over the limit of 10"));
+        let just_over = check_draft(&"x".repeat(11), 10);
+        assert_eq!(just_over.problem.as_deref(), Some("1 character over the limit of 10"));
     }
 
     #[test]
@@ -121,7 +118,10 @@ mod tests {
     fn control_characters_are_explained() {
         let check = check_draft("bell \u{7}", 2000);
         assert!(!check.sendable);
-        assert!(check.problem.unwrap().contains("may not contain"));
+        assert_eq!(
+            check.problem.as_deref(),
+            Some("Messages cannot contain control characters (U+0007 here).")
+        );
         assert!(check_draft("two\nlines\tand a tab", 2000).sendable);
     }
 
@@ -157,14 +157,5 @@ mod tests {
             assert_eq!(u64::from_str_radix(hex, 16), Ok(random), "{id}: no bit is lost");
             assert_eq!(counter, "1");
         }
-    }
-
-    #[test]
-    fn clock_shows_local_hours_and_minutes() {
-        let ts = 1_764_480_000_000.0; // 2025-11-30 05:20:00 UTC
-        assert_eq!(clock(ts, 0), "05:20");
-        assert_eq!(clock(ts, 60), "06:20");
-        assert_eq!(clock(ts, -330), "23:50", "the day before, west of UTC");
-        assert_eq!(clock(ts + 59_999.0, 0), "05:20");
     }
 }

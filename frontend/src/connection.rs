@@ -5,8 +5,10 @@
 //! decides), turns every server frame into an [`Action`] for the state, and
 //! reconnects by itself with [`Backoff`] when the socket drops: it greets the
 //! server again, rejoins the rooms (recovering what was missed) and sends
-//! what was queued or unconfirmed meanwhile. The header's connection badge
-//! follows from the `SetLink` actions it dispatches.
+//! what was queued or unconfirmed meanwhile. After a refusal for sending
+//! too fast it wakes when the plan says the next message's turn comes. The
+//! header's connection badge follows from the `SetLink` actions it
+//! dispatches.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -14,9 +16,9 @@ use std::rc::Rc;
 
 use futures::channel::mpsc;
 use futures::stream::{SplitSink, StreamExt};
-use futures::{select, SinkExt};
+use futures::{select, FutureExt, SinkExt};
 use gloo_net::websocket::{futures::WebSocket, Message, WebSocketError};
-use gloo_timers::future::IntervalStream;
+use gloo_timers::future::{IntervalStream, TimeoutFuture};
 use roomcast_protocol::{close, ClientFrame, MemberCount, MessageFrame, MessageId, RoomName, ServerFrame};
 use yew::UseReducerDispatcher;
 
@@ -154,7 +156,7 @@ impl Connection {
                     self.wait(delay).await
                 }
                 Ended::Refused { code, reason } => {
-                    self.dispatch.dispatch(Action::Notify(refusal_text(code, &reason)));
+                    self.dispatch.dispatch(Action::NotifyLasting(refusal_text(code, &reason)));
                     attempt = 0;
                     self.wait_for_reconnect_click().await
                 }
@@ -223,7 +225,7 @@ impl Connection {
                 Event::Command(Some(Command::ReconnectNow)) => break,
                 Event::Command(Some(command)) => self.offline_command(command),
                 Event::Command(None) => return false,
-                Event::Tick | Event::Incoming(_) => {}
+                Event::Tick | Event::Turn | Event::Incoming(_) => {}
             }
         }
         true
@@ -280,10 +282,12 @@ impl Connection {
             return Ended::Lost { was_live };
         }
         loop {
+            let mut turn = self.next_turn();
             let event = select! {
                 incoming = stream.next() => Event::Incoming(incoming),
                 command = self.commands.next() => Event::Command(command),
                 _ = ticks.next() => Event::Tick,
+                () = turn => Event::Turn,
             };
             let frames = match event {
                 Event::Incoming(Some(Ok(Message::Text(text)))) => {
@@ -311,6 +315,7 @@ impl Connection {
                 Event::Incoming(None) => return Ended::Lost { was_live },
                 Event::Command(None) => return Ended::Shutdown,
                 Event::Command(Some(command)) => self.plan_command(command),
+                Event::Turn => self.plan.paced(browser::now_ms()),
                 Event::Tick => {
                     let silent = browser::now_ms() - last_heard;
                     if silent > DEAD_AFTER_MS {
@@ -330,6 +335,18 @@ impl Connection {
             if self.write_all(&mut sink, frames).await.is_err() {
                 return Ended::Lost { was_live };
             }
+        }
+    }
+
+    /// Ends when the next message paced after a refusal for sending too
+    /// fast may go (never, when none waits for a time).
+    fn next_turn(&self) -> futures::future::Fuse<futures::future::LocalBoxFuture<'static, ()>> {
+        match self.plan.next_turn_ms() {
+            Some(at) => {
+                let wait = (at - browser::now_ms()).clamp(0.0, f64::from(u32::MAX));
+                TimeoutFuture::new(wait.ceil() as u32).boxed_local().fuse()
+            }
+            None => futures::future::pending().boxed_local().fuse(),
         }
     }
 
@@ -400,8 +417,14 @@ impl Connection {
                 if let Ok(room) = RoomName::parse(&message.room) {
                     self.plan.seen(&room, message.id, message.client_id.as_deref());
                 }
+                let ours = message.client_id.is_some();
                 self.dispatch.dispatch(Action::Received(owned_message(message)));
-                Vec::new()
+                // Our copy confirms a paced message: the next one's turn.
+                if ours {
+                    self.plan.paced(browser::now_ms())
+                } else {
+                    Vec::new()
+                }
             }
             ServerFrame::History { room, messages, more, .. } => {
                 if let Ok(room) = RoomName::parse(&room) {
@@ -411,21 +434,29 @@ impl Connection {
                 }
                 Vec::new()
             }
-            ServerFrame::Error { code, message, room, client_id, .. } => {
+            ServerFrame::Error { code, message, room, client_id, retry_after_ms } => {
                 let frame = ErrorFrame {
                     code,
                     message: &message,
                     room: room.as_deref(),
                     client_id: client_id.as_deref(),
+                    retry_after_ms,
                 };
                 let meaning = error_meaning::classify(&frame, |room| self.plan.awaiting(room));
-                self.plan.heed(&meaning);
+                let now = browser::now_ms();
+                self.plan.heed(&meaning, now, browser::random());
                 let stop = meaning.ends_connection();
+                // A refused or given-up send frees the turn of a paced one;
+                // one to send again waits for the next check instead.
+                let next = match &meaning {
+                    ErrorMeaning::SendFailed { .. } | ErrorMeaning::SendLater { .. } => self.plan.paced(now),
+                    _ => Vec::new(),
+                };
                 self.dispatch.dispatch(Action::Error(meaning));
                 if stop {
                     return Reply::Stop;
                 }
-                Vec::new()
+                next
             }
             ServerFrame::Gap { room, epoch } => {
                 if let Ok(room) = RoomName::parse(&room) {
@@ -489,6 +520,8 @@ enum Event {
     Incoming(Option<Result<Message, WebSocketError>>),
     Command(Option<Command>),
     Tick,
+    /// The next paced message may go.
+    Turn,
 }
 
 fn owned_member(member: MemberCount<'_>) -> MemberCount<'static> {

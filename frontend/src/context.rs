@@ -18,6 +18,9 @@ use crate::connection::{self, Command, Commands};
 use crate::prefs::OpenRooms;
 use crate::state::{Action, ChatState, Delivery};
 
+/// The id of the composer's field, which takes the focus when a room opens.
+pub const COMPOSER_ID: &str = "composer";
+
 #[derive(Clone)]
 pub struct Chat {
     pub state: UseReducerHandle<ChatState>,
@@ -51,13 +54,15 @@ impl Chat {
         self.command(Command::Hello(name.to_string()));
     }
 
-    /// Opens `room`: joins it if needed, shows it, and links to it.
+    /// Opens `room`: joins it if needed, shows it, and links to it; the
+    /// composer gets the focus.
     pub fn open_room(&self, room: &RoomName) {
         if self.state.room(room).is_none() {
             self.command(Command::Join(room.clone()));
         }
         browser::remember_room(room);
         self.state.dispatch(Action::Open(room.clone()));
+        browser::focus_id_after_render(COMPOSER_ID);
     }
 
     /// Opens the rooms of an earlier visit (each joined afresh, with its
@@ -73,9 +78,12 @@ impl Chat {
         }
     }
 
-    /// Shows a room already in the list.
+    /// Shows a room already in the list; the composer gets the focus (on
+    /// a phone, rather than the menu button the room list's drawer would
+    /// give it back to).
     pub fn show_room(&self, room: &RoomName) {
         self.state.dispatch(Action::Activate(room.clone()));
+        browser::focus_id_after_render(COMPOSER_ID);
     }
 
     pub fn show_lobby(&self) {
@@ -132,8 +140,27 @@ impl Chat {
                 .map(|entry| entry.text.clone())
         });
         let Some(text) = text else { return };
-        self.state.dispatch(Action::Retry { room: room.clone(), client_id: client_id.to_owned() });
-        self.command(Command::Send { room: room.clone(), client_id: client_id.to_owned(), text });
+        self.resend(room, client_id.to_owned(), text);
+    }
+
+    /// Sends every failed message of `room` again, in the order they were
+    /// written, each under its own client id.
+    pub fn retry_all(&self, room: &RoomName) {
+        let Some(state) = self.state.room(room) else { return };
+        let failed: Vec<(String, String)> = state
+            .entries
+            .iter()
+            .filter(|entry| matches!(entry.delivery, Delivery::Failed(_)))
+            .filter_map(|entry| Some((entry.client_id.clone()?, entry.text.clone())))
+            .collect();
+        for (client_id, text) in failed {
+            self.resend(room, client_id, text);
+        }
+    }
+
+    fn resend(&self, room: &RoomName, client_id: String, text: String) {
+        self.state.dispatch(Action::Retry { room: room.clone(), client_id: client_id.clone() });
+        self.command(Command::Send { room: room.clone(), client_id, text });
     }
 
     /// The user typed in `room`. The connection tells the room at most
@@ -150,6 +177,11 @@ impl Chat {
 
     pub fn discard(&self, room: &RoomName, client_id: &str) {
         self.state.dispatch(Action::Discard { room: room.clone(), client_id: client_id.to_owned() });
+    }
+
+    /// A notice for the user, which goes by itself after a few seconds.
+    pub fn notify(&self, text: String) {
+        self.state.dispatch(Action::Notify(text));
     }
 
     pub fn dismiss_notice(&self, id: u64) {

@@ -1,9 +1,10 @@
 //! What an `error` frame from the server means for this page, decided in one
 //! place.
 //!
-//! [`classify`] reads a frame's code, room and client id, and what we are
-//! waiting for in that room, and says what happened: a send failed or may
-//! have failed, a join was refused for good or should be asked again later,
+//! [`classify`] reads a frame's code, room, client id and wait hint, and
+//! what we are waiting for in that room, and says what happened: a send
+//! failed or may have failed, a send was refused for now and waits for the
+//! server's hint (`rate_limited`), a join was refused for good or should be asked again later,
 //! a page of older messages could not be read, a note about a room, a
 //! general notice, or a server that no longer speaks this page's protocol. The connection task calls it once per error frame and hands the
 //! answer to both [`Plan`](crate::plan::Plan) (which forgets a refused room or
@@ -24,6 +25,8 @@ pub struct ErrorFrame<'a> {
     pub message: &'a str,
     pub room: Option<&'a str>,
     pub client_id: Option<&'a str>,
+    /// With `rate_limited`, from a version 6 server: how long to wait.
+    pub retry_after_ms: Option<u64>,
 }
 
 /// What an error means for the page.
@@ -37,6 +40,12 @@ pub enum ErrorMeaning {
     /// (`maybe_delivered`). The plan sends it again at its next check; the
     /// state keeps showing it on its way.
     SendAgain { room: String, client_id: String, maybe_delivered: bool },
+    /// One of our messages was refused for now because we send too fast
+    /// (`rate_limited`; it was not delivered). The outbox sends it again
+    /// under the same client id after the server's hint (`retry_after_ms`,
+    /// version 6), or after its own backoff without one; the state shows it
+    /// waiting to be sent.
+    SendLater { room: String, client_id: String, retry_after_ms: Option<u64> },
     /// The server will not let us into a room we were joining: the room goes
     /// away, with the server's reason.
     JoinRefused { room: RoomName, reason: String },
@@ -61,7 +70,8 @@ pub enum ErrorMeaning {
 /// Why one of our messages was not sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SendFailure {
-    /// `rate_limited`.
+    /// `rate_limited`, every time the outbox sent it
+    /// ([`crate::outbox::MAX_TOO_FAST`] times).
     TooFast,
     /// `unavailable`: the server could not reach its message bus, every
     /// time the plan sent it.
@@ -135,6 +145,11 @@ pub fn classify(frame: &ErrorFrame<'_>, awaiting: impl Fn(&RoomName) -> Awaiting
                 maybe_delivered: frame.code == ErrorCode::OutcomeUnknown,
             }
         }
+        (Some(room), Some(client_id)) if frame.code == ErrorCode::RateLimited => ErrorMeaning::SendLater {
+            room: room.to_owned(),
+            client_id: client_id.to_owned(),
+            retry_after_ms: frame.retry_after_ms,
+        },
         (Some(room), Some(client_id)) => ErrorMeaning::SendFailed {
             room: room.to_owned(),
             client_id: client_id.to_owned(),
@@ -171,7 +186,7 @@ mod tests {
     }
 
     fn frame<'a>(code: ErrorCode, room: Option<&'a str>, client_id: Option<&'a str>) -> ErrorFrame<'a> {
-        ErrorFrame { code, message: "the server's words", room, client_id }
+        ErrorFrame { code, message: "the server's words", room, client_id, retry_after_ms: None }
     }
 
     fn send_failed(room: &str, failure: SendFailure) -> ErrorMeaning {
@@ -185,7 +200,6 @@ mod tests {
     #[test]
     fn an_error_about_one_of_our_messages_is_a_failed_send() {
         use ErrorCode::*;
-        check(frame(RateLimited, Some("general"), Some("c1")), send_failed("general", SendFailure::TooFast));
         check(frame(NotJoined, Some("general"), Some("c1")), send_failed("general", SendFailure::NotInRoom));
         check(
             frame(InvalidText, Some("joining"), Some("c1")),
@@ -202,6 +216,23 @@ mod tests {
         };
         check(frame(ErrorCode::Unavailable, Some("general"), Some("c1")), again(false));
         check(frame(ErrorCode::OutcomeUnknown, Some("general"), Some("c1")), again(true));
+    }
+
+    #[test]
+    fn sending_too_fast_is_a_send_to_try_later_with_the_servers_hint_when_it_gives_one() {
+        let later = |retry_after_ms| ErrorMeaning::SendLater {
+            room: "general".into(),
+            client_id: "c1".into(),
+            retry_after_ms,
+        };
+        let refused = frame(ErrorCode::RateLimited, Some("general"), Some("c1"));
+        check(refused, later(None));
+        check(ErrorFrame { retry_after_ms: Some(250), ..refused }, later(Some(250)));
+        // A refused join or request (no client id) is not a send.
+        check(
+            ErrorFrame { retry_after_ms: Some(250), ..frame(ErrorCode::RateLimited, Some("general"), None) },
+            note("general"),
+        );
     }
 
     #[test]

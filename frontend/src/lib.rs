@@ -11,6 +11,10 @@
 //!   how often the page says its user is typing.
 //! - [`own_ids`]: the server ids of messages this device sent, so that they
 //!   show as ours in history after a reload.
+//! - [`calendar`] and [`author_colour`]: day separators, full dates and
+//!   ISO times in the reader's time zone, and each author's colour.
+//! - [`wording`]: counts with their plural, and what is wrong with a name
+//!   in words for people.
 //! - [`backoff`], [`route`], [`endpoint`], [`compose`], [`prefs`], [`scroll`]:
 //!   reconnect timing, addresses, the WebSocket URL, composer rules, what is
 //!   remembered, and when the message list follows new messages.
@@ -21,8 +25,10 @@
 //! - [`components`]: the screens, one function component per file.
 //! - [`browser`]: the few browser APIs used, wrapped to never panic.
 
+pub mod author_colour;
 pub mod backoff;
 pub mod browser;
+pub mod calendar;
 pub mod components;
 pub mod compose;
 pub mod connection;
@@ -40,5 +46,6 @@ pub mod state;
 #[cfg(test)]
 mod testing;
 pub mod typing;
+pub mod wording;
 
 pub use components::App;

@@ -83,10 +83,7 @@ impl Members {
 
 /// "1 person", "3 people".
 pub fn people_count(names: usize) -> String {
-    match names {
-        1 => "1 person".to_owned(),
-        n => format!("{n} people"),
-    }
+    crate::wording::count(names, "person", "people")
 }
 
 /// What the page knows about the people of one room.

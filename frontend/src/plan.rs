@@ -11,7 +11,9 @@
 //! ([`crate::outbox`]). It also asks for older messages, one page per room at
 //! a time, and with a version 4 server for each room's members after its
 //! `joined`, and says that the user is typing (at most every
-//! [`crate::typing::ANNOUNCE_EVERY_MS`]). It is pure and unit-tested.
+//! [`crate::typing::ANNOUNCE_EVERY_MS`]). After a refusal for sending too
+//! fast it paces the sends ([`Plan::paced`], at [`Plan::next_turn_ms`]). It
+//! is pure and unit-tested.
 
 use std::borrow::Cow;
 
@@ -80,6 +82,11 @@ pub struct Plan {
     /// The protocol version of the current connection's `welcome`.
     protocol: Option<u32>,
     outbox: Outbox,
+}
+
+/// Whether `room` is among `rooms` and joined on the current connection.
+fn joined_in(rooms: &[Membership], room: &RoomName) -> bool {
+    rooms.iter().any(|membership| &membership.room == room && membership.joined)
 }
 
 fn owned(text: &str) -> Cow<'static, str> {
@@ -196,10 +203,31 @@ impl Plan {
             membership.typing.reset();
         }
         if self.connected && self.is_joined(&message.room) {
-            return Ok(vec![self.outbox.send_now(message, now_ms)?]);
+            return match self.outbox.send_now(message, now_ms)? {
+                Some(frame) => Ok(vec![frame]),
+                None => Ok(self.paced(now_ms)),
+            };
         }
         self.outbox.push(message)?;
         Ok(Vec::new())
+    }
+
+    /// While sends are paced (a message was refused for sending too fast):
+    /// the next message in line, when its turn has come. The connection
+    /// asks after each of our messages the server confirmed or refused, and
+    /// at [`Plan::next_turn_ms`].
+    pub fn paced(&mut self, now_ms: f64) -> Vec<ClientFrame<'static>> {
+        if !self.connected {
+            return Vec::new();
+        }
+        let rooms = &self.rooms;
+        self.outbox.paced(|room| joined_in(rooms, room), now_ms)
+    }
+
+    /// When the next paced message's wait ends, if one waits for a time.
+    pub fn next_turn_ms(&self) -> Option<f64> {
+        let rooms = &self.rooms;
+        self.outbox.next_turn_ms(|room| joined_in(rooms, room)).filter(|_| self.connected)
     }
 
     /// `joined` arrived (with the room's `epoch` from version 3): a version 4
@@ -296,9 +324,10 @@ impl Plan {
     }
 
     /// Acts on an error: a refused room is forgotten, one to join later is
-    /// asked again on the next tick, a message to try again is sent again,
-    /// a refused send or page is no longer waited for.
-    pub fn heed(&mut self, meaning: &ErrorMeaning) {
+    /// asked again on the next tick, a message to try again is sent again
+    /// (one refused for sending too fast after its wait, for which `now_ms`
+    /// and `random` count), a refused send or page is no longer waited for.
+    pub fn heed(&mut self, meaning: &ErrorMeaning, now_ms: f64, random: f64) {
         match meaning {
             ErrorMeaning::JoinRefused { room, .. } => {
                 self.leave(room);
@@ -308,6 +337,9 @@ impl Plan {
             }
             ErrorMeaning::SendAgain { client_id, maybe_delivered, .. } => {
                 self.outbox.again(client_id, *maybe_delivered)
+            }
+            ErrorMeaning::SendLater { client_id, retry_after_ms, .. } => {
+                self.outbox.later(client_id, *retry_after_ms, now_ms, random)
             }
             ErrorMeaning::SendFailed { client_id, .. } => self.outbox.settled(client_id),
             ErrorMeaning::PagingFailed { room, .. } => self.paged(room),
@@ -322,9 +354,7 @@ impl Plan {
             return Vec::new();
         }
         let rooms = &self.rooms;
-        let mut frames = self
-            .outbox
-            .due(|room| rooms.iter().any(|membership| &membership.room == room && membership.joined), now_ms);
+        let mut frames = self.outbox.due(|room| joined_in(rooms, room), now_ms);
         for room in self.retry_joins.drain(..) {
             if let Some(membership) = rooms.iter().find(|membership| membership.room == room) {
                 frames.push(membership.join_frame());
@@ -491,10 +521,10 @@ mod tests {
         let unconfirmed =
             ErrorMeaning::SendAgain { room: "general".into(), client_id: "c1".into(), maybe_delivered: true };
         for _ in 1..crate::outbox::MAX_SENDS {
-            plan.heed(&unconfirmed);
+            plan.heed(&unconfirmed, 0.0, 0.5);
             assert_eq!(show(plan.tick(5_000.0)), ["send general c1"]);
         }
-        plan.heed(&unconfirmed);
+        plan.heed(&unconfirmed, 0.0, 0.5);
         assert!(plan.tick(10_000.0).is_empty());
         let given_up = plan.take_abandoned();
         assert_eq!(
@@ -507,12 +537,52 @@ mod tests {
         );
     }
 
+    /// #general refused `client_id` for sending too fast.
+    fn too_fast(client_id: &str, retry_after_ms: Option<u64>) -> ErrorMeaning {
+        ErrorMeaning::SendLater { room: "general".into(), client_id: client_id.into(), retry_after_ms }
+    }
+
+    #[test]
+    fn a_message_refused_for_sending_too_fast_goes_again_after_the_hint_and_later_ones_wait_their_turn() {
+        let mut plan = ada_joined(&["general"]);
+        assert_eq!(send(&mut plan, "general", "c1"), ["send general c1"]);
+        assert_eq!(send(&mut plan, "general", "c2"), ["send general c2"]);
+        plan.heed(&too_fast("c2", Some(200)), 0.0, 0.5);
+        assert!(send(&mut plan, "general", "c3").is_empty(), "c3 waits behind c2");
+        plan.seen(&room("general"), id(1), Some("c1"));
+        assert!(plan.paced(100.0).is_empty(), "c2's wait is not over");
+        assert_eq!(plan.next_turn_ms(), Some(200.0));
+        assert_eq!(show(plan.paced(200.0)), ["send general c2"], "the same client id");
+        assert_eq!(plan.next_turn_ms(), None, "c2 is in flight");
+        plan.seen(&room("general"), id(2), Some("c2"));
+        assert_eq!(show(plan.paced(201.0)), ["send general c3"]);
+        plan.seen(&room("general"), id(3), Some("c3"));
+        assert_eq!(send(&mut plan, "general", "c4"), ["send general c4"], "no longer paced");
+    }
+
+    #[test]
+    fn paced_messages_wait_for_a_connection_and_their_rooms_join() {
+        let mut plan = ada_joined(&["general"]);
+        send(&mut plan, "general", "c1");
+        plan.heed(&too_fast("c1", None), 0.0, 0.0);
+        plan.disconnected();
+        assert_eq!(plan.next_turn_ms(), None);
+        assert!(plan.paced(10_000.0).is_empty(), "no connection");
+        plan.connected();
+        assert!(plan.paced(10_000.0).is_empty(), "not joined yet");
+        assert_eq!(show(plan.joined(&room("general"), Some("e1"), 10_000.0)), ["send general c1"]);
+    }
+
     #[test]
     fn a_refused_send_is_not_sent_again() {
         let mut plan = ada_joined(&["general"]);
         send(&mut plan, "general", "c1");
         let failure = SendFailure::TooFast;
-        plan.heed(&ErrorMeaning::SendFailed { room: "general".into(), client_id: "c1".into(), failure });
+        plan.heed(
+            &ErrorMeaning::SendFailed { room: "general".into(), client_id: "c1".into(), failure },
+            0.0,
+            0.5,
+        );
         plan.disconnected();
         plan.connected();
         assert!(plan.joined(&room("general"), Some("e1"), 0.0).is_empty());
@@ -571,7 +641,11 @@ mod tests {
         plan.paged(&room("general"));
         assert_eq!(plan.awaiting(&room("general")), Awaiting::Nothing);
         assert_eq!(show(plan.older(&room("general"), id(50))), ["history general before 50-0"]);
-        plan.heed(&ErrorMeaning::PagingFailed { room: room("general"), reason: "unavailable".into() });
+        plan.heed(
+            &ErrorMeaning::PagingFailed { room: room("general"), reason: "unavailable".into() },
+            0.0,
+            0.5,
+        );
         assert_eq!(show(plan.older(&room("general"), id(50))).len(), 1, "a failed page may be asked again");
 
         plan.disconnected();
@@ -614,8 +688,12 @@ mod tests {
         let mut plan = ada_in(&["full", "busy"]);
         plan.connected();
         assert_eq!(plan.awaiting(&room("full")), Awaiting::Join);
-        plan.heed(&ErrorMeaning::JoinRefused { room: room("full"), reason: "at most 8 rooms".into() });
-        plan.heed(&ErrorMeaning::JoinLater { room: room("busy") });
+        plan.heed(
+            &ErrorMeaning::JoinRefused { room: room("full"), reason: "at most 8 rooms".into() },
+            0.0,
+            0.5,
+        );
+        plan.heed(&ErrorMeaning::JoinLater { room: room("busy") }, 0.0, 0.5);
         assert_eq!(plan.awaiting(&room("full")), Awaiting::Nothing, "forgotten");
         assert_eq!(show(plan.tick(0.0)), ["join busy"]);
         assert!(plan.tick(0.0).is_empty(), "asked once per refusal");

@@ -1,8 +1,9 @@
 //! The app's two addresses: `/` (the landing page) and `/room/<name>` (a
 //! room). Parsing is pure so deep links are tested without a browser; the
-//! history API calls live in `browser.rs`.
+//! history API calls live in `browser.rs`. A link to a name that cannot be a
+//! room opens the landing page, and [`refused_room`] says why.
 
-use roomcast_protocol::RoomName;
+use roomcast_protocol::{NameError, RoomName};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
@@ -19,6 +20,16 @@ impl Route {
             Some(Ok(room)) => Route::Room(room),
             _ => Route::Landing,
         }
+    }
+
+    /// A `/room/<name>` link whose name cannot be a room: the name as
+    /// written (the caller decodes `%20` and the like) and why.
+    pub fn refused_room(path: &str) -> Option<(String, NameError)> {
+        let rest = path.strip_prefix("/room/")?.trim_end_matches('/');
+        if rest.is_empty() {
+            return None;
+        }
+        RoomName::parse(rest).err().map(|err| (rest.to_owned(), err))
     }
 
     pub fn path(&self) -> String {
@@ -52,6 +63,20 @@ mod tests {
             ("/room/-leading-dash", Route::Landing),
         ] {
             assert_eq!(Route::parse(path), expected, "{path:?}");
+        }
+    }
+
+    #[test]
+    fn a_link_to_a_name_that_cannot_be_a_room_says_why() {
+        let (name, error) = Route::refused_room("/room/Bad Room!").expect("refused");
+        assert_eq!(name, "Bad Room!");
+        assert_eq!(
+            crate::wording::problem(&error),
+            "Room names can use letters, digits, - and _ (not spaces)."
+        );
+        assert_eq!(Route::refused_room("/room/a/b/").map(|(name, _)| name).as_deref(), Some("a/b"));
+        for fine in ["/room/general", "/room/General/", "/", "/room/", "/rooms/x y"] {
+            assert!(Route::refused_room(fine).is_none(), "{fine}");
         }
     }
 

@@ -55,6 +55,9 @@ pub enum Link {
 pub struct Notice {
     pub id: u64,
     pub text: String,
+    /// Stays until dismissed: it says why the page stopped (out of date,
+    /// signed out, refused by the server). Others go by themselves.
+    pub lasting: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -186,7 +189,10 @@ pub enum Action {
     /// The connection dropped: memberships must be confirmed again, and
     /// messages in flight wait to be sent again (under the same client id).
     ConnectionLost,
+    /// A notice that goes by itself after a few seconds.
     Notify(String),
+    /// A notice that stays until dismissed (see [`Notice::lasting`]).
+    NotifyLasting(String),
     DismissNotice(u64),
 }
 
@@ -320,6 +326,7 @@ impl ChatState {
             }
             Action::ConnectionLost => self.connection_lost(),
             Action::Notify(text) => self.notify(text),
+            Action::NotifyLasting(text) => self.notify_lasting(text),
             Action::DismissNotice(id) => self.notices.retain(|notice| notice.id != id),
         }
     }
@@ -389,6 +396,10 @@ impl ChatState {
             }
             // The plan sends it again: it is still on its way.
             ErrorMeaning::SendAgain { .. } => {}
+            // The plan sends it again after a wait; it says so meanwhile.
+            ErrorMeaning::SendLater { room, client_id, .. } => {
+                self.set_delivery(&room, &client_id, Delivery::Waiting);
+            }
             ErrorMeaning::PagingFailed { room, reason } => {
                 if let Some(state) = self.room_mut(room.as_str()) {
                     state.older = Older::More;
@@ -404,8 +415,8 @@ impl ChatState {
             }
             ErrorMeaning::RoomNote { room, message } => self.notify(format!("#{room}: {message}")),
             ErrorMeaning::Notice(message) => self.notify(message),
-            ErrorMeaning::Outdated => self.notify(OUTDATED_TEXT.to_owned()),
-            ErrorMeaning::SignedOut => self.notify(SIGNED_OUT_TEXT.to_owned()),
+            ErrorMeaning::Outdated => self.notify_lasting(OUTDATED_TEXT.to_owned()),
+            ErrorMeaning::SignedOut => self.notify_lasting(SIGNED_OUT_TEXT.to_owned()),
         }
     }
 
@@ -418,9 +429,17 @@ impl ChatState {
     }
 
     fn notify(&mut self, text: String) {
+        self.push_notice(text, false);
+    }
+
+    fn notify_lasting(&mut self, text: String) {
+        self.push_notice(text, true);
+    }
+
+    fn push_notice(&mut self, text: String, lasting: bool) {
         let id = self.next_notice;
         self.next_notice += 1;
-        self.notices.push_back(Notice { id, text });
+        self.notices.push_back(Notice { id, text, lasting });
         while self.notices.len() > MAX_NOTICES {
             self.notices.pop_front();
         }
@@ -441,7 +460,9 @@ const OUTDATED_TEXT: &str =
 /// Why a send failed, in words for the person who wrote it.
 fn send_failure_text(failure: &SendFailure) -> String {
     match failure {
-        SendFailure::TooFast => "Not sent: you are sending too fast. Wait a moment, then retry.".to_owned(),
+        SendFailure::TooFast => {
+            "Not sent: you are sending too fast, and waiting did not help. Retry in a moment.".to_owned()
+        }
         SendFailure::Unavailable => "Not sent: chat is briefly unavailable. Retry in a moment.".to_owned(),
         SendFailure::NotInRoom => "Not sent: you are not in this room any more.".to_owned(),
         SendFailure::QueueFull => {

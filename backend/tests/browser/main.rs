@@ -17,6 +17,9 @@ mod nginx;
 
 mod chat;
 mod history;
+mod keyboard;
 mod people;
 mod reconnect;
+mod sending;
 mod topology;
+mod wording;

@@ -19,6 +19,7 @@ use crate::browser;
 use crate::context::{use_chat, Chat, ChatProvider};
 use crate::prefs::{self, OpenRooms};
 use crate::route::Route;
+use crate::wording;
 
 #[function_component(App)]
 pub fn app() -> Html {
@@ -35,6 +36,7 @@ fn shell() -> Html {
     let latest = use_mut_ref(|| chat.clone());
     *latest.borrow_mut() = chat.clone();
     use_reopen_rooms(&chat);
+    use_explain_refused_link(&chat);
     use_history(latest);
     use_address_and_title(&chat);
     use_remember_open_rooms(&chat);
@@ -67,6 +69,21 @@ fn use_reopen_rooms(chat: &Chat) {
         if !open.rooms.is_empty() {
             chat.choose_name(&name);
             chat.reopen(open);
+        }
+    });
+}
+
+/// A link to `/room/<name>` whose name cannot be a room opens the landing
+/// page (or the lobby) with a notice that says why.
+#[hook]
+fn use_explain_refused_link(chat: &Chat) {
+    let chat = chat.clone();
+    use_effect_with((), move |()| {
+        if let Some((name, error)) = browser::refused_room_link() {
+            chat.notify(format!(
+                "The link asks for a room called “{name}”, which cannot exist. {}",
+                wording::problem(&error)
+            ));
         }
     });
 }
@@ -134,7 +151,7 @@ fn use_address_and_title(chat: &Chat) {
 /// The named user's screen: rooms on the side, the open room (or the lobby)
 /// beside them. Below `md` the side list is a drawer.
 #[function_component(ChatLayout)]
-fn chat_layout() -> Html {
+pub fn chat_layout() -> Html {
     let chat = use_chat();
     let drawer_open = use_state(|| false);
     let open_drawer = {
@@ -145,9 +162,10 @@ fn chat_layout() -> Html {
         let drawer_open = drawer_open.clone();
         Callback::from(move |_| drawer_open.set(false))
     };
+    let menu_open = *drawer_open;
     let main = match chat.state.active_room() {
-        Some(room) => html! { <RoomView key={room.name.to_string()} on_menu={open_drawer} /> },
-        None => html! { <Lobby on_menu={open_drawer} /> },
+        Some(room) => html! { <RoomView key={room.name.to_string()} on_menu={open_drawer} {menu_open} /> },
+        None => html! { <Lobby on_menu={open_drawer} {menu_open} /> },
     };
     html! {
         <div class="flex h-full">

@@ -2,18 +2,22 @@
 //! characters left is always visible. Empty and over-long drafts cannot be
 //! sent. Typing while offline is fine: the message is queued. A draft is
 //! kept per room while switching rooms. Typing tells the room that the user
-//! is typing (the connection says so at most every two seconds).
+//! is typing (the connection says so at most every two seconds). The field
+//! grows with the text, wrapped lines included, up to eight lines, then
+//! scrolls; it shrinks back when the message is sent.
 
 use roomcast_protocol::RoomName;
 use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
 
 use super::button::{Button, Variant};
+use crate::browser;
 use crate::compose::{check_draft, key_action, KeyAction};
 use crate::context::use_chat;
+use crate::wording;
 
 /// The field grows with the draft up to this many lines, then scrolls.
-const MAX_ROWS: usize = 6;
+const MAX_ROWS: u32 = 8;
 /// Below this many characters left, the counter turns to a warning colour.
 const WARN_REMAINING: isize = 100;
 
@@ -32,6 +36,14 @@ pub fn composer(props: &ComposerProps) -> Html {
     };
     let field = use_node_ref();
     let check = check_draft(&draft, props.max_chars);
+    {
+        let field = field.clone();
+        use_effect_with((*draft).clone(), move |_| {
+            if let Some(field) = field.cast::<HtmlTextAreaElement>() {
+                browser::fit_height_to_text(&field, MAX_ROWS);
+            }
+        });
+    }
 
     let submit = {
         let (chat, draft, field) = (chat.clone(), draft.clone(), field.clone());
@@ -73,7 +85,6 @@ pub fn composer(props: &ComposerProps) -> Html {
         submit.emit(());
     });
 
-    let rows = draft.lines().count().clamp(1, MAX_ROWS);
     let counter_colour = match check.remaining {
         r if r < 0 => "text-danger-400 font-semibold",
         r if r < WARN_REMAINING => "text-warn-300",
@@ -83,10 +94,10 @@ pub fn composer(props: &ComposerProps) -> Html {
         <form class="border-t border-ink-800 bg-ink-950 px-4 pb-4 pt-3" {onsubmit} aria-label="Write a message">
             <label for="composer" class="sr-only">{ format!("Message #{}", props.room) }</label>
             <div class="flex items-end gap-2 rounded-2xl border border-ink-700 bg-ink-900 p-2 focus-within:border-accent-400 focus-within:ring-2 focus-within:ring-accent-400/30">
-                <textarea id="composer" ref={field} rows={rows.to_string()} value={(*draft).clone()} {oninput} {onkeydown}
+                <textarea id="composer" ref={field} rows="1" value={(*draft).clone()} {oninput} {onkeydown}
                     placeholder={format!("Message #{}", props.room)} aria-describedby="composer-help composer-count"
                     aria-invalid={check.problem.is_some().to_string()}
-                    class="max-h-48 min-h-[2.5rem] flex-1 resize-none bg-transparent px-2 py-1.5 text-ink-100 placeholder:text-ink-500 focus:outline-none" />
+                    class="min-h-[2.5rem] flex-1 resize-none bg-transparent px-2 py-1.5 text-ink-100 placeholder:text-ink-500 focus:outline-none" />
                 <Button variant={Variant::Primary} submit=true disabled={!check.sendable} id="send"
                     class="rounded-xl px-4 py-2 text-sm font-semibold">
                     { "Send" }
@@ -100,7 +111,7 @@ pub fn composer(props: &ComposerProps) -> Html {
                         <span class="hidden sm:inline">{ "Enter to send · Shift+Enter for a new line" }</span>
                     }
                 </p>
-                <p id="composer-count" class={counter_colour} aria-label={format!("{} characters left", check.remaining)}>
+                <p id="composer-count" class={counter_colour} aria-label={wording::count(check.remaining.max(0).unsigned_abs(), "character left", "characters left")}>
                     { format!("{} / {}", draft.chars().count(), props.max_chars) }
                 </p>
             </div>

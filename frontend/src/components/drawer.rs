@@ -2,8 +2,10 @@
 //! ones: the room list on the left (a column from `md` up) and the people
 //! of a room on the right (from `lg` up). As a drawer it slides in over a
 //! dimmed page; closed, it is `inert`, so neither the keyboard nor a screen
-//! reader reaches what is out of view. Opening moves the focus into it,
-//! Escape or a click on the dimmed page closes it, and closing gives the
+//! reader reaches what is out of view. Open, it is a modal dialog
+//! (`role="dialog"`, `aria-modal`): Tab and Shift+Tab go round its own
+//! controls and never to the page behind it. Opening moves the focus into
+//! it, Escape or a click on the dimmed page closes it, and closing gives the
 //! focus back to whatever had it before (the button that opened it).
 
 use std::cell::RefCell;
@@ -77,11 +79,24 @@ pub fn drawer(props: &DrawerProps) -> Html {
 
     let drawer = props.open && !wide;
     let onkeydown = {
-        let on_close = props.on_close.clone();
+        let (on_close, panel) = (props.on_close.clone(), panel.clone());
         Callback::from(move |event: KeyboardEvent| {
-            if drawer && event.key() == "Escape" {
-                event.prevent_default();
-                on_close.emit(());
+            if !drawer {
+                return;
+            }
+            match event.key().as_str() {
+                "Escape" => {
+                    event.prevent_default();
+                    on_close.emit(());
+                }
+                "Tab" => {
+                    if let Some(panel) = panel.cast::<HtmlElement>() {
+                        if keep_focus_inside(&panel, event.shift_key()) {
+                            event.prevent_default();
+                        }
+                    }
+                }
+                _ => {}
             }
         })
     };
@@ -95,7 +110,7 @@ pub fn drawer(props: &DrawerProps) -> Html {
                 <div class={props.dock.overlay()} onclick={close} aria-hidden="true" data-overlay=""></div>
             }
             <aside ref={panel} id={props.id.clone()} aria-label={props.label.clone()} tabindex="-1" {onkeydown}
-                inert={!props.open && !wide}
+                inert={!props.open && !wide} role={drawer.then_some("dialog")} aria-modal={drawer.then_some("true")}
                 class={classes!(
                     "fixed", "inset-y-0", "z-30", "flex", "flex-col", "transition-transform", "focus:outline-none",
                     props.dock.panel(props.open), props.class.clone(),
@@ -149,18 +164,48 @@ fn use_focus_in_and_back(open: bool, panel: NodeRef) {
     });
 }
 
-/// Focuses the first control in `panel` that can take the focus (one hidden
-/// at this width cannot), or the panel itself.
+/// The controls in `panel` that Tab can reach: not disabled, not hidden at
+/// this width, not taken out of the order.
+fn tabbable(panel: &HtmlElement) -> Vec<HtmlElement> {
+    let selector = "button:not([disabled]), a[href], input:not([disabled]), textarea:not([disabled]), \
+                    select:not([disabled]), [tabindex]:not([tabindex='-1'])";
+    let Ok(list) = panel.query_selector_all(selector) else { return Vec::new() };
+    (0..list.length())
+        .filter_map(|i| list.item(i)?.dyn_into::<HtmlElement>().ok())
+        .filter(|control| control.get_client_rects().length() > 0)
+        .collect()
+}
+
+/// Focuses the first control in `panel` that can take the focus, or the
+/// panel itself.
 fn focus_first(panel: &HtmlElement) {
-    let controls = panel.query_selector_all("button, a[href], input, textarea, select").ok();
-    let candidates = controls.iter().flat_map(|list| (0..list.length()).filter_map(move |i| list.item(i)));
-    for control in candidates.filter_map(|node| node.dyn_into::<HtmlElement>().ok()) {
+    for control in tabbable(panel) {
         let _ = control.focus();
         if is_focused(&control) {
             return;
         }
     }
     let _ = panel.focus();
+}
+
+/// Tab on the last control (Shift+Tab on the first, or on the panel) goes
+/// round to the other end; `true` when it did, so the browser's own move
+/// is cancelled.
+fn keep_focus_inside(panel: &HtmlElement, backwards: bool) -> bool {
+    let controls = tabbable(panel);
+    let (Some(first), Some(last)) = (controls.first(), controls.last()) else {
+        // Nothing to go to: stay on the panel.
+        return true;
+    };
+    let at = |control: &HtmlElement| is_focused(control);
+    let on_panel = browser::focused().is_some_and(|focused| &focused == panel);
+    let target = match backwards {
+        true if at(first) || on_panel => last,
+        false if at(last) => first,
+        _ => return false,
+    };
+    let _ = target.focus();
+    true
 }
 
 fn is_focused(element: &HtmlElement) -> bool {

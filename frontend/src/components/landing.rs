@@ -10,6 +10,7 @@ use super::recent_rooms::RecentRooms;
 use crate::browser;
 use crate::context::use_chat;
 use crate::route::Route;
+use crate::wording;
 
 const INPUT: &str = "mt-1 w-full rounded-lg border border-ink-700 bg-ink-900 px-3 py-2.5 text-ink-100 placeholder:text-ink-500 focus:border-accent-400 focus:outline-none focus:ring-2 focus:ring-accent-400/40";
 
@@ -50,8 +51,8 @@ pub fn landing() -> Html {
             event.prevent_default();
             let parsed_name = DisplayName::parse(&name);
             let parsed_room = RoomName::parse(&room);
-            name_error.set(parsed_name.as_ref().err().map(ToString::to_string));
-            room_error.set(parsed_room.as_ref().err().map(ToString::to_string));
+            name_error.set(parsed_name.as_ref().err().map(wording::problem));
+            room_error.set(parsed_room.as_ref().err().map(wording::problem));
             if let (Ok(name), Ok(room)) = (parsed_name, parsed_room) {
                 chat.choose_name(&name);
                 chat.open_room(&room);
@@ -71,20 +72,20 @@ pub fn landing() -> Html {
                 <form class="space-y-5 rounded-2xl border border-ink-800 bg-ink-900/70 p-6 shadow-2xl" {onsubmit} novalidate=true aria-label="Enter a room">
                     <div>
                         <label for="name" class="text-sm font-medium text-ink-200">{ "Your name" }</label>
-                        <input id="name" type="text" class={INPUT} placeholder="Ada Lovelace" maxlength="32"
+                        <input id="name" type="text" class={INPUT} placeholder="Ada Lovelace"
                             autocomplete="nickname" autofocus=true
                             aria-invalid={name_error.is_some().to_string()} aria-describedby="name-error"
                             value={(*name).clone()} oninput={on_name} />
-                        <p id="name-error" class="mt-1 min-h-4 text-xs text-danger-400" role="alert">{ (*name_error).clone().unwrap_or_default() }</p>
+                        <p id="name-error" class="mt-1 min-h-8 text-xs text-danger-400" role="alert">{ (*name_error).clone().unwrap_or_default() }</p>
                     </div>
                     <div>
                         <label for="room" class="text-sm font-medium text-ink-200">{ "Room" }</label>
-                        <input id="room" type="text" class={INPUT} placeholder="general" maxlength="32"
+                        <input id="room" type="text" class={INPUT} placeholder="general"
                             autocomplete="off" spellcheck="false"
                             aria-invalid={room_error.is_some().to_string()} aria-describedby="room-hint room-error"
                             value={(*room).clone()} oninput={on_room} />
                         <p id="room-hint" class="mt-1 text-xs text-ink-400">{ "Letters, digits, - and _. A new name starts a new room." }</p>
-                        <p id="room-error" class="min-h-4 text-xs text-danger-400" role="alert">{ (*room_error).clone().unwrap_or_default() }</p>
+                        <p id="room-error" class="min-h-8 text-xs text-danger-400" role="alert">{ (*room_error).clone().unwrap_or_default() }</p>
                     </div>
                     <RecentRooms rooms={(*recent).clone()} {on_pick} />
                     <Button variant={Variant::Primary} submit=true

@@ -2,7 +2,8 @@
 //! and a subtle "×2" for a name connected from several tabs or devices.
 //! A column from `lg` up; below, a [`Drawer`] from the right that the
 //! room's header opens. Names are isolated (`<bdi>`), so one written right
-//! to left cannot reorder what stands beside it.
+//! to left cannot reorder what stands beside it, and each is in its
+//! author's colour, as in the messages (yours in the accent colour).
 
 use std::rc::Rc;
 
@@ -11,6 +12,7 @@ use yew::prelude::*;
 
 use super::button::{Button, Variant};
 use super::drawer::{Dock, Drawer};
+use crate::author_colour::author_colour;
 use crate::people::{Member, Members, MAX_LISTED};
 
 /// The id of the panel, for the header's button (`aria-controls`).
@@ -70,7 +72,9 @@ fn member_line(member: Member<'_>) -> Html {
             class="flex items-center gap-2 rounded-lg px-2 py-1.5 text-sm">
             <span class="flex h-6 w-6 shrink-0 items-center justify-center rounded-full bg-ink-700 text-xs font-semibold text-ink-100"
                 aria-hidden="true">{ initial }</span>
-            <bdi class="truncate text-ink-100">{ member.name.to_owned() }</bdi>
+            <bdi class={classes!("truncate", if member.me { "text-accent-200" } else { author_colour(member.name) })}>
+                { member.name.to_owned() }
+            </bdi>
             if member.me {
                 <span class="shrink-0 text-xs text-ink-500" data-you="">{ "(you)" }</span>
             }

@@ -12,10 +12,11 @@ use roomcast_protocol::RoomName;
 use yew::prelude::*;
 
 use super::button::{Button, Variant};
+use crate::author_colour::author_colour;
 use crate::browser;
-use crate::compose::clock;
+use crate::calendar::LocalTime;
 use crate::context::use_chat;
-use crate::state::{Delivery, Entry};
+use crate::state::{Delivery, Entry, Link};
 
 #[derive(Properties)]
 pub struct MessageItemProps {
@@ -36,32 +37,26 @@ impl PartialEq for MessageItemProps {
 pub fn message_item(props: &MessageItemProps) -> Html {
     let entry = &props.entry;
     let mine = entry.is_mine();
-    let time = clock(entry.ts, browser::utc_offset_minutes(entry.ts));
+    let time = LocalTime::at(entry.ts, browser::utc_offset_minutes(entry.ts));
     let bubble = match (&entry.delivery, mine) {
         (Delivery::Failed(_), _) => "border border-danger-500/60 bg-danger-950/40 text-ink-100",
-        (Delivery::Queued | Delivery::Sending, true) => "bg-accent-700/60 text-accent-50",
+        (Delivery::Queued | Delivery::Sending | Delivery::Waiting, true) => "bg-accent-700/60 text-accent-50",
         (_, true) => "bg-accent-600 text-white",
         (_, false) => "bg-ink-800 text-ink-100",
     };
     let state = match &entry.delivery {
         Delivery::Queued => "queued",
         Delivery::Sending => "sending",
+        Delivery::Waiting => "waiting",
         Delivery::Sent => "sent",
         Delivery::Failed(_) => "failed",
     };
     html! {
         <li class={classes!("flex", "flex-col", if mine { "items-end" } else { "items-start" }, (!props.continued).then_some("pt-2"))}
             data-mine={mine.to_string()} data-delivery={state} data-author={entry.author.clone()}>
-            if !props.continued {
-                <p class="mb-0.5 flex items-baseline gap-2 px-1 text-xs">
-                    <bdi class={classes!("font-semibold", if mine { "text-accent-200" } else { "text-teal-300" })}>
-                        { if mine { "You".to_owned() } else { entry.author.clone() } }
-                    </bdi>
-                    <time class="text-ink-500">{ time.clone() }</time>
-                </p>
-            }
+            <Header author={entry.author.clone()} {mine} {time} continued={props.continued} />
             <div class={classes!("max-w-[85%]", "sm:max-w-[70%]", "rounded-2xl", "px-3.5", "py-2", "shadow-sm", bubble)}
-                title={time}>
+                title={time.full()}>
                 <p class="whitespace-pre-wrap break-words [unicode-bidi:isolate]" dir="auto" data-text="">{ entry.text.clone() }</p>
             </div>
             if mine {
@@ -70,6 +65,49 @@ pub fn message_item(props: &MessageItemProps) -> Html {
         </li>
     }
 }
+
+#[derive(Properties, PartialEq)]
+struct HeaderProps {
+    author: String,
+    mine: bool,
+    time: LocalTime,
+    continued: bool,
+}
+
+/// Who wrote the message and when: the name in its colour (ours in the
+/// accent colour, as "You") and the time, whose full date shows on hover
+/// and, as the time can take the focus, on focus; screen readers read the
+/// full date. A message that continues its author's group hides the
+/// header from the eye only, so a screen reader still says whose it is.
+#[function_component(Header)]
+fn header(props: &HeaderProps) -> Html {
+    let HeaderProps { author, mine, time, continued } = props;
+    let (name, colour) =
+        if *mine { ("You".to_owned(), "text-accent-200") } else { (author.clone(), author_colour(author)) };
+    let full = time.full();
+    if *continued {
+        return html! {
+            <p class="sr-only" data-header="hidden">
+                <bdi>{ name }</bdi>{ ", " }<time datetime={time.iso()}>{ full }</time>
+            </p>
+        };
+    }
+    html! {
+        <p class="mb-0.5 flex items-baseline gap-2 px-1 text-xs" data-header="">
+            <bdi class={classes!("font-semibold", colour)}>{ name }</bdi>
+            <time datetime={time.iso()} title={full.clone()} tabindex="0"
+                class="group relative rounded text-ink-500 focus:outline-none focus-visible:ring-2 focus-visible:ring-accent-400">
+                <span aria-hidden="true">{ time.clock() }</span>
+                <span class={classes!(TOOLTIP, if *mine { "group-focus-visible:right-0" } else { "group-focus-visible:left-0" })}
+                    data-full-time="">{ full }</span>
+            </time>
+        </p>
+    }
+}
+
+/// The full date under a focused time: read by screen readers always,
+/// shown on keyboard focus.
+const TOOLTIP: &str = "sr-only whitespace-nowrap group-focus-visible:not-sr-only group-focus-visible:absolute group-focus-visible:top-full group-focus-visible:z-10 group-focus-visible:mt-1 group-focus-visible:rounded-md group-focus-visible:bg-ink-700 group-focus-visible:px-2 group-focus-visible:py-1 group-focus-visible:text-ink-50 group-focus-visible:shadow-lg";
 
 #[derive(Properties)]
 struct DeliveryLineProps {
@@ -89,10 +127,18 @@ fn delivery_line(props: &DeliveryLineProps) -> Html {
     let client_id = props.entry.client_id.clone().unwrap_or_default();
     match &props.entry.delivery {
         Delivery::Sent => html! {},
+        // Queued while connected: waiting behind messages paced after a
+        // refusal for sending too fast, or for its room's join.
+        Delivery::Queued if matches!(chat.state.link, Link::Live { .. }) => html! {
+            <p class="px-1 text-xs text-ink-400">{ "Waiting to send…" }</p>
+        },
         Delivery::Queued => html! {
             <p class="px-1 text-xs text-warn-300">{ "Queued: sends when connected" }</p>
         },
         Delivery::Sending => html! { <p class="px-1 text-xs text-ink-400">{ "Sending…" }</p> },
+        Delivery::Waiting => html! {
+            <p class="px-1 text-xs text-ink-400">{ "Waiting to send: sending too fast, trying again in a moment…" }</p>
+        },
         Delivery::Failed(reason) => {
             let retry = {
                 let (chat, room, client_id) = (chat.clone(), props.room.clone(), client_id.clone());

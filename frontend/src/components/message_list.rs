@@ -1,16 +1,22 @@
 //! A room's messages. It follows new messages while the reader is at the
 //! bottom and stays put (offering a jump back) when they scrolled up to read;
 //! reaching the top asks for older messages, which appear above the view
-//! without moving it. A line marks where a reconnect may have lost messages.
+//! without moving it. A line marks where a reconnect may have lost messages,
+//! and a separator heads each day ("Today", "Yesterday", "Monday 23
+//! November"), in the reader's time zone; the list draws itself again at
+//! midnight, when today becomes yesterday.
 
 use std::rc::Rc;
 
+use gloo_timers::callback::Timeout;
 use roomcast_protocol::MessageId;
 use web_sys::{Element, ScrollBehavior, ScrollToOptions};
 use yew::prelude::*;
 
 use super::button::{Button, Variant};
 use super::message_item::MessageItem;
+use crate::browser;
+use crate::calendar::{self, LocalDay, LocalTime};
 use crate::scroll;
 use crate::state::{Entry, Older, RoomState, HISTORY_PER_ROOM};
 
@@ -39,6 +45,32 @@ fn continues(previous: Option<&Rc<Entry>>, entry: &Entry) -> bool {
             && previous.is_mine() == entry.is_mine()
             && entry.ts - previous.ts < GROUP_MS
     })
+}
+
+/// The local day of a message.
+fn day_of(entry: &Entry) -> LocalDay {
+    LocalTime::at(entry.ts, browser::utc_offset_minutes(entry.ts)).day
+}
+
+/// Today, in the reader's time zone.
+fn today() -> LocalDay {
+    let now = browser::now_ms();
+    LocalTime::at(now, browser::utc_offset_minutes(now)).day
+}
+
+/// Draws the list again at the next local midnight, so that "Today" turns
+/// into "Yesterday" while the page stays open.
+#[hook]
+fn use_redraw_at_midnight(today: LocalDay) {
+    let redraw = use_force_update();
+    use_effect_with(today, move |_| {
+        let now = browser::now_ms();
+        let wait = calendar::ms_until_midnight(now, browser::utc_offset_minutes(now));
+        // A second late, so that the clock has surely passed midnight.
+        let timeout =
+            Timeout::new((wait + 1_000.0).min(f64::from(u32::MAX)) as u32, move || redraw.force_update());
+        move || drop(timeout)
+    });
 }
 
 /// The scroll offset and height of the list (the page's current render).
@@ -120,13 +152,22 @@ pub fn message_list(props: &MessageListProps) -> Html {
         })
     };
 
+    let today = today();
+    use_redraw_at_midnight(today);
     let mut lines = Vec::with_capacity(entries.len() + room.gaps.len());
+    let mut previous_day = None;
     for (index, entry) in entries.iter().enumerate() {
         let previous = index.checked_sub(1).and_then(|i| entries.get(i));
         let after_gap = previous.and_then(|previous| previous.id).is_some_and(|id| room.gaps.contains(&id));
+        let day = day_of(entry);
+        let new_day = previous_day != Some(day);
+        if new_day {
+            lines.push(day_line(entry, day, today));
+            previous_day = Some(day);
+        }
         lines.push(html! {
             <MessageItem key={entry.key()} room={room.name.clone()} entry={entry.clone()}
-                continued={continues(previous, entry) && !after_gap} />
+                continued={continues(previous, entry) && !after_gap && !new_day} />
         });
         if let Some(id) = entry.id.filter(|id| room.gaps.contains(id)) {
             lines.push(gap_line(id));
@@ -158,6 +199,20 @@ pub fn message_list(props: &MessageListProps) -> Html {
                 </Button>
             }
         </div>
+    }
+}
+
+/// The separator above the first message of `day`, keyed by that message
+/// (a day's first message stays its first, and keys stay unique even if a
+/// clock put a pending message on an earlier day).
+fn day_line(first: &Entry, day: LocalDay, today: LocalDay) -> Html {
+    html! {
+        <li key={format!("day:{}", first.key())} data-day={day.iso()}
+            class="flex items-center gap-3 px-2 pb-1 pt-4 text-xs font-medium text-ink-400">
+            <span class="h-px flex-1 bg-ink-800" aria-hidden="true"></span>
+            <h2>{ day.label(today) }</h2>
+            <span class="h-px flex-1 bg-ink-800" aria-hidden="true"></span>
+        </li>
     }
 }
 

@@ -12,6 +12,7 @@ pub mod message_item;
 pub mod message_list;
 pub mod notices;
 pub mod recent_rooms;
+pub mod retry_all;
 pub mod room_form;
 pub mod room_view;
 pub mod sidebar;
@@ -25,6 +26,7 @@ pub use drawer::{Dock, Drawer};
 pub use member_list::MemberList;
 pub use message_item::MessageItem;
 pub use message_list::MessageList;
+pub use retry_all::RetryAll;
 pub use status_badge::StatusBadge;
 pub use typing_line::TypingLine;
 

@@ -7,6 +7,7 @@ use yew::prelude::*;
 
 use super::button::{Button, Variant};
 use crate::context::use_chat;
+use crate::wording;
 
 #[derive(Properties, PartialEq)]
 pub struct RoomFormProps {
@@ -45,7 +46,7 @@ pub fn room_form(props: &RoomFormProps) -> Html {
                     value.set(String::new());
                     on_opened.emit(());
                 }
-                Err(err) => error.set(Some(err.to_string())),
+                Err(err) => error.set(Some(wording::problem(&err))),
             }
         })
     };
@@ -55,7 +56,7 @@ pub fn room_form(props: &RoomFormProps) -> Html {
             <div class="flex gap-2">
                 <div class="relative flex-1">
                     <span class="pointer-events-none absolute inset-y-0 left-3 flex items-center text-ink-500" aria-hidden="true">{ "#" }</span>
-                    <input id={input_id} type="text" placeholder="room-name" maxlength="32"
+                    <input id={input_id} type="text" placeholder="room-name"
                         autocomplete="off" spellcheck="false"
                         aria-invalid={error.is_some().to_string()} aria-describedby={error_id.clone()}
                         class="w-full rounded-lg border border-ink-700 bg-ink-900 py-2 pl-7 pr-3 text-sm text-ink-100 placeholder:text-ink-500 focus:border-accent-400 focus:outline-none focus:ring-2 focus:ring-accent-400/40"
@@ -65,7 +66,7 @@ pub fn room_form(props: &RoomFormProps) -> Html {
                     { "Join" }
                 </Button>
             </div>
-            <p id={error_id} class="min-h-4 text-xs text-danger-400" role="alert">{ (*error).clone().unwrap_or_default() }</p>
+            <p id={error_id} class="min-h-8 text-xs text-danger-400" role="alert">{ (*error).clone().unwrap_or_default() }</p>
         </form>
     }
 }

@@ -1,5 +1,6 @@
 //! One room on screen: its header (name, how many people, connection,
-//! Leave), its messages, who is typing, the composer, and beside them who
+//! Leave; on phones the count of people sits under the name, which keeps
+//! the width), its messages, who is typing, the composer, and beside them who
 //! is in the room (with a version 4 server; a drawer on narrow screens).
 
 use yew::prelude::*;
@@ -8,16 +9,20 @@ use super::button::{Button, Variant};
 use super::composer::Composer;
 use super::member_list::{MemberList, PANEL_ID};
 use super::message_list::MessageList;
+use super::retry_all::RetryAll;
 use super::status_badge::StatusBadge;
 use super::top_bar::TopBar;
 use super::typing_line::TypingLine;
 use crate::context::use_chat;
 use crate::people::people_count;
-use crate::state::Link;
+use crate::state::{Delivery, Link};
 
 #[derive(Properties, PartialEq)]
 pub struct RoomViewProps {
     pub on_menu: Callback<()>,
+    /// The room list's drawer is open (for the menu button).
+    #[prop_or_default]
+    pub menu_open: bool,
 }
 
 #[function_component(RoomView)]
@@ -43,6 +48,7 @@ pub fn room_view(props: &RoomViewProps) -> Html {
         (false, true) => Some("joining…"),
         (false, false) => Some("will rejoin when connected"),
     };
+    let failed = room.entries.iter().filter(|entry| matches!(entry.delivery, Delivery::Failed(_))).count();
     let people = chat.state.people(&room.name);
     let members = people.and_then(|people| people.members.clone());
     let typists = people.map(|people| people.typists.clone()).unwrap_or_default();
@@ -57,23 +63,30 @@ pub fn room_view(props: &RoomViewProps) -> Html {
     };
     html! {
         <>
-            <TopBar on_menu={props.on_menu.clone()}>
+            <TopBar on_menu={props.on_menu.clone()} menu_open={props.menu_open}>
                 <div class="min-w-0 flex-1">
                     <h1 class="truncate text-lg font-semibold" id="room-title">
                         <span class="text-ink-500" aria-hidden="true">{ "# " }</span>{ room.name.to_string() }
                     </h1>
-                    if let Some(subtitle) = subtitle {
-                        <p class="text-xs text-warn-300">{ subtitle }</p>
-                    }
+                    // Under the title, so that the title keeps the width of
+                    // a phone's header: whether the room is joined, and below
+                    // `lg` the count that opens the list of people.
+                    <div class="flex items-center gap-2 text-xs empty:hidden">
+                        if let Some(subtitle) = subtitle {
+                            <p class="text-warn-300">{ subtitle }</p>
+                        }
+                        if chat.state.speaks_presence() {
+                            <Button variant={Variant::Quiet} on_click={toggle_people} id="people-button"
+                                controls={PANEL_ID} expanded={*people_open}
+                                class="-ml-1 whitespace-nowrap rounded px-1 text-xs lg:hidden">
+                                { count.clone() }
+                            </Button>
+                        }
+                    </div>
                 </div>
                 if chat.state.speaks_presence() {
-                    // Below `lg` the count opens the list; from `lg` up the
-                    // list is always beside the messages and the count is text.
-                    <Button variant={Variant::Quiet} on_click={toggle_people} id="people-button"
-                        controls={PANEL_ID} expanded={*people_open}
-                        class="whitespace-nowrap rounded-lg px-2 py-1 text-sm lg:hidden">
-                        { count.clone() }
-                    </Button>
+                    // From `lg` up the list is always beside the messages
+                    // and the count is text.
                     <p class="hidden whitespace-nowrap text-sm text-ink-300 lg:block" data-people-count="">{ count }</p>
                 }
                 <StatusBadge />
@@ -84,6 +97,7 @@ pub fn room_view(props: &RoomViewProps) -> Html {
             <div class="flex min-h-0 flex-1">
                 <div class="flex min-w-0 flex-1 flex-col">
                     <MessageList room={room.clone()} on_load_older={load_older} />
+                    <RetryAll room={room.name.clone()} {failed} />
                     <TypingLine {typists} />
                     <Composer room={room.name.clone()} max_chars={chat.state.max_text_chars} />
                 </div>

@@ -8,7 +8,10 @@ use yew::prelude::*;
 use super::button::{Button, Variant};
 use super::drawer::{Dock, Drawer};
 use super::room_form::RoomForm;
+use super::top_bar::ROOMS_PANEL_ID;
+use crate::browser;
 use crate::context::use_chat;
+use crate::wording;
 
 #[derive(Properties, PartialEq)]
 pub struct SidebarProps {
@@ -62,7 +65,7 @@ pub fn sidebar(props: &SidebarProps) -> Html {
         Callback::from(move |()| on_close.emit(()))
     };
     html! {
-        <Drawer dock={Dock::Start} open={props.open} on_close={props.on_close.clone()} label="Rooms"
+        <Drawer dock={Dock::Start} open={props.open} on_close={props.on_close.clone()} label="Rooms" id={ROOMS_PANEL_ID}
             class="w-72 border-r border-ink-800 bg-ink-900 md:w-64">
             <div class="flex items-center justify-between px-4 py-4">
                 <span class="text-lg font-bold tracking-tight">
@@ -86,7 +89,10 @@ pub fn sidebar(props: &SidebarProps) -> Html {
     }
 }
 
-/// "Signed in as Ada", with a way to change the name.
+/// "Signed in as Ada", with a way to change the name. "Change" moves the
+/// focus into the name field; Escape (which then does not close the
+/// drawer) or Cancel gives up and Save changes the name, and either gives
+/// the focus back to "Change".
 #[function_component(Identity)]
 fn identity() -> Html {
     let chat = use_chat();
@@ -94,6 +100,7 @@ fn identity() -> Html {
     let draft = use_state(String::new);
     let error = use_state(|| None::<String>);
     let me = chat.state.me.clone().unwrap_or_default();
+    use_rename_focus(*editing);
 
     if !*editing {
         let start = {
@@ -112,7 +119,7 @@ fn identity() -> Html {
                 <span class="min-w-0 flex-1 truncate" data-me={me.clone()}>
                     <span class="text-ink-400">{ "You are " }</span><bdi class="font-medium text-white">{ me.clone() }</bdi>
                 </span>
-                <Button variant={Variant::Quiet} on_click={start} class="rounded-md px-2 py-1 text-xs">
+                <Button variant={Variant::Quiet} on_click={start} id={CHANGE_ID} class="rounded-md px-2 py-1 text-xs">
                     { "Change" }
                 </Button>
             </div>
@@ -134,21 +141,51 @@ fn identity() -> Html {
                     chat.choose_name(&name);
                     editing.set(false);
                 }
-                Err(err) => error.set(Some(err.to_string())),
+                Err(err) => error.set(Some(wording::problem(&err))),
             }
         })
     };
-    let cancel = Callback::from(move |_| editing.set(false));
+    let cancel = {
+        let editing = editing.clone();
+        Callback::from(move |_| editing.set(false))
+    };
+    let onkeydown = Callback::from(move |event: KeyboardEvent| {
+        if event.key() == "Escape" {
+            // Cancels the rename only: the drawer around stays open.
+            event.prevent_default();
+            event.stop_propagation();
+            editing.set(false);
+        }
+    });
     html! {
-        <form class="space-y-1 border-t border-ink-800 px-3 py-3" {onsubmit} novalidate=true>
+        <form class="space-y-1 border-t border-ink-800 px-3 py-3" {onsubmit} {onkeydown} novalidate=true>
             <label for="rename" class="text-xs text-ink-400">{ "Your name" }</label>
             <div class="flex gap-2">
-                <input id="rename" type="text" maxlength="32" value={(*draft).clone()} {oninput} autofocus=true
+                <input id={RENAME_ID} type="text" value={(*draft).clone()} {oninput}
+                    aria-invalid={error.is_some().to_string()} aria-describedby="rename-error"
                     class="min-w-0 flex-1 rounded-lg border border-ink-700 bg-ink-950 px-2 py-1.5 text-sm focus:border-accent-400 focus:outline-none focus:ring-2 focus:ring-accent-400/40" />
                 <Button variant={Variant::Primary} submit=true class="rounded-lg px-2 text-sm font-medium">{ "Save" }</Button>
                 <Button variant={Variant::Quiet} on_click={cancel} class="rounded-lg px-2 text-sm">{ "Cancel" }</Button>
             </div>
-            <p class="min-h-4 text-xs text-danger-400" role="alert">{ (*error).clone().unwrap_or_default() }</p>
+            <p id="rename-error" class="min-h-8 text-xs text-danger-400" role="alert">{ (*error).clone().unwrap_or_default() }</p>
         </form>
     }
+}
+
+const CHANGE_ID: &str = "change-name";
+const RENAME_ID: &str = "rename";
+
+/// Starting to edit focuses the name field; ending it focuses "Change"
+/// again (not on the first render: nothing was edited yet).
+#[hook]
+fn use_rename_focus(editing: bool) {
+    let started = use_mut_ref(|| false);
+    use_effect_with(editing, move |editing| {
+        if *editing {
+            *started.borrow_mut() = true;
+            browser::focus_id(RENAME_ID);
+        } else if std::mem::take(&mut *started.borrow_mut()) {
+            browser::focus_id(CHANGE_ID);
+        }
+    });
 }

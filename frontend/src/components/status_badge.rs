@@ -1,5 +1,10 @@
-//! The connection's state, always in the header: connecting, live (with the
-//! node), reconnecting in N s (with "Reconnect now"), or offline.
+//! The connection's state, always in the header: connecting, live,
+//! reconnecting in N s (with "Reconnect now"), or offline. The node it is
+//! connected to is a detail: only in the tooltip.
+//!
+//! Screen readers hear the state when it changes, not every second of the
+//! countdown: the polite live region holds the state's words without the
+//! seconds, and the visible badge, which counts down, is not live.
 
 use yew::prelude::*;
 
@@ -27,18 +32,32 @@ pub fn status_badge() -> Html {
             </Button>
         }
     });
-    let tooltip = match &chat.state.link {
-        Link::Live { node } => format!("Connected to server node {node}"),
-        _ => label.clone(),
+    let tooltip = match &node {
+        Some(node) => format!("Connected to server node {node}"),
+        None => label.clone(),
     };
     html! {
-        <div class="flex items-center gap-2 text-sm" role="status" aria-live="polite" title={tooltip}>
+        <div class="flex items-center gap-2 text-sm" title={tooltip} data-node={node}>
             <span class={classes!("h-2.5", "w-2.5", "rounded-full", dot)} aria-hidden="true"></span>
             <span class="whitespace-nowrap text-ink-200" data-link={state} id="link-state">{ label }</span>
-            if let Some(node) = node {
-                <span class="hidden whitespace-nowrap text-xs text-ink-500 sm:inline" data-node={node.clone()}>{ format!("via {node}") }</span>
+            // One child whether or not it shows, so that the live region
+            // after it stays the same node (Yew matches unkeyed children
+            // from the end), and only its words change.
+            if let Some(retry) = retry {
+                { retry }
             }
-            { for retry }
+            <span class="sr-only" role="status" aria-live="polite" id="link-announcement">{ announcement(&chat.state.link) }</span>
         </div>
+    }
+}
+
+/// What screen readers hear: the same words for every second of a wait.
+fn announcement(link: &Link) -> &'static str {
+    match link {
+        Link::Idle => "Not connected",
+        Link::Connecting => "Connecting…",
+        Link::Live { .. } => "Connected",
+        Link::Reconnecting { .. } => "Connection lost; reconnecting…",
+        Link::Offline => "Offline",
     }
 }

@@ -22,6 +22,9 @@ pub enum Delivery {
     Queued,
     /// Written to the socket; waiting for the server's copy.
     Sending,
+    /// Refused for now because we send too fast: sent again by itself
+    /// after a wait (the server's hint, or the outbox's backoff).
+    Waiting,
     /// The server's copy arrived: everyone in the room has it.
     Sent,
     /// Not delivered, and not retried by itself; the reason is for the user.
@@ -145,10 +148,13 @@ impl RoomState {
         confirmed.checked_sub(1).and_then(|last| self.entries[last].id)
     }
 
-    /// Whether reaching the top should ask the server for older messages.
+    /// Whether reaching the top should ask the server for older messages:
+    /// not while the join's history is still arriving (the list sits near
+    /// its top then, before it has filled).
     pub fn may_load_older(&self) -> bool {
         self.older == Older::More
             && self.joined
+            && self.backlog == 0
             && self.oldest_id().is_some()
             && self.entries.len() < HISTORY_PER_ROOM
     }
@@ -215,7 +221,9 @@ impl RoomState {
         if self.older == Older::Loading {
             self.older = Older::More;
         }
-        for entry in self.entries.iter_mut().filter(|entry| entry.delivery == Delivery::Sending) {
+        let on_its_way =
+            |entry: &&mut Rc<Entry>| matches!(entry.delivery, Delivery::Sending | Delivery::Waiting);
+        for entry in self.entries.iter_mut().filter(on_its_way) {
             Rc::make_mut(entry).delivery = Delivery::Queued;
         }
     }

@@ -24,6 +24,8 @@ fn drawer_harness() -> Html {
             <button id="opener" onclick={toggle}>{ "People" }</button>
             <Drawer dock={Dock::End} open={*open} on_close={close} label="People">
                 <button id="inside">{ "Inside" }</button>
+                <button id="hidden" style="display: none">{ "Hidden at this width" }</button>
+                <input id="last" />
             </Drawer>
         </>
     }
@@ -52,4 +54,26 @@ async fn a_drawer_is_inert_while_closed_takes_the_focus_when_opened_and_gives_it
     until("Escape closes the drawer", || panel.has_attribute("inert")).await;
     assert_eq!(focused_id(), "opener", "the focus goes back to the button that opened it");
     assert!(root.query_selector("[data-overlay]").unwrap().is_none());
+}
+
+#[wasm_bindgen_test]
+async fn an_open_drawer_is_a_modal_dialog_that_tab_and_shift_tab_go_round() {
+    let root = mount::<DrawerHarness>(()).await;
+    let panel: Element = find(&root, "aside");
+    assert!(panel.get_attribute("role").is_none() && panel.get_attribute("aria-modal").is_none());
+    find::<HtmlButtonElement>(&root, "#opener").click();
+    until("the drawer opens", || !panel.has_attribute("inert")).await;
+    assert_eq!(panel.get_attribute("role").as_deref(), Some("dialog"));
+    assert_eq!(panel.get_attribute("aria-modal").as_deref(), Some("true"));
+
+    let last: HtmlElement = find(&root, "#last");
+    last.focus().unwrap();
+    press(&last, "Tab", false).await;
+    assert_eq!(focused_id(), "inside", "Tab on the last control goes round to the first");
+    press(&find::<HtmlElement>(&root, "#inside"), "Tab", true).await;
+    assert_eq!(focused_id(), "last", "Shift+Tab on the first goes to the last, past the hidden one");
+
+    press(&last, "Escape", false).await;
+    until("Escape closes it", || panel.has_attribute("inert")).await;
+    assert!(panel.get_attribute("role").is_none(), "closed, it is no dialog");
 }

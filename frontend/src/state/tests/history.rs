@@ -73,19 +73,25 @@ fn a_page_of_older_messages_goes_on_top_in_order_once_and_is_not_unread() {
     assert!(!room_of(&state, "quiet").may_load_older(), "nothing to ask before yet");
     state.apply(bob("quiet", 50));
     state.apply(bob("quiet", 60));
+    assert!(!room_of(&state, "quiet").may_load_older(), "not while the join's history is still coming");
+    for seq in 61..61 + u64::from(JOIN_HISTORY) - 2 {
+        state.apply(bob("quiet", seq));
+    }
     assert!(room_of(&state, "quiet").may_load_older());
     assert_eq!(room_of(&state, "quiet").oldest_id(), Some(MessageId::new(1_050, 0)));
+    let first = |state: &ChatState, count: usize| texts(state, "quiet")[..count].to_vec();
 
     state.apply(Action::LoadingOlder(room("quiet")));
     assert_eq!(room_of(&state, "quiet").older, Older::Loading);
     assert!(!room_of(&state, "quiet").may_load_older(), "one page at a time");
     state.apply(older("quiet", &[10, 20, 50], true));
-    assert_eq!(texts(&state, "quiet"), ["10", "20", "50", "60"], "the repeated 50 is shown once");
+    assert_eq!(first(&state, 5), ["10", "20", "50", "60", "61"], "the repeated 50 is shown once");
+    assert_eq!(texts(&state, "quiet").len(), 2 + JOIN_HISTORY as usize);
     assert_eq!(room_of(&state, "quiet").older, Older::More);
     assert_eq!(room_of(&state, "quiet").unread, 0);
 
     state.apply(older("quiet", &[5], false));
-    assert_eq!(texts(&state, "quiet"), ["5", "10", "20", "50", "60"]);
+    assert_eq!(first(&state, 5), ["5", "10", "20", "50", "60"]);
     assert_eq!(room_of(&state, "quiet").older, Older::Complete);
     assert!(!room_of(&state, "quiet").may_load_older());
 }

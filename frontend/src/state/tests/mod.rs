@@ -301,6 +301,30 @@ fn a_note_about_a_room_names_it_and_keeps_it() {
 }
 
 #[test]
+fn a_message_refused_for_sending_too_fast_shows_as_waiting_until_it_is_written_again() {
+    let mut state = ada_in_two_rooms();
+    state.apply(compose("general", "c1", "text"));
+    state.apply(Action::Sending { room: room("general"), client_id: "c1".into() });
+    let later =
+        ErrorMeaning::SendLater { room: "general".into(), client_id: "c1".into(), retry_after_ms: Some(500) };
+    state.apply(Action::Error(later));
+    assert_eq!(delivery_of(&state, "general", "c1"), Delivery::Waiting, "not failed: it goes by itself");
+    state.apply(Action::Sending { room: room("general"), client_id: "c1".into() });
+    assert_eq!(delivery_of(&state, "general", "c1"), Delivery::Sending);
+    state.apply(Action::Error(ErrorMeaning::SendLater {
+        room: "general".into(),
+        client_id: "c1".into(),
+        retry_after_ms: None,
+    }));
+    state.apply(Action::ConnectionLost);
+    assert_eq!(
+        delivery_of(&state, "general", "c1"),
+        Delivery::Queued,
+        "offline, it waits for the connection"
+    );
+}
+
+#[test]
 fn a_failed_send_says_why_and_a_full_queue_is_not_called_unavailable() {
     let check = |failure: SendFailure, expected: &str| {
         let mut state = ada_in_two_rooms();
@@ -308,7 +332,10 @@ fn a_failed_send_says_why_and_a_full_queue_is_not_called_unavailable() {
         state.apply(send_failed("c1", failure));
         assert_eq!(delivery_of(&state, "general", "c1"), Delivery::Failed(expected.into()));
     };
-    check(SendFailure::TooFast, "Not sent: you are sending too fast. Wait a moment, then retry.");
+    check(
+        SendFailure::TooFast,
+        "Not sent: you are sending too fast, and waiting did not help. Retry in a moment.",
+    );
     check(SendFailure::Unavailable, "Not sent: chat is briefly unavailable. Retry in a moment.");
     check(SendFailure::NotInRoom, "Not sent: you are not in this room any more.");
     check(
@@ -352,4 +379,15 @@ fn keys_stay_the_same_from_sending_to_sent() {
     assert_eq!(before, after);
     state.apply(message("general", 2, "Bob", "b", None));
     assert_eq!(state.room(&room("general")).unwrap().entries[1].key(), "1002-0");
+}
+
+#[test]
+fn notices_go_by_themselves_unless_they_say_why_the_page_stopped() {
+    let mut state = ChatState::default();
+    state.apply(Action::Error(ErrorMeaning::Notice("slow down".into())));
+    state.apply(Action::Error(ErrorMeaning::Outdated));
+    state.apply(Action::Error(ErrorMeaning::SignedOut));
+    state.apply(Action::NotifyLasting("The server closed the connection: bye.".into()));
+    let lasting: Vec<bool> = state.notices.iter().map(|notice| notice.lasting).collect();
+    assert_eq!(lasting, [false, true, true, true]);
 }
