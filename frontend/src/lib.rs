@@ -11,6 +11,10 @@
 //!   how often the page says its user is typing.
 //! - [`own_ids`]: the server ids of messages this device sent, so that they
 //!   show as ours in history after a reload.
+//! - [`rich_text`]: a message's text split into plain text, links and
+//!   `@Name` mentions; [`complete`]: the names offered while typing `@`;
+//!   [`notify`]: which messages deserve a browser notification, and the
+//!   title's counts.
 //! - [`backoff`], [`route`], [`endpoint`], [`compose`], [`prefs`], [`scroll`]:
 //!   reconnect timing, addresses, the WebSocket URL, composer rules, what is
 //!   remembered, and when the message list follows new messages.
@@ -23,17 +27,20 @@
 
 pub mod backoff;
 pub mod browser;
+pub mod complete;
 pub mod components;
 pub mod compose;
 pub mod connection;
 pub mod context;
 pub mod endpoint;
 pub mod error_meaning;
+pub mod notify;
 pub mod outbox;
 pub mod own_ids;
 pub mod people;
 pub mod plan;
 pub mod prefs;
+pub mod rich_text;
 pub mod route;
 pub mod scroll;
 pub mod state;
