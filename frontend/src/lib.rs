@@ -22,6 +22,8 @@
 //! Browser-facing:
 //! - [`connection`]: the task that owns the WebSocket and reconnects.
 //! - [`context`]: the provider and `use_chat` hook that join state and connection.
+//! - [`notifier`]: the provider's hook that shows browser notifications and
+//!   stores the user's choices about them.
 //! - [`components`]: the screens, one function component per file.
 //! - [`browser`]: the few browser APIs used, wrapped to never panic.
 
@@ -34,6 +36,7 @@ pub mod connection;
 pub mod context;
 pub mod endpoint;
 pub mod error_meaning;
+pub mod notifier;
 pub mod notify;
 pub mod outbox;
 pub mod own_ids;

@@ -7,12 +7,11 @@ use roomcast_protocol::{MemberCount, RoomName};
 use roomcast_web::components::{MemberList, TypingLine};
 use roomcast_web::people::Members;
 use roomcast_web::typing::Typists;
-use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::Element;
 use yew::prelude::*;
 
-use super::{find, mount, text, until};
+use super::{all, find, mount, text, until};
 
 #[derive(Properties, PartialEq)]
 struct MembersHarnessProps {
@@ -33,11 +32,6 @@ fn answer(pairs: &[(&str, u32)]) -> Option<Rc<Members>> {
         .map(|(name, count)| MemberCount { name: Cow::Owned((*name).to_owned()), count: *count })
         .collect();
     Some(Rc::new(Members::from_answer(&list)))
-}
-
-fn all(root: &Element, css: &str) -> Vec<Element> {
-    let list = root.query_selector_all(css).unwrap();
-    (0..list.length()).filter_map(|i| list.item(i)?.dyn_into::<Element>().ok()).collect()
 }
 
 #[wasm_bindgen_test]
