@@ -17,6 +17,7 @@ mod nginx;
 
 mod chat;
 mod history;
+mod mentions;
 mod people;
 mod reconnect;
 mod topology;
