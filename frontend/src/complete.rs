@@ -55,7 +55,7 @@ pub fn options<'a>(typed: &str, names: impl IntoIterator<Item = &'a str>, me: Op
             (whole || later_word()).then(|| (!whole, name.to_uppercase(), name))
         })
         .collect();
-    found.sort();
+    found.sort_unstable();
     found.into_iter().take(MAX_OPTIONS).map(|(_, _, name)| name).collect()
 }
 

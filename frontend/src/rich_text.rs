@@ -47,7 +47,9 @@ impl MentionNames {
                 names.push((name.to_owned(), mine));
             }
         }
-        names.sort_by(|(a, _), (b, _)| b.chars().count().cmp(&a.chars().count()).then_with(|| a.cmp(b)));
+        names.sort_unstable_by(|(a, _), (b, _)| {
+            b.chars().count().cmp(&a.chars().count()).then_with(|| a.cmp(b))
+        });
         MentionNames { names }
     }
 

@@ -1,74 +1,60 @@
 //! What a room's line in the room list says about news: the unread count
 //! (subdued when the room is muted), the mentions of the user apart in a
-//! stronger colour ("@2"), and the button that mutes the room.
+//! stronger colour ("@2"), and the button that mutes the room. Plain
+//! functions for the room list, which draws them with each of its rows.
 
 use roomcast_protocol::RoomName;
 use yew::prelude::*;
 
 use super::button::{Button, Variant};
-use crate::context::use_chat;
+use crate::context::Chat;
 use crate::notify::badge_count;
 
-#[derive(Properties, PartialEq)]
-pub struct UnreadBadgesProps {
-    pub unread: u32,
-    pub mentions: u32,
-    pub muted: bool,
-}
-
-/// "@1" for mentions of the user, then the count of unread messages.
-#[function_component(UnreadBadges)]
-pub fn unread_badges(props: &UnreadBadgesProps) -> Html {
-    let mentions = (props.mentions > 0).then(|| {
-        let label = match props.mentions {
+/// "@1" for mentions of the user, then the count of unread messages (subdued
+/// when the room is muted).
+pub fn unread_badges(unread: u32, mentions: u32, muted: bool) -> Html {
+    let mention_badge = (mentions > 0).then(|| {
+        let label = match mentions {
             1 => "1 mention of you".to_owned(),
             n => format!("{n} mentions of you"),
         };
         html! {
             <span class="rounded-full bg-warn-300 px-2 py-0.5 text-xs font-bold text-ink-950"
-                aria-label={label} data-mentions={props.mentions.to_string()}>
-                { format!("@{}", badge_count(props.mentions)) }
+                aria-label={label} data-mentions={mentions.to_string()}>
+                { format!("@{}", badge_count(mentions)) }
             </span>
         }
     });
-    let unread = (props.unread > 0).then(|| {
-        let colours = if props.muted { "bg-ink-700 text-ink-300" } else { "bg-accent-600 text-white" };
+    let unread_badge = (unread > 0).then(|| {
+        let colours = if muted { "bg-ink-700 text-ink-300" } else { "bg-accent-600 text-white" };
         html! {
             <span class={classes!("rounded-full", "px-2", "py-0.5", "text-xs", "font-semibold", colours)}
-                aria-label={format!("{} unread", props.unread)} data-unread={props.unread.to_string()}>
-                { badge_count(props.unread) }
+                aria-label={format!("{} unread", unread)} data-unread={unread.to_string()}>
+                { badge_count(unread) }
             </span>
         }
     });
     html! {
-        <span class="ml-auto flex shrink-0 items-center gap-1">{ for mentions }{ for unread }</span>
+        <span class="ml-auto flex shrink-0 items-center gap-1">{ for mention_badge }{ for unread_badge }</span>
     }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct MuteButtonProps {
-    pub room: RoomName,
-    pub muted: bool,
-}
-
-/// Mutes the room on this device: its messages stop notifying (mentions of
-/// the user still do) and its unread count is subdued.
-#[function_component(MuteButton)]
-pub fn mute_button(props: &MuteButtonProps) -> Html {
-    let chat = use_chat();
+/// The switch that mutes `room` on this device: its messages stop notifying
+/// (mentions of the user still do) and its unread count is subdued.
+pub fn mute_button(chat: &Chat, room: &RoomName, muted: bool) -> Html {
     let on_click = {
-        let (room, muted) = (props.room.clone(), props.muted);
+        let (chat, room) = (chat.clone(), room.clone());
         Callback::from(move |()| chat.mute(&room, !muted))
     };
-    let colour = if props.muted { "text-warn-300" } else { "text-ink-500" };
+    let colour = if muted { "text-warn-300" } else { "text-ink-500" };
     html! {
-        <Button variant={Variant::Quiet} label={format!("Mute #{}", props.room)} pressed={Some(props.muted)}
+        <Button variant={Variant::Quiet} label={format!("Mute #{room}")} pressed={Some(muted)}
             {on_click} class={classes!("shrink-0", "rounded-md", "p-2", colour)}>
             <svg class="h-4 w-4" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="1.8"
                 stroke-linecap="round" stroke-linejoin="round" aria-hidden="true">
                 <path d="M18 16V11a6 6 0 0 0-12 0v5l-2 2h16z" />
                 <path d="M10 20.5a2.2 2.2 0 0 0 4 0" />
-                if props.muted {
+                if muted {
                     <path d="M4 3l17 17" />
                 }
             </svg>

@@ -10,7 +10,7 @@ use yew::prelude::*;
 use super::button::{Button, Variant};
 use super::drawer::{Dock, Drawer};
 use super::notify_toggle::NotifyToggle;
-use super::room_alerts::{MuteButton, UnreadBadges};
+use super::room_alerts::{mute_button, unread_badges};
 use super::room_form::RoomForm;
 use crate::context::use_chat;
 
@@ -51,9 +51,9 @@ pub fn sidebar(props: &SidebarProps) -> Html {
                     if !room.joined {
                         <span class="h-2 w-2 animate-pulse rounded-full bg-warn-400" title="joining" aria-label="joining"></span>
                     }
-                    <UnreadBadges unread={room.unread} mentions={room.mentions} {muted} />
+                    { unread_badges(room.unread, room.mentions, muted) }
                 </Button>
-                <MuteButton room={room.name.clone()} {muted} />
+                { mute_button(&chat, &room.name, muted) }
             </li>
         }
     });
