@@ -2,8 +2,7 @@
 //! characters left is always visible. Empty and over-long drafts cannot be
 //! sent. Typing while offline is fine: the message is queued. A draft is
 //! kept per room while switching rooms. Typing tells the room that the user
-//! is typing (the connection says so at most every two seconds). Typing `@`
-//! offers the room's members ([`MentionOptions`]).
+//! is typing (the connection says so at most every two seconds).
 
 use roomcast_protocol::RoomName;
 use web_sys::HtmlTextAreaElement;
@@ -25,6 +24,8 @@ pub struct ComposerProps {
     pub max_chars: usize,
 }
 
+/// The composer of `room`; typing `@` offers the room's members to mention
+/// ([`MentionOptions`]).
 #[function_component(Composer)]
 pub fn composer(props: &ComposerProps) -> Html {
     let chat = use_chat();
@@ -34,6 +35,22 @@ pub fn composer(props: &ComposerProps) -> Html {
     };
     let field = use_node_ref();
     let check = check_draft(&draft, props.max_chars);
+
+    let submit = {
+        let (chat, draft, field) = (chat.clone(), draft.clone(), field.clone());
+        let (max_chars, room) = (props.max_chars, props.room.clone());
+        Callback::from(move |()| {
+            if !check_draft(&draft, max_chars).sendable {
+                return;
+            }
+            chat.send((*draft).clone());
+            chat.keep_draft(&room, "");
+            draft.set(String::new());
+            if let Some(field) = field.cast::<web_sys::HtmlElement>() {
+                let _ = field.focus();
+            }
+        })
+    };
     let picker = use_mention_picker(&props.room);
     // A picked name: the new draft, with the caret after the name.
     let put_draft = {
@@ -57,22 +74,28 @@ pub fn composer(props: &ComposerProps) -> Html {
             picker.follow(&field.value(), caret);
         })
     };
-
-    let submit = {
-        let (chat, draft, field) = (chat.clone(), draft.clone(), field.clone());
-        let (max_chars, room) = (props.max_chars, props.room.clone());
-        Callback::from(move |()| {
-            if !check_draft(&draft, max_chars).sendable {
-                return;
-            }
-            chat.send((*draft).clone());
-            chat.keep_draft(&room, "");
-            draft.set(String::new());
-            if let Some(field) = field.cast::<web_sys::HtmlElement>() {
-                let _ = field.focus();
+    let on_pick = {
+        let (picker, draft, put_draft) = (picker.clone(), draft.clone(), put_draft.clone());
+        Callback::from(move |index| {
+            if let Some(Picked::Draft(text, caret)) = picker.pick(index, &draft) {
+                put_draft.emit((text, caret));
             }
         })
     };
+    let onkeyup = {
+        let follow_caret = follow_caret.clone();
+        Callback::from(move |event: KeyboardEvent| {
+            if matches!(event.key().as_str(), "ArrowLeft" | "ArrowRight" | "Home" | "End") {
+                follow_caret.emit(event.into());
+            }
+        })
+    };
+    let onclick = follow_caret.reform(|event: MouseEvent| event.into());
+    let onblur = {
+        let picker = picker.clone();
+        Callback::from(move |_: FocusEvent| picker.close())
+    };
+    let picking = picker.is_open();
     let oninput = {
         let (chat, draft, room, picker) = (chat.clone(), draft.clone(), props.room.clone(), picker.clone());
         Callback::from(move |event: InputEvent| {
@@ -105,29 +128,6 @@ pub fn composer(props: &ComposerProps) -> Html {
         event.prevent_default();
         submit.emit(());
     });
-
-    let on_pick = {
-        let (picker, draft) = (picker.clone(), draft.clone());
-        Callback::from(move |index| {
-            if let Some(Picked::Draft(text, caret)) = picker.pick(index, &draft) {
-                put_draft.emit((text, caret));
-            }
-        })
-    };
-    let onkeyup = {
-        let follow_caret = follow_caret.clone();
-        Callback::from(move |event: KeyboardEvent| {
-            if matches!(event.key().as_str(), "ArrowLeft" | "ArrowRight" | "Home" | "End") {
-                follow_caret.emit(event.into());
-            }
-        })
-    };
-    let onclick = follow_caret.reform(|event: MouseEvent| event.into());
-    let onblur = {
-        let picker = picker.clone();
-        Callback::from(move |_: FocusEvent| picker.close())
-    };
-    let picking = picker.is_open();
 
     let rows = draft.lines().count().clamp(1, MAX_ROWS);
     let counter_colour = match check.remaining {

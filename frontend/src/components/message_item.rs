@@ -40,8 +40,6 @@ impl PartialEq for MessageItemProps {
 pub fn message_item(props: &MessageItemProps) -> Html {
     let entry = &props.entry;
     let mine = entry.is_mine();
-    let names = use_mention_names();
-    let to_me = !mine && rich_text::mentions_me(&entry.text, &names);
     let time = clock(entry.ts, browser::utc_offset_minutes(entry.ts));
     let bubble = match (&entry.delivery, mine) {
         (Delivery::Failed(_), _) => "border border-danger-500/60 bg-danger-950/40 text-ink-100",
@@ -50,6 +48,8 @@ pub fn message_item(props: &MessageItemProps) -> Html {
         (_, false) => "bg-ink-800 text-ink-100",
     };
     // A mention of the user: a bar on the left, beside the words "Mentions you" for screen readers.
+    let names = use_mention_names();
+    let to_me = !mine && rich_text::mentions_me(&entry.text, &names);
     let bubble = classes!(bubble, to_me.then_some("border-l-4"), to_me.then_some("border-warn-300"));
     let state = match &entry.delivery {
         Delivery::Queued => "queued",
