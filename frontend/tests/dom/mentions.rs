@@ -116,6 +116,7 @@ async fn typing_an_at_sign_offers_the_rooms_members_to_pick_by_keyboard() {
     assert_eq!(attribute(&field, "aria-expanded").as_deref(), Some("false"));
 
     type_into(&field, "hi @b").await;
+    until("the list opens", || !offered(&root).0.is_empty()).await;
     assert_eq!(offered(&root), (vec!["Bea".into(), "Bob".into()], Some("Bea".into())));
     assert_eq!(attribute(&field, "aria-expanded").as_deref(), Some("true"));
     assert_eq!(attribute(&field, "aria-controls").as_deref(), Some("mention-options"));
@@ -154,6 +155,7 @@ async fn a_click_on_a_name_picks_it() {
     let root = mount::<PickerHarness>(()).await;
     let field: HtmlTextAreaElement = find(&root, "#composer");
     type_into(&field, "thanks @C").await;
+    until("the list opens", || !offered(&root).0.is_empty()).await;
     find::<web_sys::HtmlElement>(&root, "[role='option'][data-name='Cy']").click();
     settle().await;
     assert_eq!(field.value(), "thanks @Cy ");
@@ -199,8 +201,8 @@ fn stored_muted() -> Option<String> {
 async fn the_room_list_counts_mentions_apart_and_mutes_a_room_at_a_click() {
     let root = mount::<SidebarHarness>(()).await;
     let row = || find::<Element>(&root, "[data-room='random']");
-    until("the messages are counted", || row().query_selector("[data-unread]").ok().flatten().is_some())
-        .await;
+    let counted = || root.query_selector("[data-room='random'] [data-unread]").ok().flatten().is_some();
+    until("the messages are counted", counted).await;
     let mentions: Element = find(&row(), "[data-mentions]");
     assert_eq!(mentions.text_content().as_deref(), Some("@1"));
     assert_eq!(attribute(&mentions, "aria-label").as_deref(), Some("1 mention of you"));

@@ -102,6 +102,8 @@ async fn notifications_are_asked_for_only_at_a_click_and_then_shown_while_the_pa
     stand_in("default");
     let slot = ChatSlot::default();
     let root = mount::<NotifyHarness>(NotifyHarnessProps { slot: slot.clone() }).await;
+    until("the rooms are open", || root.query_selector("[data-room='general']").ok().flatten().is_some())
+        .await;
     hide_page(true);
     super::dispatch(&slot, bob_in("general", 1, "before asking")).await;
     assert_eq!(asked(), 0.0, "loading the page never asks");
