@@ -1,12 +1,17 @@
 //! The few browser APIs the app uses (location, history, localStorage, the
-//! clock, randomness, online state, media queries, focus), wrapped so the rest of the code never
+//! clock, randomness, online state, media queries, focus, the page's
+//! visibility and notifications), wrapped so the rest of the code never
 //! touches `web_sys` directly and never panics when one is missing (private
 //! windows may refuse storage, for example).
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use roomcast_protocol::RoomName;
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{Notification, NotificationOptions, NotificationPermission};
+
+use crate::notify::{Alert, Permission};
 
 use crate::own_ids::OwnIds;
 use crate::prefs::{self, OpenRooms};
@@ -17,6 +22,8 @@ const RECENT_KEY: &str = "roomcast.recent_rooms";
 const OPEN_KEY: &str = "roomcast.open_rooms";
 const DRAFTS_KEY: &str = "roomcast.drafts";
 const OWN_IDS_KEY: &str = "roomcast.own_ids";
+const MUTED_KEY: &str = "roomcast.muted";
+const NOTIFY_KEY: &str = "roomcast.notify";
 
 fn window() -> Option<web_sys::Window> {
     web_sys::window()
@@ -89,6 +96,107 @@ pub fn store_own_ids(ids: &OwnIds) {
 fn current_path() -> Option<String> {
     let path = window()?.location().pathname().ok()?;
     Some(js_sys::decode_uri_component(&path).ok().and_then(|decoded| decoded.as_string()).unwrap_or(path))
+}
+
+/// The rooms the user muted.
+pub fn muted_rooms() -> BTreeSet<RoomName> {
+    read(MUTED_KEY).map(|s| prefs::parse_muted(&s)).unwrap_or_default()
+}
+
+pub fn store_muted_rooms(muted: &BTreeSet<RoomName>) {
+    write(MUTED_KEY, &prefs::format_muted(muted));
+}
+
+/// Whether the user asked for notifications on this device.
+pub fn notifications_wanted() -> bool {
+    read(NOTIFY_KEY).is_some_and(|s| prefs::parse_notify(&s))
+}
+
+pub fn store_notifications_wanted(wanted: bool) {
+    write(NOTIFY_KEY, prefs::format_notify(wanted));
+}
+
+/// Whether the page is out of sight (another tab, a minimised window);
+/// `false` when the browser cannot tell.
+pub fn page_hidden() -> bool {
+    window().and_then(|w| w.document()).is_some_and(|d| d.hidden())
+}
+
+pub fn focus_window() {
+    if let Some(window) = window() {
+        let _ = window.focus();
+    }
+}
+
+fn notifications_exist() -> bool {
+    window().is_some_and(|w| js_sys::Reflect::has(&w, &JsValue::from_str("Notification")).unwrap_or(false))
+}
+
+/// What the browser allows about notifications for this page.
+pub fn notification_permission() -> Permission {
+    if !notifications_exist() {
+        return Permission::Unsupported;
+    }
+    match Notification::permission() {
+        NotificationPermission::Granted => Permission::Granted,
+        NotificationPermission::Denied => Permission::Denied,
+        _ => Permission::Ask,
+    }
+}
+
+/// Asks the browser for permission to notify (it may show its prompt; call
+/// it only from a click), and says what it answered.
+pub async fn request_notification_permission() -> Permission {
+    if !notifications_exist() {
+        return Permission::Unsupported;
+    }
+    if let Ok(promise) = Notification::request_permission() {
+        // The answer is read back below; a refusal is a permission, not an error.
+        let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+    }
+    notification_permission()
+}
+
+/// The one click handler of every notification: it brings the window to
+/// the front, closes the notification and hands on the room it was about.
+/// Keep it as long as notifications may be clicked.
+pub struct NotificationClicks(Closure<dyn Fn(web_sys::Event)>);
+
+impl NotificationClicks {
+    pub fn new(on_room: impl Fn(String) + 'static) -> Self {
+        NotificationClicks(Closure::new(move |event: web_sys::Event| {
+            focus_window();
+            let notification = event.target().and_then(|target| target.dyn_into::<Notification>().ok());
+            if let Some(notification) = notification {
+                notification.close();
+                if let Some(room) = notification.data().as_string() {
+                    on_room(room);
+                }
+            }
+        }))
+    }
+}
+
+/// Shows `alert` as a browser notification; `false` when the browser
+/// refused (no permission, or notifications only from a service worker, as
+/// on Android).
+pub fn show_notification(alert: &Alert, clicks: &NotificationClicks) -> bool {
+    if notification_permission() != Permission::Granted {
+        return false;
+    }
+    let options = NotificationOptions::new();
+    options.set_body(&alert.body);
+    options.set_tag(&alert.tag);
+    // A newer message of the room replaces the older one, and still alerts.
+    options.set_renotify(true);
+    options.set_data(&JsValue::from_str(alert.room.as_str()));
+    match Notification::new_with_options(&alert.title, &options) {
+        Ok(notification) => {
+            notification.set_onclick(Some(clicks.0.as_ref().unchecked_ref()));
+            true
+        }
+        Err(_) => false,
+    }
 }
 
 pub fn current_route() -> Route {

@@ -434,7 +434,7 @@ impl Connection {
                 }
                 Vec::new()
             }
-            ServerFrame::Error { code, message, room, client_id, retry_after_ms } => {
+            ServerFrame::Error { code, message, room, client_id, retry_after_ms, .. } => {
                 let frame = ErrorFrame {
                     code,
                     message: &message,

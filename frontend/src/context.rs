@@ -15,6 +15,7 @@ use yew::prelude::*;
 use crate::browser;
 use crate::compose::ClientIds;
 use crate::connection::{self, Command, Commands};
+use crate::notifier;
 use crate::prefs::OpenRooms;
 use crate::state::{Action, ChatState, Delivery};
 
@@ -191,6 +192,17 @@ impl Chat {
     pub fn reconnect_now(&self) {
         self.command(Command::ReconnectNow);
     }
+
+    /// Mutes (`true`) or unmutes `room` on this device.
+    pub fn mute(&self, room: &RoomName, muted: bool) {
+        self.state.dispatch(Action::Mute { room: room.clone(), muted });
+    }
+
+    /// Turns browser notifications on or off on this device (the browser's
+    /// permission is asked by the control, on a click).
+    pub fn want_notifications(&self, wanted: bool) {
+        self.state.dispatch(Action::WantNotifications(wanted));
+    }
 }
 
 #[derive(Properties, PartialEq)]
@@ -201,8 +213,14 @@ pub struct ChatProviderProps {
 
 #[function_component(ChatProvider)]
 pub fn chat_provider(props: &ChatProviderProps) -> Html {
-    let state = use_reducer(|| ChatState::remembering(browser::own_ids()));
+    let state = use_reducer(|| {
+        let mut state = ChatState::remembering(browser::own_ids());
+        state.muted = Rc::new(browser::muted_rooms());
+        state.notify = browser::notifications_wanted();
+        state
+    });
     use_store_own_ids(&state);
+    notifier::use_notifier(&state);
     let dispatcher = state.dispatcher();
     let commands = use_memo((), move |()| connection::start(dispatcher));
     let ids = use_memo((), |()| Rc::new(RefCell::new(ClientIds::new(browser::random_u64()))));

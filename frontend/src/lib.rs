@@ -15,6 +15,10 @@
 //!   ISO times in the reader's time zone, and each author's colour.
 //! - [`wording`]: counts with their plural, and what is wrong with a name
 //!   in words for people.
+//! - [`rich_text`]: a message's text split into plain text, links and
+//!   `@Name` mentions; [`complete`]: the names offered while typing `@`;
+//!   [`notify`]: which messages deserve a browser notification, and the
+//!   title's counts.
 //! - [`backoff`], [`route`], [`endpoint`], [`compose`], [`prefs`], [`scroll`]:
 //!   reconnect timing, addresses, the WebSocket URL, composer rules, what is
 //!   remembered, and when the message list follows new messages.
@@ -22,6 +26,8 @@
 //! Browser-facing:
 //! - [`connection`]: the task that owns the WebSocket and reconnects.
 //! - [`context`]: the provider and `use_chat` hook that join state and connection.
+//! - [`notifier`]: the provider's hook that shows browser notifications and
+//!   stores the user's choices about them.
 //! - [`components`]: the screens, one function component per file.
 //! - [`browser`]: the few browser APIs used, wrapped to never panic.
 
@@ -29,17 +35,21 @@ pub mod author_colour;
 pub mod backoff;
 pub mod browser;
 pub mod calendar;
+pub mod complete;
 pub mod components;
 pub mod compose;
 pub mod connection;
 pub mod context;
 pub mod endpoint;
 pub mod error_meaning;
+pub mod notifier;
+pub mod notify;
 pub mod outbox;
 pub mod own_ids;
 pub mod people;
 pub mod plan;
 pub mod prefs;
+pub mod rich_text;
 pub mod route;
 pub mod scroll;
 pub mod state;

@@ -61,6 +61,11 @@ impl Members {
         self.counts.is_empty()
     }
 
+    /// Every name, in no particular order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.counts.keys().map(String::as_str)
+    }
+
     pub fn count_of(&self, name: &str) -> u32 {
         self.counts.get(name).copied().unwrap_or(0)
     }

@@ -1,10 +1,11 @@
 //! What the app remembers between visits (in the browser's localStorage):
 //! the display name, the rooms opened recently, and across a reload the
-//! rooms that were open, the one on screen, and unsent drafts. The logic is
+//! rooms that were open, the one on screen, and unsent drafts; and the
+//! user's choices about news: the muted rooms and whether to notify. The logic is
 //! pure; the storage calls are in `browser.rs`. Stored values are the
 //! user's to edit, so reading them drops anything that is not valid.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use roomcast_protocol::{limits, RoomName};
 use serde::{Deserialize, Serialize};
@@ -117,6 +118,32 @@ fn clip_draft(text: &str) -> String {
     text.chars().take(MAX_STORED_DRAFT_CHARS).collect()
 }
 
+/// The muted rooms, at most [`crate::state::MAX_MUTED`] valid names.
+pub fn parse_muted(stored: &str) -> BTreeSet<RoomName> {
+    let names: Vec<String> = serde_json::from_str(stored).unwrap_or_default();
+    names.iter().filter_map(|name| RoomName::parse(name).ok()).take(crate::state::MAX_MUTED).collect()
+}
+
+pub fn format_muted(muted: &BTreeSet<RoomName>) -> String {
+    let names: Vec<&str> = muted.iter().map(RoomName::as_str).collect();
+    serde_json::to_string(&names).unwrap_or_else(|_| "[]".to_owned())
+}
+
+/// Whether the user asked for notifications: only an explicit `"on"`.
+pub fn parse_notify(stored: &str) -> bool {
+    stored == NOTIFY_ON
+}
+
+pub fn format_notify(wanted: bool) -> &'static str {
+    if wanted {
+        NOTIFY_ON
+    } else {
+        "off"
+    }
+}
+
+const NOTIFY_ON: &str = "on";
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,6 +215,20 @@ mod tests {
         assert_eq!(restored.len(), 2, "empty drafts are not kept");
         assert!(parse_drafts(r#"{"bad name": "x", "ok": 5}"#).is_empty());
         assert_eq!(parse_drafts(r#"{"Bad name": "x", "ok": "kept"}"#).len(), 1);
+    }
+
+    #[test]
+    fn muted_rooms_and_the_wish_for_notifications_survive_round_trips_and_tampering() {
+        let muted: BTreeSet<RoomName> = rooms(&["general", "rust"]).into_iter().collect();
+        assert_eq!(parse_muted(&format_muted(&muted)), muted);
+        assert_eq!(parse_muted(r#"["General", "bad name", 5]"#), BTreeSet::new(), "not a list of names");
+        assert_eq!(parse_muted(r#"["General", "bad name"]"#), rooms(&["general"]).into_iter().collect());
+        let many: Vec<String> = (0..500).map(|n| format!("room{n}")).collect();
+        assert_eq!(parse_muted(&serde_json::json!(many).to_string()).len(), crate::state::MAX_MUTED);
+
+        assert!(parse_notify(format_notify(true)));
+        assert!(!parse_notify(format_notify(false)));
+        assert!(!parse_notify("yes please"), "only what the page wrote turns them on");
     }
 
     #[test]

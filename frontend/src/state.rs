@@ -12,15 +12,17 @@
 //! ([`People`]) sit beside the rooms, so that presence and typing frames
 //! never make the message list draw again.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::rc::Rc;
 
 use roomcast_protocol::{limits, version, MemberCount, MessageFrame, RoomName};
 
 use crate::error_meaning::{ErrorMeaning, SendFailure};
+use crate::notify::Arrivals;
 use crate::own_ids::OwnIds;
 use crate::people::People;
 use crate::plan::JOIN_HISTORY;
+use crate::rich_text::{self, MentionNames};
 
 mod room;
 
@@ -29,6 +31,8 @@ pub use room::{Delivery, Entry, Older, RoomState, HISTORY_PER_ROOM, MAX_GAPS};
 
 /// Notices shown at once; a new one pushes out the oldest.
 pub const MAX_NOTICES: usize = 4;
+/// Muted rooms remembered; past this, muted rooms that are not open are forgotten.
+pub const MAX_MUTED: usize = 64;
 
 /// The state of the link to the server, always visible in the header.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,6 +87,15 @@ pub struct ChatState {
     /// Our user id, where the server requires identity: every message with
     /// it is ours, from any tab or device.
     pub me_user: Option<String>,
+    /// Rooms whose ordinary messages do not notify (mentions still do) and
+    /// whose unread counts are shown subdued; stored by the provider.
+    pub muted: Rc<BTreeSet<RoomName>>,
+    /// The user asked for browser notifications (the browser must allow
+    /// them too); stored by the provider.
+    pub notify: bool,
+    /// Other people's live messages, for the provider's notifier: `apply`
+    /// only notes them, the notifier decides and shows.
+    pub arrivals: Rc<Arrivals>,
 }
 
 impl Default for ChatState {
@@ -100,6 +113,9 @@ impl Default for ChatState {
             people: HashMap::new(),
             own_ids: Rc::default(),
             me_user: None,
+            muted: Rc::default(),
+            notify: false,
+            arrivals: Rc::default(),
         }
     }
 }
@@ -194,6 +210,13 @@ pub enum Action {
     /// A notice that stays until dismissed (see [`Notice::lasting`]).
     NotifyLasting(String),
     DismissNotice(u64),
+    /// The user mutes (`true`) or unmutes a room.
+    Mute {
+        room: RoomName,
+        muted: bool,
+    },
+    /// The user turns browser notifications on or off.
+    WantNotifications(bool),
 }
 
 impl yew::Reducible for ChatState {
@@ -233,6 +256,32 @@ impl ChatState {
     /// Unread messages over all rooms, for the page title.
     pub fn total_unread(&self) -> u32 {
         self.rooms.iter().map(|room| room.unread).fold(0, u32::saturating_add)
+    }
+
+    /// Unread mentions of the user over all rooms.
+    pub fn total_mentions(&self) -> u32 {
+        self.rooms.iter().map(|room| room.mentions).fold(0, u32::saturating_add)
+    }
+
+    /// Whether a room not on screen mentions the user: the menu button's
+    /// mention dot reads this.
+    pub fn has_unread_mentions(&self) -> bool {
+        self.rooms.iter().any(|room| room.mentions > 0)
+    }
+
+    pub fn is_muted(&self, room: &RoomName) -> bool {
+        self.muted.contains(room)
+    }
+
+    /// The page title's counts: unread messages (of a muted room only its
+    /// mentions) and unread mentions.
+    pub fn title_counts(&self) -> (u32, u32) {
+        let unread = self
+            .rooms
+            .iter()
+            .map(|room| if self.is_muted(&room.name) { room.mentions } else { room.unread })
+            .fold(0, u32::saturating_add);
+        (unread, self.total_mentions())
     }
 
     fn room_mut(&mut self, name: &str) -> Option<&mut RoomState> {
@@ -328,12 +377,28 @@ impl ChatState {
             Action::Notify(text) => self.notify(text),
             Action::NotifyLasting(text) => self.notify_lasting(text),
             Action::DismissNotice(id) => self.notices.retain(|notice| notice.id != id),
+            Action::Mute { room, muted } => self.mute(room, muted),
+            Action::WantNotifications(wanted) => self.notify = wanted,
+        }
+    }
+
+    fn mute(&mut self, room: RoomName, muted: bool) {
+        let open: Vec<RoomName> = self.rooms.iter().map(|state| state.name.clone()).collect();
+        let set = Rc::make_mut(&mut self.muted);
+        if !muted {
+            set.remove(&room);
+            return;
+        }
+        set.insert(room.clone());
+        if set.len() > MAX_MUTED {
+            set.retain(|known| *known == room || open.contains(known));
         }
     }
 
     fn activate(&mut self, room: RoomName) {
         if let Some(state) = self.room_mut(room.as_str()) {
             state.unread = 0;
+            state.mentions = 0;
             self.active = Some(room);
         }
     }
@@ -364,7 +429,9 @@ impl ChatState {
 
     /// A message of a room: placed by its id, remembered as ours when it
     /// carries our client id (or recognised as ours by a remembered id),
-    /// and the end of its author's "is typing".
+    /// counted as unread (and as a mention) when it is news in a room not
+    /// on screen, noted for the notifier when it is live, and the end of
+    /// its author's "is typing".
     fn receive(&mut self, frame: MessageFrame<'static>) {
         let active = self.active.clone();
         let Some(state) = find_room(&mut self.rooms, &frame.room) else { return };
@@ -378,8 +445,15 @@ impl ChatState {
         };
         let author = frame.author.to_string();
         let arrival = state.next_arrival();
-        if state.receive(frame, arrival, sent_here) && active.as_ref() != Some(&room) {
+        let mentions_me = mentions_me(self.me.as_deref(), self.people.get(&room), &frame.text);
+        let live_text = (arrival == Arrival::Live).then(|| frame.text.to_string());
+        let news = state.receive(frame, arrival, sent_here);
+        if news && active.as_ref() != Some(&room) {
             state.unread = state.unread.saturating_add(1);
+            state.mentions = state.mentions.saturating_add(u32::from(mentions_me));
+        }
+        if let Some(text) = live_text.filter(|_| news) {
+            Rc::make_mut(&mut self.arrivals).push(room.clone(), author.clone(), text, mentions_me);
         }
         if arrival == Arrival::Live {
             if let Some(people) = self.people.get_mut(&room).filter(|people| people.typists.contains(&author))
@@ -444,6 +518,15 @@ impl ChatState {
             self.notices.pop_front();
         }
     }
+}
+
+/// Whether `text` mentions `me`, against the names known in the room (the
+/// longest name wins: `@Ada Lovelace` is not Ada).
+fn mentions_me(me: Option<&str>, people: Option<&Rc<People>>, text: &str) -> bool {
+    let Some(me) = me.filter(|_| text.contains('@')) else { return false };
+    let members = people.and_then(|people| people.members.as_deref());
+    let names = MentionNames::new(Some(me), members.into_iter().flat_map(|members| members.names()));
+    rich_text::mentions_me(text, &names)
 }
 
 fn find_room<'a>(rooms: &'a mut [Rc<RoomState>], name: &str) -> Option<&'a mut RoomState> {

@@ -83,6 +83,17 @@ impl Driver {
     /// A new browser (its own profile, so its own localStorage), named for
     /// screenshots.
     pub async fn browser(&self, test: &str, who: &str) -> Browser {
+        self.launch(test, who, json!({})).await
+    }
+
+    /// Like [`Driver::browser`], with every site allowed to show
+    /// notifications, as if the user had said yes to the browser's prompt.
+    pub async fn browser_allowing_notifications(&self, test: &str, who: &str) -> Browser {
+        self.launch(test, who, json!({ "profile.default_content_setting_values.notifications": 1 })).await
+    }
+
+    /// A browser whose profile starts with Chromium preferences `prefs`.
+    async fn launch(&self, test: &str, who: &str, prefs: Value) -> Browser {
         let mut capabilities = serde_json::Map::new();
         let args = [
             "--headless=new",
@@ -98,7 +109,7 @@ impl Driver {
         ];
         capabilities.insert(
             "goog:chromeOptions".into(),
-            json!({ "binary": self.chromium.to_string_lossy(), "args": args }),
+            json!({ "binary": self.chromium.to_string_lossy(), "args": args, "prefs": prefs }),
         );
         let client = ClientBuilder::new(HttpConnector::new())
             .capabilities(capabilities)

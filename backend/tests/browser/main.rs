@@ -18,6 +18,7 @@ mod nginx;
 mod chat;
 mod history;
 mod keyboard;
+mod mentions;
 mod people;
 mod reconnect;
 mod sending;

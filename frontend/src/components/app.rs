@@ -17,6 +17,7 @@ use super::room_view::RoomView;
 use super::sidebar::Sidebar;
 use crate::browser;
 use crate::context::{use_chat, Chat, ChatProvider};
+use crate::notify;
 use crate::prefs::{self, OpenRooms};
 use crate::route::Route;
 use crate::wording;
@@ -130,7 +131,8 @@ fn use_history(latest: Rc<RefCell<Chat>>) {
     });
 }
 
-/// The address bar shows the room on screen; the title counts unread messages.
+/// The address bar shows the room on screen; the title counts unread
+/// messages (a muted room only its mentions) and mentions of the user apart.
 #[hook]
 fn use_address_and_title(chat: &Chat) {
     let state = &chat.state;
@@ -140,11 +142,8 @@ fn use_address_and_title(chat: &Chat) {
             browser::navigate(&active.clone().map_or(Route::Landing, Route::Room));
         }
     });
-    let unread = state.total_unread();
-    use_effect_with((state.active.clone(), unread), |(active, unread)| {
-        let place = active.as_ref().map(|room| format!("#{room} · ")).unwrap_or_default();
-        let count = if *unread > 0 { format!("({unread}) ") } else { String::new() };
-        browser::set_title(&format!("{count}{place}Roomcast"));
+    use_effect_with((state.active.clone(), state.title_counts()), |(active, (unread, mentions))| {
+        browser::set_title(&notify::page_title(active.as_ref(), *unread, *mentions));
     });
 }
 

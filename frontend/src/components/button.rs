@@ -74,6 +74,10 @@ pub struct ButtonProps {
     pub controls: Option<AttrValue>,
     #[prop_or_default]
     pub expanded: Option<bool>,
+    /// For a button that turns something on and off: whether it is on
+    /// (`aria-pressed`). Its label names the thing, and stays the same.
+    #[prop_or_default]
+    pub pressed: Option<bool>,
     #[prop_or_default]
     pub on_click: Callback<()>,
     #[prop_or_default]
@@ -94,6 +98,7 @@ pub fn button(props: &ButtonProps) -> Html {
             disabled={props.disabled} aria-label={props.label.clone()}
             aria-current={props.current.then_some("page")}
             aria-controls={props.controls.clone()} aria-expanded={props.expanded.map(|shown| shown.to_string())}
+            aria-pressed={props.pressed.map(|on| on.to_string())}
             onclick={Callback::from(move |_: MouseEvent| on_click.emit(()))}>
             { props.children.clone() }
         </button>

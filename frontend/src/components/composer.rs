@@ -11,6 +11,7 @@ use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
 
 use super::button::{Button, Variant};
+use super::mention_picker::{option_id, use_mention_picker, MentionOptions, Picked, LIST_ID};
 use crate::browser;
 use crate::compose::{check_draft, key_action, KeyAction};
 use crate::context::use_chat;
@@ -27,6 +28,8 @@ pub struct ComposerProps {
     pub max_chars: usize,
 }
 
+/// The composer of `room`; typing `@` offers the room's members to mention
+/// ([`MentionOptions`]).
 #[function_component(Composer)]
 pub fn composer(props: &ComposerProps) -> Html {
     let chat = use_chat();
@@ -60,10 +63,57 @@ pub fn composer(props: &ComposerProps) -> Html {
             }
         })
     };
+    let picker = use_mention_picker(&props.room);
+    // A picked name: the new draft, with the caret after the name.
+    let put_draft = {
+        let (chat, draft, field, room) = (chat.clone(), draft.clone(), field.clone(), props.room.clone());
+        Callback::from(move |(text, caret): (String, u32)| {
+            if let Some(field) = field.cast::<HtmlTextAreaElement>() {
+                field.set_value(&text);
+                let _ = field.set_selection_range(caret, caret);
+                let _ = field.focus();
+            }
+            chat.keep_draft(&room, &text);
+            draft.set(text);
+        })
+    };
+    // The caret moved without typing (arrows, a click): the list follows.
+    let follow_caret = {
+        let picker = picker.clone();
+        Callback::from(move |event: Event| {
+            let field = event.target_unchecked_into::<HtmlTextAreaElement>();
+            let caret = field.selection_start().ok().flatten().unwrap_or_default();
+            picker.follow(&field.value(), caret);
+        })
+    };
+    let on_pick = {
+        let (picker, draft, put_draft) = (picker.clone(), draft.clone(), put_draft.clone());
+        Callback::from(move |index| {
+            if let Some(Picked::Draft(text, caret)) = picker.pick(index, &draft) {
+                put_draft.emit((text, caret));
+            }
+        })
+    };
+    let onkeyup = {
+        let follow_caret = follow_caret.clone();
+        Callback::from(move |event: KeyboardEvent| {
+            if matches!(event.key().as_str(), "ArrowLeft" | "ArrowRight" | "Home" | "End") {
+                follow_caret.emit(event.into());
+            }
+        })
+    };
+    let onclick = follow_caret.reform(|event: MouseEvent| event.into());
+    let onblur = {
+        let picker = picker.clone();
+        Callback::from(move |_: FocusEvent| picker.close())
+    };
+    let picking = picker.is_open();
     let oninput = {
-        let (chat, draft, room) = (chat.clone(), draft.clone(), props.room.clone());
+        let (chat, draft, room, picker) = (chat.clone(), draft.clone(), props.room.clone(), picker.clone());
         Callback::from(move |event: InputEvent| {
-            let text = event.target_unchecked_into::<HtmlTextAreaElement>().value();
+            let field = event.target_unchecked_into::<HtmlTextAreaElement>();
+            let text = field.value();
+            picker.follow(&text, field.selection_start().ok().flatten().unwrap_or_default());
             chat.keep_draft(&room, &text);
             if !text.trim().is_empty() {
                 chat.typing(&room);
@@ -72,8 +122,14 @@ pub fn composer(props: &ComposerProps) -> Html {
         })
     };
     let onkeydown = {
-        let submit = submit.clone();
+        let (submit, picker, draft, put_draft) =
+            (submit.clone(), picker.clone(), draft.clone(), put_draft.clone());
         Callback::from(move |event: KeyboardEvent| {
+            match picker.key(&event, &draft) {
+                Some(Picked::Draft(text, caret)) => return put_draft.emit((text, caret)),
+                Some(Picked::Handled) => return,
+                None => {}
+            }
             if key_action(&event.key(), event.shift_key(), event.is_composing()) == KeyAction::Send {
                 event.prevent_default();
                 submit.emit(());
@@ -93,9 +149,17 @@ pub fn composer(props: &ComposerProps) -> Html {
     html! {
         <form class="border-t border-ink-800 bg-ink-950 px-4 pb-4 pt-3" {onsubmit} aria-label="Write a message">
             <label for="composer" class="sr-only">{ format!("Message #{}", props.room) }</label>
+            <div class="relative">
+                if picking {
+                    <MentionOptions options={picker.options().to_vec()} selected={picker.selected()} {on_pick} />
+                }
+            </div>
             <div class="flex items-end gap-2 rounded-2xl border border-ink-700 bg-ink-900 p-2 focus-within:border-accent-400 focus-within:ring-2 focus-within:ring-accent-400/30">
                 <textarea id="composer" ref={field} rows="1" value={(*draft).clone()} {oninput} {onkeydown}
                     placeholder={format!("Message #{}", props.room)} aria-describedby="composer-help composer-count"
+                    {onkeyup} {onclick} {onblur} aria-autocomplete="list" aria-haspopup="listbox"
+                    aria-expanded={picking.to_string()} aria-controls={picking.then_some(LIST_ID)}
+                    aria-activedescendant={picking.then(|| option_id(picker.selected()))}
                     aria-invalid={check.problem.is_some().to_string()}
                     class="min-h-[2.5rem] flex-1 resize-none bg-transparent px-2 py-1.5 text-ink-100 placeholder:text-ink-500 focus:outline-none" />
                 <Button variant={Variant::Primary} submit=true disabled={!check.sendable} id="send"

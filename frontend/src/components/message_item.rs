@@ -4,7 +4,9 @@
 //! The author and the text are other people's words: Yew puts them into the
 //! page as text, never as markup, and each is isolated (`<bdi>`, and
 //! `dir="auto"` on the text) so that right-to-left characters in one cannot
-//! reorder what stands beside it.
+//! reorder what stands beside it. Links and mentions in the text are
+//! elements made by [`MessageText`]; a message that mentions the user is
+//! marked with a bar on its left and says so to screen readers.
 
 use std::rc::Rc;
 
@@ -12,10 +14,12 @@ use roomcast_protocol::RoomName;
 use yew::prelude::*;
 
 use super::button::{Button, Variant};
+use super::message_text::{use_mention_names, MessageText};
 use crate::author_colour::author_colour;
 use crate::browser;
 use crate::calendar::LocalTime;
 use crate::context::use_chat;
+use crate::rich_text;
 use crate::state::{Delivery, Entry, Link};
 
 #[derive(Properties)]
@@ -44,6 +48,10 @@ pub fn message_item(props: &MessageItemProps) -> Html {
         (_, true) => "bg-accent-600 text-white",
         (_, false) => "bg-ink-800 text-ink-100",
     };
+    // A mention of the user: a bar on the left, beside the words "Mentions you" for screen readers.
+    let names = use_mention_names();
+    let to_me = !mine && rich_text::mentions_me(&entry.text, &names);
+    let bubble = classes!(bubble, to_me.then_some("border-l-4"), to_me.then_some("border-warn-300"));
     let state = match &entry.delivery {
         Delivery::Queued => "queued",
         Delivery::Sending => "sending",
@@ -53,11 +61,15 @@ pub fn message_item(props: &MessageItemProps) -> Html {
     };
     html! {
         <li class={classes!("flex", "flex-col", if mine { "items-end" } else { "items-start" }, (!props.continued).then_some("pt-2"))}
-            data-mine={mine.to_string()} data-delivery={state} data-author={entry.author.clone()}>
+            data-mine={mine.to_string()} data-delivery={state} data-author={entry.author.clone()}
+            data-mentions-me={to_me.then_some("true")}>
             <Header author={entry.author.clone()} {mine} {time} continued={props.continued} />
             <div class={classes!("max-w-[85%]", "sm:max-w-[70%]", "rounded-2xl", "px-3.5", "py-2", "shadow-sm", bubble)}
                 title={time.full()}>
-                <p class="whitespace-pre-wrap break-words [unicode-bidi:isolate]" dir="auto" data-text="">{ entry.text.clone() }</p>
+                if to_me {
+                    <span class="sr-only" data-mention-note="">{ "Mentions you: " }</span>
+                }
+                <MessageText text={entry.text.clone()} />
             </div>
             if mine {
                 <DeliveryLine room={props.room.clone()} entry={entry.clone()} />

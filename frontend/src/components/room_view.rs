@@ -9,6 +9,7 @@ use super::button::{Button, Variant};
 use super::composer::Composer;
 use super::member_list::{MemberList, PANEL_ID};
 use super::message_list::MessageList;
+use super::message_text::MentionScope;
 use super::retry_all::RetryAll;
 use super::status_badge::StatusBadge;
 use super::top_bar::TopBar;
@@ -96,7 +97,9 @@ pub fn room_view(props: &RoomViewProps) -> Html {
             </TopBar>
             <div class="flex min-h-0 flex-1">
                 <div class="flex min-w-0 flex-1 flex-col">
-                    <MessageList room={room.clone()} on_load_older={load_older} />
+                    <MentionScope room={room.name.clone()}>
+                        <MessageList room={room.clone()} on_load_older={load_older} />
+                    </MentionScope>
                     <RetryAll room={room.name.clone()} {failed} />
                     <TypingLine {typists} />
                     <Composer room={room.name.clone()} max_chars={chat.state.max_text_chars} />

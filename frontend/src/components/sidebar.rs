@@ -1,5 +1,7 @@
-//! The list of open rooms with their unread counts, a field to join another,
-//! and who you are. A column from `md` up; a [`Drawer`] on phones.
+//! The list of open rooms with their unread counts (mentions of you apart,
+//! and a mute button for each), a field to join another, and who you are
+//! (with the switch for notifications). A column from `md` up; a [`Drawer`]
+//! on phones.
 
 use roomcast_protocol::{DisplayName, RoomName};
 use web_sys::HtmlInputElement;
@@ -7,6 +9,8 @@ use yew::prelude::*;
 
 use super::button::{Button, Variant};
 use super::drawer::{Dock, Drawer};
+use super::notify_toggle::NotifyToggle;
+use super::room_alerts::{mute_button, unread_badges};
 use super::room_form::RoomForm;
 use super::top_bar::ROOMS_PANEL_ID;
 use crate::browser;
@@ -35,27 +39,24 @@ pub fn sidebar(props: &SidebarProps) -> Html {
                 on_close.emit(());
             })
         };
-        let unread = (room.unread > 0).then(|| {
-            let label = if room.unread > 99 { "99+".to_owned() } else { room.unread.to_string() };
-            html! {
-                <span class="ml-auto rounded-full bg-accent-600 px-2 py-0.5 text-xs font-semibold text-white"
-                    aria-label={format!("{} unread", room.unread)} data-unread={room.unread.to_string()}>{ label }</span>
-            }
-        });
+        let muted = state.is_muted(&room.name);
+        let news = room.mentions > 0 || (room.unread > 0 && !muted);
         html! {
-            <li key={room.name.to_string()} data-room={room.name.to_string()}>
+            <li key={room.name.to_string()} data-room={room.name.to_string()} data-muted={muted.then_some("true")}
+                class="flex items-center gap-0.5">
                 <Button variant={Variant::Quiet} current={active} on_click={onclick}
                     class={classes!(
-                        "flex", "w-full", "items-center", "gap-2", "rounded-lg", "px-3", "py-2", "text-left", "text-sm",
-                        (room.unread > 0).then_some("font-semibold"),
+                        "flex", "min-w-0", "flex-1", "items-center", "gap-2", "rounded-lg", "px-3", "py-2", "text-left", "text-sm",
+                        news.then_some("font-semibold"),
                     )}>
                     <span class="text-ink-500" aria-hidden="true">{ "#" }</span>
                     <span class="truncate">{ room.name.to_string() }</span>
                     if !room.joined {
                         <span class="h-2 w-2 animate-pulse rounded-full bg-warn-400" title="joining" aria-label="joining"></span>
                     }
-                    { for unread }
+                    { unread_badges(room.unread, room.mentions, muted) }
                 </Button>
+                { mute_button(&chat, &room.name, muted) }
             </li>
         }
     });
@@ -85,6 +86,7 @@ pub fn sidebar(props: &SidebarProps) -> Html {
                 <RoomForm id="sidebar" {on_opened} />
             </div>
             <Identity />
+            <NotifyToggle />
         </Drawer>
     }
 }

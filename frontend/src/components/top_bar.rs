@@ -3,8 +3,9 @@
 //!
 //! The menu button says whether the list is open (`aria-expanded`, with
 //! `aria-controls` naming it) and carries a dot when a room in it has
-//! unread messages, and another colour when one mentions you (`mentions`),
-//! both in its accessible name too, since the list itself is out of view.
+//! unread messages (not counting muted rooms' ordinary ones), and another
+//! colour when a message mentions you, both in its accessible name too,
+//! since the list itself is out of view.
 
 use yew::prelude::*;
 
@@ -20,10 +21,6 @@ pub struct TopBarProps {
     /// The room list's drawer is open.
     #[prop_or_default]
     pub menu_open: bool,
-    /// A room in the list has a message that mentions the user (fed by
-    /// mentions, once they exist): the dot takes the mention colour.
-    #[prop_or_default]
-    pub mentions: bool,
     #[prop_or_default]
     pub children: Html,
 }
@@ -31,8 +28,9 @@ pub struct TopBarProps {
 #[function_component(TopBar)]
 pub fn top_bar(props: &TopBarProps) -> Html {
     let chat = use_chat();
-    let unread = chat.state.total_unread() > 0;
-    let (label, dot) = match (props.mentions, unread) {
+    // A muted room's ordinary messages do not light the dot; its mentions do.
+    let (unread, mentions) = chat.state.title_counts();
+    let (label, dot) = match (mentions > 0, unread > 0) {
         (true, _) => ("Show rooms (you were mentioned)", Some(("mention", "bg-danger-400"))),
         (false, true) => ("Show rooms (unread messages)", Some(("unread", "bg-accent-400"))),
         (false, false) => ("Show rooms", None),

@@ -112,6 +112,8 @@ pub struct RoomState {
     pub entries: VecDeque<Rc<Entry>>,
     /// Other people's messages that arrived while another room was open.
     pub unread: u32,
+    /// Those of them that mention the user by name (`@Ada`).
+    pub mentions: u32,
     pub older: Older,
     /// Ids after which messages may be missing: a reconnect could not
     /// recover everything published while the page was away, or the server
@@ -131,6 +133,7 @@ impl RoomState {
             joined: false,
             entries: VecDeque::new(),
             unread: 0,
+            mentions: 0,
             older: Older::Unknown,
             gaps: Vec::new(),
             backlog: 0,

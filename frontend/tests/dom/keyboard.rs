@@ -48,14 +48,20 @@ async fn layout(actions: Vec<Action>, later: Vec<Action>) -> Element {
 }
 
 fn bob_says_in(room_name: &str) -> Action {
+    bob_writes_in(room_name, "psst")
+}
+
+fn bob_writes_in(room_name: &str, text: &'static str) -> Action {
     Action::Received(MessageFrame {
         id: MessageId::new(1, 0),
         room: Cow::Owned(room_name.to_owned()),
         author: Cow::Borrowed("Bob"),
-        text: Cow::Borrowed("psst"),
+        text: Cow::Borrowed(text),
         ts: 1_764_480_000_000,
         client_id: None,
         user: None,
+        edited_ts: None,
+        deleted: false,
     })
 }
 
@@ -85,11 +91,16 @@ async fn the_menu_button_says_whether_the_room_list_is_open_and_marks_unread_roo
 
 #[wasm_bindgen_test]
 async fn the_menu_button_has_a_dot_of_its_own_for_mentions() {
-    let children = html! { <TopBar on_menu={Callback::noop()} mentions=true /> };
+    // Bob mentions Ada in #general while #random is shown.
+    let children = html! { <TopBar on_menu={Callback::noop()} /> };
     let actions = ada_in_two_rooms();
-    let root = mount::<Scripted>(ScriptedProps { actions, later: Vec::new(), children }).await;
+    let later = vec![bob_writes_in("general", "@Ada look")];
+    let root = mount::<Scripted>(ScriptedProps { actions, later, children }).await;
     let menu: HtmlButtonElement = find(&root, "#menu-button");
-    assert!(menu.query_selector("[data-menu-dot='mention']").unwrap().is_some());
+    assert!(menu.query_selector("[data-menu-dot]").unwrap().is_none(), "nothing unread yet");
+    next_action(&root).await;
+    until("the mention dot shows", || menu.query_selector("[data-menu-dot='mention']").unwrap().is_some())
+        .await;
     assert_eq!(menu.get_attribute("aria-label").as_deref(), Some("Show rooms (you were mentioned)"));
 }
 

@@ -5,7 +5,10 @@
 //! position when older messages arrive, and the connection badge; in
 //! `drawer.rs`, the side panels that are drawers on narrow screens; in
 //! `people.rs`, the member list and the typing line; in `text.rs`, other
-//! people's words kept from acting as markup or reordering the page.
+//! people's words kept from acting as markup or reordering the page; in
+//! `links.rs`, links in messages; in `mentions.rs`, mentions, their
+//! autocomplete, mute and the mention badge; in `notifications.rs`, the
+//! browser notifications (with a stand-in for the browser's API).
 #![cfg(target_arch = "wasm32")]
 
 use std::cell::RefCell;
@@ -16,7 +19,7 @@ use gloo_timers::future::TimeoutFuture;
 use roomcast_protocol::{MessageId, RoomName};
 use roomcast_web::components::button::{Button, Variant};
 use roomcast_web::components::{Composer, MessageItem, MessageList, StatusBadge};
-use roomcast_web::context::{use_chat, ChatProvider};
+use roomcast_web::context::{use_chat, Chat, ChatProvider};
 use roomcast_web::state::{Action, Delivery, Entry, Older, RoomState};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -27,6 +30,9 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 mod drawer;
 mod keyboard;
+mod links;
+mod mentions;
+mod notifications;
 mod people;
 mod reading;
 mod sending;
@@ -93,6 +99,42 @@ fn find<T: JsCast>(root: &Element, css: &str) -> T {
 fn all(root: &Element, css: &str) -> Vec<Element> {
     let list = root.query_selector_all(css).unwrap();
     (0..list.length()).filter_map(|i| list.item(i)?.dyn_into::<Element>().ok()).collect()
+}
+
+/// Where a [`Setup`] puts the chat, for a test to dispatch to later.
+type ChatSlot = Rc<RefCell<Option<Chat>>>;
+
+#[derive(Properties, PartialEq)]
+struct SetupProps {
+    /// Dispatched once, in order, after the first render.
+    actions: Vec<Action>,
+    #[prop_or_default]
+    slot: ChatSlot,
+}
+
+/// Puts the enclosing chat into a state by dispatching actions, as the
+/// connection would (the connection itself stays idle: no name was sent).
+#[function_component(Setup)]
+fn setup(props: &SetupProps) -> Html {
+    let chat = use_chat();
+    *props.slot.borrow_mut() = Some(chat.clone());
+    let actions = props.actions.clone();
+    use_effect_with((), move |()| {
+        for action in actions {
+            chat.state.dispatch(action);
+        }
+    });
+    html! {}
+}
+
+/// Dispatches `action` to the chat a [`Setup`] put into `slot`.
+async fn dispatch(slot: &ChatSlot, action: Action) {
+    slot.borrow().as_ref().expect("the setup rendered").state.dispatch(action);
+    settle().await;
+}
+
+fn general() -> RoomName {
+    RoomName::parse("general").unwrap()
 }
 
 fn text(root: &Element, css: &str) -> String {

@@ -8,6 +8,8 @@ use crate::testing::room;
 
 /// History, recovery and pages of older messages.
 mod history;
+/// Mentions of the user, muted rooms and what the notifier is told.
+mod mentions;
 /// Our own messages recognised after a reload.
 mod own;
 /// Who is in a room and who is typing.
