@@ -10,20 +10,24 @@
 //! Rooms and messages sit behind `Rc`, so an action clones only the room it
 //! touches, not the whole history. Who is in a room and who is typing
 //! ([`People`]) sit beside the rooms, so that presence and typing frames
-//! never make the message list draw again.
+//! never make the message list draw again. Edits and deletions (version 6)
+//! are applied in [`edits`].
 
 use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 
 use roomcast_protocol::{limits, version, MemberCount, MessageFrame, RoomName};
 
+use crate::edits::ChangeAction;
 use crate::error_meaning::{ErrorMeaning, SendFailure};
 use crate::own_ids::OwnIds;
 use crate::people::People;
 use crate::plan::JOIN_HISTORY;
 
+mod edits;
 mod room;
 
+use edits::Arrived;
 use room::Arrival;
 pub use room::{Delivery, Entry, Older, RoomState, HISTORY_PER_ROOM, MAX_GAPS};
 
@@ -80,6 +84,9 @@ pub struct ChatState {
     /// Our user id, where the server requires identity: every message with
     /// it is ours, from any tab or device.
     pub me_user: Option<String>,
+    /// How many connections ended since the page loaded: without identity,
+    /// only messages sent on the current one may be changed.
+    pub connection: u64,
 }
 
 impl Default for ChatState {
@@ -97,6 +104,7 @@ impl Default for ChatState {
             people: HashMap::new(),
             own_ids: Rc::default(),
             me_user: None,
+            connection: 0,
         }
     }
 }
@@ -188,6 +196,8 @@ pub enum Action {
     ConnectionLost,
     Notify(String),
     DismissNotice(u64),
+    /// Editing and deleting messages (version 6).
+    Change(ChangeAction),
 }
 
 impl yew::Reducible for ChatState {
@@ -277,6 +287,7 @@ impl ChatState {
                         text,
                         ts: now,
                         delivery: Delivery::Queued,
+                        revision: Default::default(),
                     });
                 }
             }
@@ -302,11 +313,14 @@ impl ChatState {
             }
             Action::Older { room, messages, more } => {
                 let own_ids = &self.own_ids;
+                let rights = self.rights();
                 let Some(state) = find_room(&mut self.rooms, room.as_str()) else { return };
                 state.older = if more { Older::More } else { Older::Complete };
                 for message in messages {
                     let sent_here = own_ids.contains(&room, message.id);
+                    let arrived = Arrived::of(&message, &rights);
                     state.receive(message, Arrival::Page, sent_here);
+                    state.arrived(arrived);
                 }
             }
             Action::Error(meaning) => self.error(meaning),
@@ -321,6 +335,7 @@ impl ChatState {
             Action::ConnectionLost => self.connection_lost(),
             Action::Notify(text) => self.notify(text),
             Action::DismissNotice(id) => self.notices.retain(|notice| notice.id != id),
+            Action::Change(change) => self.apply_change(change),
         }
     }
 
@@ -360,6 +375,7 @@ impl ChatState {
     /// and the end of its author's "is typing".
     fn receive(&mut self, frame: MessageFrame<'static>) {
         let active = self.active.clone();
+        let arrived = Arrived::of(&frame, &self.rights());
         let Some(state) = find_room(&mut self.rooms, &frame.room) else { return };
         let room = state.name.clone();
         let sent_here = if frame.client_id.is_some() {
@@ -374,6 +390,7 @@ impl ChatState {
         if state.receive(frame, arrival, sent_here) && active.as_ref() != Some(&room) {
             state.unread = state.unread.saturating_add(1);
         }
+        state.arrived(arrived);
         if arrival == Arrival::Live {
             if let Some(people) = self.people.get_mut(&room).filter(|people| people.typists.contains(&author))
             {
@@ -406,6 +423,9 @@ impl ChatState {
             ErrorMeaning::Notice(message) => self.notify(message),
             ErrorMeaning::Outdated => self.notify(OUTDATED_TEXT.to_owned()),
             ErrorMeaning::SignedOut => self.notify(SIGNED_OUT_TEXT.to_owned()),
+            // The plan sends it again: it is still on its way.
+            ErrorMeaning::ChangeAgain { .. } => {}
+            ErrorMeaning::ChangeFailed { room, id, failure } => self.change_failed(&room, id, &failure),
         }
     }
 
@@ -415,6 +435,7 @@ impl ChatState {
         }
         // The next connection asks again who is there.
         self.people.clear();
+        self.connection_ended();
     }
 
     fn notify(&mut self, text: String) {

@@ -198,6 +198,7 @@ fn entry(author: &str, client_id: Option<&str>, delivery: Delivery) -> Rc<Entry>
         text: "two\nlines".into(),
         ts: 1_764_480_000_000.0,
         delivery,
+        revision: Default::default(),
     })
 }
 
@@ -316,6 +317,7 @@ fn room_with(seqs: impl IntoIterator<Item = u64>, older: Older) -> RoomState {
                 ts: seq as f64 * 3_600_000.0,
                 text: format!("message {seq}"),
                 delivery: Delivery::Sent,
+                revision: Default::default(),
             })
         })
         .collect::<VecDeque<_>>();
