@@ -79,15 +79,6 @@ impl Revision {
     pub fn from_history(edited_ts: Option<u64>, deleted: bool) -> Self {
         Revision { edited_ts: edited_ts.map(|ts| ts as f64), deleted, ..Revision::default() }
     }
-
-    /// The words to show for a message whose server text is `text`: an
-    /// edit of ours on its way shows at once.
-    pub fn shown_text<'a>(&'a self, text: &'a str) -> &'a str {
-        match &self.pending {
-            Some(Change::Edit(new)) => new,
-            _ => text,
-        }
-    }
 }
 
 /// A change of ours that was not made, with the reason for the user.
@@ -317,16 +308,6 @@ mod tests {
         let rights = Rights { user: None, connection: 3 };
         assert_eq!(rights.of(&frame(None, Some("c1"))), Right::Connection(3));
         assert_eq!(rights.of(&frame(None, None)), Right::None, "from history, even when this device sent it");
-    }
-
-    #[test]
-    fn an_edit_on_its_way_shows_at_once() {
-        let mut revision = Revision::default();
-        assert_eq!(revision.shown_text("old"), "old");
-        revision.pending = Some(Change::Edit("new".into()));
-        assert_eq!(revision.shown_text("old"), "new");
-        revision.pending = Some(Change::Delete);
-        assert_eq!(revision.shown_text("old"), "old");
     }
 
     #[test]

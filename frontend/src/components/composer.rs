@@ -2,13 +2,15 @@
 //! characters left is always visible. Empty and over-long drafts cannot be
 //! sent. Typing while offline is fine: the message is queued. A draft is
 //! kept per room while switching rooms. Typing tells the room that the user
-//! is typing (the connection says so at most every two seconds).
+//! is typing (the connection says so at most every two seconds). Arrow up
+//! in an empty composer edits our newest message ([`use_edit_last`]).
 
 use roomcast_protocol::RoomName;
 use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
 
 use super::button::{Button, Variant};
+use super::message_editor::use_edit_last;
 use crate::compose::{check_draft, key_action, KeyAction};
 use crate::context::use_chat;
 
@@ -68,6 +70,7 @@ pub fn composer(props: &ComposerProps) -> Html {
             }
         })
     };
+    let edit_last = use_edit_last(&props.room);
     let onsubmit = Callback::from(move |event: SubmitEvent| {
         event.prevent_default();
         submit.emit(());
@@ -80,7 +83,7 @@ pub fn composer(props: &ComposerProps) -> Html {
         _ => "text-ink-500",
     };
     html! {
-        <form class="border-t border-ink-800 bg-ink-950 px-4 pb-4 pt-3" {onsubmit} aria-label="Write a message">
+        <form class="border-t border-ink-800 bg-ink-950 px-4 pb-4 pt-3" {onsubmit} onkeydown={edit_last} aria-label="Write a message">
             <label for="composer" class="sr-only">{ format!("Message #{}", props.room) }</label>
             <div class="flex items-end gap-2 rounded-2xl border border-ink-700 bg-ink-900 p-2 focus-within:border-accent-400 focus-within:ring-2 focus-within:ring-accent-400/30">
                 <textarea id="composer" ref={field} rows={rows.to_string()} value={(*draft).clone()} {oninput} {onkeydown}

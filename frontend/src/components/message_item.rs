@@ -1,5 +1,7 @@
 //! One message: author and time, the text, and for our own messages where
 //! they are on the way (queued, sending, failed with Retry and Discard).
+//! What became of it later (edited, deleted, our Edit and Delete) is
+//! [`MessageChanges`], under the bubble.
 //!
 //! The author and the text are other people's words: Yew puts them into the
 //! page as text, never as markup, and each is isolated (`<bdi>`, and
@@ -12,6 +14,7 @@ use roomcast_protocol::RoomName;
 use yew::prelude::*;
 
 use super::button::{Button, Variant};
+use super::message_changes::MessageChanges;
 use crate::browser;
 use crate::compose::clock;
 use crate::context::use_chat;
@@ -38,6 +41,8 @@ pub fn message_item(props: &MessageItemProps) -> Html {
     let mine = entry.is_mine();
     let time = clock(entry.ts, browser::utc_offset_minutes(entry.ts));
     let bubble = match (&entry.delivery, mine) {
+        // The editor or the tombstone takes the bubble's place.
+        _ if entry.revision.editing || entry.revision.deleted => "hidden",
         (Delivery::Failed(_), _) => "border border-danger-500/60 bg-danger-950/40 text-ink-100",
         (Delivery::Queued | Delivery::Sending, true) => "bg-accent-700/60 text-accent-50",
         (_, true) => "bg-accent-600 text-white",
@@ -64,6 +69,7 @@ pub fn message_item(props: &MessageItemProps) -> Html {
                 title={time}>
                 <p class="whitespace-pre-wrap break-words [unicode-bidi:isolate]" dir="auto" data-text="">{ entry.text.clone() }</p>
             </div>
+            <MessageChanges room={props.room.clone()} entry={entry.clone()} {mine} />
             if mine {
                 <DeliveryLine room={props.room.clone()} entry={entry.clone()} />
             }

@@ -5,7 +5,8 @@
 //! position when older messages arrive, and the connection badge; in
 //! `drawer.rs`, the side panels that are drawers on narrow screens; in
 //! `people.rs`, the member list and the typing line; in `text.rs`, other
-//! people's words kept from acting as markup or reordering the page.
+//! people's words kept from acting as markup or reordering the page; in
+//! `edits.rs`, editing and deleting our own messages.
 #![cfg(target_arch = "wasm32")]
 
 use std::cell::RefCell;
@@ -26,6 +27,7 @@ use yew::prelude::*;
 wasm_bindgen_test_configure!(run_in_browser);
 
 mod drawer;
+mod edits;
 mod people;
 mod text;
 

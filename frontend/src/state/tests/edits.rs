@@ -191,12 +191,13 @@ fn arrow_up_opens_the_editor_on_our_newest_message_one_at_a_time() {
 }
 
 #[test]
-fn our_edit_shows_at_once_and_is_settled_by_its_edited_frame() {
+fn our_edit_is_saving_until_its_edited_frame_arrives() {
     let mut state = ada_with_two_of_hers();
     state.apply(change(ChangeAction::OpenEditor { room: room("general"), id: seq_id(2) }));
     state.apply(submit(2, Change::Edit("second, better".into())));
     let revision = &line(&state, 2).revision;
-    assert_eq!(revision.shown_text(&line(&state, 2).text), "second, better");
+    assert_eq!(revision.pending, Some(Change::Edit("second, better".into())), "shown as saving");
+    assert_eq!(line(&state, 2).text, "second", "the text the server has, until it confirms");
     assert!(!revision.editing, "saving closes the editor");
 
     state.apply(edited(2, "second, better", 6_000));
