@@ -8,9 +8,10 @@
 //! shows and hides them. Every control is a button in the Tab order with a
 //! name that says what it does ("Edit message", "Delete message").
 //!
-//! Delete asks first, in place: "Delete this message?" with *Delete* (which
-//! takes the focus) and *Cancel*; Escape cancels too. While the room is
-//! not joined on a live connection the actions wait, disabled, saying why.
+//! Delete asks first, in place of the actions: "Delete this message?" with
+//! *Delete* (which takes the focus) and *Cancel*; Escape cancels too, and
+//! the focus goes back to Delete. While the room is not joined on a live
+//! connection the actions wait, disabled, saying why.
 
 use std::rc::Rc;
 
@@ -47,12 +48,16 @@ pub fn message_actions(props: &MessageActionsProps) -> Html {
     let confirming = use_state(|| false);
     let panel = use_node_ref();
     let confirm = use_node_ref();
+    // Cancelling gives the focus back to Delete once it shows again.
+    let refocus = use_mut_ref(|| false);
     // The confirmation takes the focus when it appears.
     {
-        let confirm = confirm.clone();
+        let (panel, confirm, refocus) = (panel.clone(), confirm.clone(), refocus.clone());
         use_effect_with(*confirming, move |confirming| {
             if *confirming {
                 focus_button(&confirm, "button");
+            } else if refocus.replace(false) {
+                focus_button(&panel, "button[aria-label='Delete message']");
             }
         });
     }
@@ -79,10 +84,10 @@ pub fn message_actions(props: &MessageActionsProps) -> Html {
         Callback::from(move |()| confirming.set(true))
     };
     let cancel = {
-        let (confirming, panel) = (confirming.clone(), panel.clone());
+        let confirming = confirming.clone();
         Callback::from(move |()| {
+            *refocus.borrow_mut() = true;
             confirming.set(false);
-            focus_button(&panel, "button[aria-label='Delete message']");
         })
     };
     let delete = {
@@ -109,7 +114,7 @@ pub fn message_actions(props: &MessageActionsProps) -> Html {
         "gap-1",
         "desk:flex",
         "desk:absolute",
-        "desk:-top-4",
+        "desk:-top-2",
         "desk:right-1",
         "desk:z-10",
         "desk:rounded-lg",
@@ -128,26 +133,28 @@ pub fn message_actions(props: &MessageActionsProps) -> Html {
                 expanded={*open} class="desk:hidden h-6 min-w-6 rounded px-1.5 text-base leading-none">
                 { "⋯" }
             </Button>
-            <div ref={panel} id={panel_id} class={panel_class} title={busy.then_some(OFFLINE_REASON)}
-                data-actions="">
-                <Button variant={Variant::Quiet} on_click={edit} label="Edit message" disabled={busy}
-                    class="flex items-center gap-1 rounded px-2 py-1 disabled:opacity-50">
-                    <Icon path={PENCIL} />{ "Edit" }
-                </Button>
-                <Button variant={Variant::Quiet} on_click={ask} label="Delete message" disabled={busy}
-                    class="flex items-center gap-1 rounded px-2 py-1 disabled:opacity-50">
-                    <Icon path={TRASH} />{ "Delete" }
-                </Button>
-                if availability == Availability::Offline {
-                    <span class="sr-only">{ OFFLINE_REASON }</span>
-                }
-            </div>
+            // While Delete asks, the actions make way for the question.
             if *confirming {
                 <div ref={confirm} role="group" aria-label="Confirm deletion" {onkeydown} data-confirm=""
                     class="flex flex-wrap items-center gap-2 rounded-lg border border-danger-500/60 bg-danger-950/40 px-2 py-1">
                     <span class="text-ink-100">{ "Delete this message?" }</span>
                     <Button variant={Variant::Danger} on_click={delete} class="rounded px-2 py-0.5">{ "Delete" }</Button>
                     <Button on_click={cancel} class="rounded px-2 py-0.5">{ "Cancel" }</Button>
+                </div>
+            } else {
+                <div ref={panel} id={panel_id} class={panel_class} title={busy.then_some(OFFLINE_REASON)}
+                    data-actions="">
+                    <Button variant={Variant::Quiet} on_click={edit} label="Edit message" disabled={busy}
+                        class="flex items-center gap-1 rounded px-2 py-1 disabled:opacity-50">
+                        <Icon path={PENCIL} />{ "Edit" }
+                    </Button>
+                    <Button variant={Variant::Quiet} on_click={ask} label="Delete message" disabled={busy}
+                        class="flex items-center gap-1 rounded px-2 py-1 disabled:opacity-50">
+                        <Icon path={TRASH} />{ "Delete" }
+                    </Button>
+                    if availability == Availability::Offline {
+                        <span class="sr-only">{ OFFLINE_REASON }</span>
+                    }
                 </div>
             }
         </>
