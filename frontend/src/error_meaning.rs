@@ -26,9 +26,9 @@ pub struct ErrorFrame<'a> {
     pub code: ErrorCode,
     pub message: &'a str,
     pub room: Option<&'a str>,
-    pub client_id: Option<&'a str>,
     /// The message of a failed `edit` or `delete` (version 6).
     pub id: Option<MessageId>,
+    pub client_id: Option<&'a str>,
 }
 
 /// What an error means for the page.

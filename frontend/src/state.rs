@@ -71,6 +71,9 @@ pub struct ChatState {
     /// The protocol version the server agreed in its latest `welcome`
     /// (`None` before the first), for features that need a newer server.
     pub protocol: Option<u32>,
+    /// How many connections ended since the page loaded: without identity,
+    /// only messages sent on the current one may be changed.
+    pub connection: u64,
     /// Joined and joining rooms, in the order they were opened.
     pub rooms: Vec<Rc<RoomState>>,
     pub active: Option<RoomName>,
@@ -84,9 +87,6 @@ pub struct ChatState {
     /// Our user id, where the server requires identity: every message with
     /// it is ours, from any tab or device.
     pub me_user: Option<String>,
-    /// How many connections ended since the page loaded: without identity,
-    /// only messages sent on the current one may be changed.
-    pub connection: u64,
 }
 
 impl Default for ChatState {
@@ -97,6 +97,7 @@ impl Default for ChatState {
             max_text_chars: limits::MAX_TEXT_CHARS,
             max_rooms: limits::MAX_ROOMS,
             protocol: None,
+            connection: 0,
             rooms: Vec::new(),
             active: None,
             notices: VecDeque::new(),
@@ -104,7 +105,6 @@ impl Default for ChatState {
             people: HashMap::new(),
             own_ids: Rc::default(),
             me_user: None,
-            connection: 0,
         }
     }
 }
@@ -152,6 +152,8 @@ pub enum Action {
     },
     /// A `message` frame: live, or part of the backlog after `joined`.
     Received(MessageFrame<'static>),
+    /// Editing and deleting messages (version 6).
+    Change(ChangeAction),
     /// Messages of the room were lost while connected (a `gap` frame).
     Gap(RoomName),
     /// The room's member list (the `members` answer after `joined`).
@@ -196,8 +198,6 @@ pub enum Action {
     ConnectionLost,
     Notify(String),
     DismissNotice(u64),
-    /// Editing and deleting messages (version 6).
-    Change(ChangeAction),
 }
 
 impl yew::Reducible for ChatState {
@@ -295,6 +295,7 @@ impl ChatState {
                 self.set_delivery(room.as_str(), &client_id, Delivery::Sending);
             }
             Action::Received(frame) => self.receive(frame),
+            Action::Change(change) => self.apply_change(change),
             Action::Gap(room) => {
                 let marked = self.room_mut(room.as_str()).is_some_and(RoomState::mark_gap_after_newest);
                 if !marked {
@@ -335,7 +336,6 @@ impl ChatState {
             Action::ConnectionLost => self.connection_lost(),
             Action::Notify(text) => self.notify(text),
             Action::DismissNotice(id) => self.notices.retain(|notice| notice.id != id),
-            Action::Change(change) => self.apply_change(change),
         }
     }
 
@@ -419,13 +419,13 @@ impl ChatState {
             ErrorMeaning::JoinLater { room } => {
                 self.notify(format!("#{room} is unavailable for a moment; joining again shortly."));
             }
+            // The plan sends it again: it is still on its way.
+            ErrorMeaning::ChangeAgain { .. } => {}
+            ErrorMeaning::ChangeFailed { room, id, failure } => self.change_failed(&room, id, &failure),
             ErrorMeaning::RoomNote { room, message } => self.notify(format!("#{room}: {message}")),
             ErrorMeaning::Notice(message) => self.notify(message),
             ErrorMeaning::Outdated => self.notify(OUTDATED_TEXT.to_owned()),
             ErrorMeaning::SignedOut => self.notify(SIGNED_OUT_TEXT.to_owned()),
-            // The plan sends it again: it is still on its way.
-            ErrorMeaning::ChangeAgain { .. } => {}
-            ErrorMeaning::ChangeFailed { room, id, failure } => self.change_failed(&room, id, &failure),
         }
     }
 
