@@ -8,13 +8,12 @@
 //! out when that room's `joined` arrives, so they never race a join. The
 //! plan outlives connections, which is how the client rejoins its rooms,
 //! recovers what it missed and sends what was typed or in flight meanwhile
-//! ([`crate::outbox`]). It also asks for older messages, one page per room at
+//! ([`crate::outbox`]), and our edits and deletions (version 6,
+//! [`crate::change_queue`]), whose `change_id`s are offsets for recovery
+//! like message ids. It also asks for older messages, one page per room at
 //! a time, and with a version 4 server for each room's members after its
 //! `joined`, and says that the user is typing (at most every
-//! [`crate::typing::ANNOUNCE_EVERY_MS`]). Edits and deletions of our
-//! messages (version 6) go through [`crate::change_queue`], and their
-//! `change_id`s move the offset for recovery like message ids. It is pure
-//! and unit-tested.
+//! [`crate::typing::ANNOUNCE_EVERY_MS`]). It is pure and unit-tested.
 
 use std::borrow::Cow;
 
@@ -341,12 +340,12 @@ impl Plan {
         let mut frames = self
             .outbox
             .due(|room| rooms.iter().any(|membership| &membership.room == room && membership.joined), now_ms);
-        frames.extend(self.changes.due(|room| rooms.iter().any(|known| &known.room == room && known.joined)));
         for room in self.retry_joins.drain(..) {
             if let Some(membership) = rooms.iter().find(|membership| membership.room == room) {
                 frames.push(membership.join_frame());
             }
         }
+        frames.extend(self.changes.due(|room| rooms.iter().any(|known| &known.room == room && known.joined)));
         frames
     }
 

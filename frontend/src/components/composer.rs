@@ -1,16 +1,16 @@
 //! Writing a message: Enter sends, Shift+Enter adds a line, and the count of
 //! characters left is always visible. Empty and over-long drafts cannot be
-//! sent. Typing while offline is fine: the message is queued. A draft is
+//! sent. Arrow up in an empty composer edits our newest message
+//! ([`super::message_editor::use_edit_last`]). Typing while offline is
+//! fine: the message is queued. A draft is
 //! kept per room while switching rooms. Typing tells the room that the user
-//! is typing (the connection says so at most every two seconds). Arrow up
-//! in an empty composer edits our newest message ([`use_edit_last`]).
+//! is typing (the connection says so at most every two seconds).
 
 use roomcast_protocol::RoomName;
 use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
 
 use super::button::{Button, Variant};
-use super::message_editor::use_edit_last;
 use crate::compose::{check_draft, key_action, KeyAction};
 use crate::context::use_chat;
 
@@ -70,7 +70,7 @@ pub fn composer(props: &ComposerProps) -> Html {
             }
         })
     };
-    let edit_last = use_edit_last(&props.room);
+    let edit_last = super::message_editor::use_edit_last(&props.room);
     let onsubmit = Callback::from(move |event: SubmitEvent| {
         event.prevent_default();
         submit.emit(());
