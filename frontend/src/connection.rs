@@ -24,6 +24,8 @@ use yew::UseReducerDispatcher;
 
 use crate::backoff::{countdown_secs, Backoff};
 use crate::browser;
+use crate::change_queue::OutgoingChange;
+use crate::edits::{Change, ChangeAction};
 use crate::endpoint::{self, RuntimeConfig};
 use crate::error_meaning::{self, ErrorFrame, ErrorMeaning, SendFailure};
 use crate::plan::{Outgoing, Plan};
@@ -58,6 +60,8 @@ pub enum Command {
     Typing(RoomName),
     /// Skip the rest of a backoff wait (the "Reconnect now" button).
     ReconnectNow,
+    /// Edit or delete message `id` of `room`, one of ours (version 6).
+    Change(OutgoingChange),
 }
 
 /// The components' end of the command queue.
@@ -146,6 +150,10 @@ impl Connection {
             let ended = self.connect().await;
             self.plan.disconnected();
             self.dispatch.dispatch(Action::ConnectionLost);
+            // Changes the next connection may not make are given up now.
+            for given_up in self.plan.take_abandoned() {
+                self.dispatch.dispatch(Action::Error(given_up));
+            }
             let resume = match ended {
                 Ended::Shutdown => return,
                 Ended::Lost { was_live } => {
@@ -258,6 +266,10 @@ impl Connection {
             Command::LoadOlder { room, before } => self.plan.older(&room, before),
             Command::Typing(room) => self.plan.typing(&room, browser::now_ms()),
             Command::ReconnectNow => Vec::new(),
+            Command::Change(change) => self.plan.change(change).unwrap_or_else(|refused| {
+                self.dispatch.dispatch(Action::Error(refused));
+                Vec::new()
+            }),
         }
     }
 
@@ -391,6 +403,7 @@ impl Connection {
                 let name = name.into_owned();
                 browser::store_name(&name);
                 self.plan.welcomed(protocol);
+                self.plan.identified(user.is_some());
                 self.dispatch.dispatch(Action::Welcome { name, max_rooms, max_text_chars, protocol });
                 if let Some(user) = user {
                     self.dispatch.dispatch(Action::Identified(user.into_owned()));
@@ -434,13 +447,14 @@ impl Connection {
                 }
                 Vec::new()
             }
-            ServerFrame::Error { code, message, room, client_id, retry_after_ms, .. } => {
+            ServerFrame::Error { code, message, room, client_id, retry_after_ms, id } => {
                 let frame = ErrorFrame {
                     code,
                     message: &message,
                     room: room.as_deref(),
                     client_id: client_id.as_deref(),
                     retry_after_ms,
+                    id,
                 };
                 let meaning = error_meaning::classify(&frame, |room| self.plan.awaiting(room));
                 let now = browser::now_ms();
@@ -479,8 +493,22 @@ impl Connection {
                 now: browser::now_ms(),
             }),
             ServerFrame::Pong { .. } => Vec::new(),
-            // Edits and deletions (version 6) are shown by the client in a later change.
-            ServerFrame::Edited { .. } | ServerFrame::Deleted { .. } => Vec::new(),
+            ServerFrame::Edited { room, id, text, edited_ts, change_id } => {
+                if let Ok(room) = RoomName::parse(&room) {
+                    let text = text.into_owned();
+                    self.plan.changed(&room, id, change_id, &Change::Edit(text.clone()));
+                    let edited = ChangeAction::Edited { room, id, text, edited_ts };
+                    self.dispatch.dispatch(Action::Change(edited));
+                }
+                Vec::new()
+            }
+            ServerFrame::Deleted { room, id, change_id } => {
+                if let Ok(room) = RoomName::parse(&room) {
+                    self.plan.changed(&room, id, change_id, &Change::Delete);
+                    self.dispatch.dispatch(Action::Change(ChangeAction::Deleted { room, id }));
+                }
+                Vec::new()
+            }
         };
         Reply::Write(frames)
     }

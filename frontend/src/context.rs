@@ -13,8 +13,10 @@ use roomcast_protocol::{DisplayName, MessageId, RoomName};
 use yew::prelude::*;
 
 use crate::browser;
+use crate::change_queue::OutgoingChange;
 use crate::compose::ClientIds;
 use crate::connection::{self, Command, Commands};
+use crate::edits::{Change, ChangeAction};
 use crate::notifier;
 use crate::prefs::OpenRooms;
 use crate::state::{Action, ChatState, Delivery};
@@ -202,6 +204,47 @@ impl Chat {
     /// permission is asked by the control, on a click).
     pub fn want_notifications(&self, wanted: bool) {
         self.state.dispatch(Action::WantNotifications(wanted));
+    }
+}
+
+/// Editing and deleting our own messages (version 6).
+impl Chat {
+    /// Opens the editor on message `id` of `room`, when it is ours to change.
+    pub fn open_editor(&self, room: &RoomName, id: MessageId) {
+        self.state.dispatch(Action::Change(ChangeAction::OpenEditor { room: room.clone(), id }));
+    }
+
+    /// Opens the editor on our newest message in `room` that can be changed.
+    pub fn edit_last(&self, room: &RoomName) {
+        self.state.dispatch(Action::Change(ChangeAction::EditLast(room.clone())));
+    }
+
+    pub fn close_editor(&self, room: &RoomName, id: MessageId) {
+        self.state.dispatch(Action::Change(ChangeAction::CloseEditor { room: room.clone(), id }));
+    }
+
+    /// Edits or deletes message `id` of `room`: it shows as on its way
+    /// until the server's `edited` or `deleted` arrives.
+    pub fn change_message(&self, room: &RoomName, id: MessageId, change: Change) {
+        let submit = ChangeAction::Submit { room: room.clone(), id, change: change.clone() };
+        self.state.dispatch(Action::Change(submit));
+        self.command(Command::Change(OutgoingChange { room: room.clone(), id, change }));
+    }
+
+    /// Asks again for the change to message `id` that failed.
+    pub fn retry_change(&self, room: &RoomName, id: MessageId) {
+        let failed = self.state.room(room).and_then(|state| {
+            let entry = state.entries.iter().find(|entry| entry.id == Some(id))?;
+            entry.revision.failed.as_ref().map(|failed| failed.change.clone())
+        });
+        if let Some(change) = failed {
+            self.change_message(room, id, change);
+        }
+    }
+
+    /// Puts away the note about a failed change to message `id`.
+    pub fn dismiss_change(&self, room: &RoomName, id: MessageId) {
+        self.state.dispatch(Action::Change(ChangeAction::Dismiss { room: room.clone(), id }));
     }
 }
 

@@ -14,9 +14,12 @@
 //! for the other. A full local queue is reported in the same terms
 //! ([`SendFailure::QueueFull`]), and so is a send the plan stopped retrying
 //! ([`SendFailure::Unconfirmed`]), so the state has one way to show a failed
-//! send. Pure and unit-tested.
+//! send. Errors about an `edit` or `delete` (version 6) name the message
+//! (`id`): they mean a change to send again or a change that failed
+//! ([`ChangeFailure`]), whatever else the page waits for in that room.
+//! Pure and unit-tested.
 
-use roomcast_protocol::{ErrorCode, RoomName};
+use roomcast_protocol::{ErrorCode, MessageId, RoomName};
 
 /// An `error` frame as it arrived.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,6 +27,8 @@ pub struct ErrorFrame<'a> {
     pub code: ErrorCode,
     pub message: &'a str,
     pub room: Option<&'a str>,
+    /// The message of a failed `edit` or `delete` (version 6).
+    pub id: Option<MessageId>,
     pub client_id: Option<&'a str>,
     /// With `rate_limited`, from a version 6 server: how long to wait.
     pub retry_after_ms: Option<u64>,
@@ -65,6 +70,15 @@ pub enum ErrorMeaning {
     /// The server requires a signed identity and refused ours (missing,
     /// forged or expired): only signing in again helps.
     SignedOut,
+    /// A change to one of our messages is to go again, the same frame:
+    /// `unavailable` says it was not made, `outcome_unknown` that it may
+    /// have been (`maybe_done`); an edit repeated sets the same text, a
+    /// delete repeated is answered `message_deleted`. The plan sends it
+    /// again at its next check; the state keeps showing it on its way.
+    ChangeAgain { room: RoomName, id: MessageId, maybe_done: bool },
+    /// A change to one of our messages was not made, for good or until the
+    /// user tries again.
+    ChangeFailed { room: RoomName, id: MessageId, failure: ChangeFailure },
 }
 
 /// Why one of our messages was not sent.
@@ -86,6 +100,60 @@ pub enum SendFailure {
     Unconfirmed,
     /// Any other code, with the server's message.
     Refused(String),
+}
+
+/// Why an edit or a delete of one of our messages was not made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChangeFailure {
+    /// `forbidden`: the server does not count us as its author (without
+    /// identity, another connection sent it).
+    Forbidden,
+    /// `unknown_message`: the room's history no longer holds it.
+    Gone,
+    /// `message_deleted`: it was deleted; for a delete, that is done.
+    Deleted,
+    /// `rate_limited`: too many messages and changes at once.
+    TooFast,
+    /// `not_joined`.
+    NotInRoom,
+    /// `unavailable` every time the plan sent it.
+    Unavailable,
+    /// Written, but the connection dropped (or the server said
+    /// `outcome_unknown` every time) before it was confirmed: it may or may
+    /// not have been made.
+    Unconfirmed,
+    /// The room was not joined on a live connection when the user asked;
+    /// no server was asked.
+    NotConnected,
+    /// Too many changes wait for the server ([`crate::change_queue::MAX_CHANGES`]).
+    TooMany,
+    /// Any other code, with the server's message.
+    Refused(String),
+}
+
+impl ChangeFailure {
+    fn from_code(code: ErrorCode, message: &str) -> Self {
+        match code {
+            ErrorCode::Forbidden => ChangeFailure::Forbidden,
+            ErrorCode::UnknownMessage => ChangeFailure::Gone,
+            ErrorCode::MessageDeleted => ChangeFailure::Deleted,
+            ErrorCode::RateLimited => ChangeFailure::TooFast,
+            ErrorCode::NotJoined => ChangeFailure::NotInRoom,
+            _ => ChangeFailure::Refused(message.to_owned()),
+        }
+    }
+
+    /// Whether the same change can succeed if asked again a little later.
+    pub fn worth_retrying(&self) -> bool {
+        matches!(
+            self,
+            ChangeFailure::TooFast
+                | ChangeFailure::Unavailable
+                | ChangeFailure::Unconfirmed
+                | ChangeFailure::NotConnected
+                | ChangeFailure::TooMany
+        )
+    }
 }
 
 /// What the page is waiting for in a room, which decides what an error
@@ -134,6 +202,9 @@ pub fn classify(frame: &ErrorFrame<'_>, awaiting: impl Fn(&RoomName) -> Awaiting
     if frame.code == ErrorCode::Unauthorized {
         return ErrorMeaning::SignedOut;
     }
+    if let Some(meaning) = classify_change(frame) {
+        return meaning;
+    }
     let message = frame.message.to_owned();
     match (frame.room, frame.client_id) {
         (Some(room), Some(client_id))
@@ -167,6 +238,21 @@ pub fn classify(frame: &ErrorFrame<'_>, awaiting: impl Fn(&RoomName) -> Awaiting
     }
 }
 
+/// An error about an `edit` or `delete` of ours: it names the room and the
+/// message (`id`, version 6).
+fn classify_change(frame: &ErrorFrame<'_>) -> Option<ErrorMeaning> {
+    let room = RoomName::parse(frame.room?).ok()?;
+    let id = frame.id?;
+    Some(match frame.code {
+        ErrorCode::OutcomeUnknown | ErrorCode::Unavailable => {
+            ErrorMeaning::ChangeAgain { room, id, maybe_done: frame.code == ErrorCode::OutcomeUnknown }
+        }
+        code => {
+            ErrorMeaning::ChangeFailed { room, id, failure: ChangeFailure::from_code(code, frame.message) }
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -186,7 +272,7 @@ mod tests {
     }
 
     fn frame<'a>(code: ErrorCode, room: Option<&'a str>, client_id: Option<&'a str>) -> ErrorFrame<'a> {
-        ErrorFrame { code, message: "the server's words", room, client_id, retry_after_ms: None }
+        ErrorFrame { code, message: "the server's words", room, client_id, retry_after_ms: None, id: None }
     }
 
     fn send_failed(room: &str, failure: SendFailure) -> ErrorMeaning {

@@ -7,6 +7,8 @@
 //!   pages of older messages), with [`outbox`] for messages not yet confirmed.
 //! - [`error_meaning`]: the one rule for what an error frame means; the plan
 //!   and the state each act on its answer.
+//! - [`edits`] and [`change_queue`]: editing and deleting our own messages,
+//!   who may, and the changes on their way to the server.
 //! - [`people`] and [`typing`]: who is in a room, who is typing there, and
 //!   how often the page says its user is typing.
 //! - [`own_ids`]: the server ids of messages this device sent, so that they
@@ -35,11 +37,13 @@ pub mod author_colour;
 pub mod backoff;
 pub mod browser;
 pub mod calendar;
+pub mod change_queue;
 pub mod complete;
 pub mod components;
 pub mod compose;
 pub mod connection;
 pub mod context;
+pub mod edits;
 pub mod endpoint;
 pub mod error_meaning;
 pub mod notifier;

@@ -8,7 +8,9 @@
 //! out when that room's `joined` arrives, so they never race a join. The
 //! plan outlives connections, which is how the client rejoins its rooms,
 //! recovers what it missed and sends what was typed or in flight meanwhile
-//! ([`crate::outbox`]). It also asks for older messages, one page per room at
+//! ([`crate::outbox`]), and our edits and deletions (version 6,
+//! [`crate::change_queue`]), whose `change_id`s are offsets for recovery
+//! like message ids. It also asks for older messages, one page per room at
 //! a time, and with a version 4 server for each room's members after its
 //! `joined`, and says that the user is typing (at most every
 //! [`crate::typing::ANNOUNCE_EVERY_MS`]). After a refusal for sending too
@@ -19,7 +21,9 @@ use std::borrow::Cow;
 
 use roomcast_protocol::{version, ClientFrame, MessageId, RoomName};
 
-use crate::error_meaning::{Awaiting, ErrorMeaning};
+use crate::change_queue::{ChangeQueue, OutgoingChange};
+use crate::edits::Change;
+use crate::error_meaning::{Awaiting, ChangeFailure, ErrorMeaning};
 use crate::outbox::Outbox;
 pub use crate::outbox::{Outgoing, QueueFull, MAX_QUEUED};
 use crate::typing::Throttle;
@@ -38,7 +42,8 @@ struct Membership {
     /// The room's epoch from the latest `joined` that named one: the
     /// history that `last_seen` is an offset into.
     epoch: Option<String>,
-    /// The newest message id seen in the room: where recovery starts.
+    /// The newest id seen in the room, of a message or of a change to
+    /// one: where recovery starts.
     last_seen: Option<MessageId>,
     /// A `history` request is on its way.
     paging: bool,
@@ -82,6 +87,11 @@ pub struct Plan {
     /// The protocol version of the current connection's `welcome`.
     protocol: Option<u32>,
     outbox: Outbox,
+    /// Edits and deletions the server has not confirmed.
+    changes: ChangeQueue,
+    /// The latest `welcome` named our user (identity tokens): a change on
+    /// its way when the connection drops can be made by the next one.
+    identified: bool,
 }
 
 /// Whether `room` is among `rooms` and joined on the current connection.
@@ -165,6 +175,7 @@ impl Plan {
             membership.paging = false;
         }
         self.outbox.requeue_in_flight();
+        self.changes.disconnected(self.identified);
     }
 
     pub fn hello(&mut self, name: String) -> Vec<ClientFrame<'static>> {
@@ -188,6 +199,7 @@ impl Plan {
         self.rooms.retain(|membership| &membership.room != room);
         self.retry_joins.retain(|known| known != room);
         self.outbox.drop_room(room);
+        self.changes.drop_room(room);
         if was_joined {
             vec![ClientFrame::Leave { room: owned(room.as_str()) }]
         } else {
@@ -249,6 +261,7 @@ impl Plan {
             frames.push(ClientFrame::Members { room: owned(room.as_str()) });
         }
         frames.extend(self.outbox.due(|ready| ready == room, now_ms));
+        frames.extend(self.changes.due(|ready| ready == room));
         frames
     }
 
@@ -343,6 +356,8 @@ impl Plan {
             }
             ErrorMeaning::SendFailed { client_id, .. } => self.outbox.settled(client_id),
             ErrorMeaning::PagingFailed { room, .. } => self.paged(room),
+            ErrorMeaning::ChangeAgain { room, id, maybe_done } => self.changes.again(room, *id, *maybe_done),
+            ErrorMeaning::ChangeFailed { room, id, .. } => self.changes.refused(room, *id),
             _ => {}
         }
     }
@@ -360,13 +375,46 @@ impl Plan {
                 frames.push(membership.join_frame());
             }
         }
+        frames.extend(self.changes.due(|room| rooms.iter().any(|known| &known.room == room && known.joined)));
         frames
     }
 
-    /// Messages given up since the last call ([`crate::outbox`]), as failed
-    /// sends for the state to show.
+    /// Messages and changes given up since the last call ([`crate::outbox`],
+    /// [`crate::change_queue`]), as failures for the state to show.
     pub fn take_abandoned(&mut self) -> Vec<ErrorMeaning> {
-        self.outbox.take_abandoned()
+        let mut given_up = self.outbox.take_abandoned();
+        given_up.extend(self.changes.take_abandoned());
+        given_up
+    }
+
+    /// Whether the latest `welcome` named our user (identity tokens).
+    pub fn identified(&mut self, identified: bool) {
+        self.identified = identified;
+    }
+
+    /// An edit or a delete of one of our messages (version 6): written at
+    /// once in a room joined on this connection. Otherwise it fails at once
+    /// (the page offers it only there), as it does when too many wait.
+    pub fn change(&mut self, change: OutgoingChange) -> Result<Vec<ClientFrame<'static>>, ErrorMeaning> {
+        let refused = |change: OutgoingChange, failure| {
+            let OutgoingChange { room, id, .. } = change;
+            ErrorMeaning::ChangeFailed { room, id, failure }
+        };
+        if !(self.connected && self.is_joined(&change.room)) {
+            return Err(refused(change, ChangeFailure::NotConnected));
+        }
+        match self.changes.send_now(change.clone()) {
+            Ok(frame) => Ok(vec![frame]),
+            Err(failure) => Err(refused(change, failure)),
+        }
+    }
+
+    /// An `edited` or `deleted` frame about message `id` of `room`
+    /// (`change`: the text it set, or the deletion): its `change_id` is an
+    /// offset for recovery like a message id, and it confirms our change.
+    pub fn changed(&mut self, room: &RoomName, id: MessageId, change_id: MessageId, change: &Change) {
+        self.seen(room, change_id, None);
+        self.changes.confirmed(room, id, change);
     }
 
     fn when_connected(&self, frames: Vec<ClientFrame<'static>>) -> Vec<ClientFrame<'static>> {
@@ -377,6 +425,9 @@ impl Plan {
         }
     }
 }
+
+#[cfg(test)]
+mod change_tests;
 
 #[cfg(test)]
 mod tests {

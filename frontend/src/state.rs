@@ -10,13 +10,15 @@
 //! Rooms and messages sit behind `Rc`, so an action clones only the room it
 //! touches, not the whole history. Who is in a room and who is typing
 //! ([`People`]) sit beside the rooms, so that presence and typing frames
-//! never make the message list draw again.
+//! never make the message list draw again. Edits and deletions (version 6)
+//! are applied in [`edits`].
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::rc::Rc;
 
 use roomcast_protocol::{limits, version, MemberCount, MessageFrame, RoomName};
 
+use crate::edits::ChangeAction;
 use crate::error_meaning::{ErrorMeaning, SendFailure};
 use crate::notify::Arrivals;
 use crate::own_ids::OwnIds;
@@ -24,8 +26,10 @@ use crate::people::People;
 use crate::plan::JOIN_HISTORY;
 use crate::rich_text::{self, MentionNames};
 
+mod edits;
 mod room;
 
+use edits::Arrived;
 use room::Arrival;
 pub use room::{Delivery, Entry, Older, RoomState, HISTORY_PER_ROOM, MAX_GAPS};
 
@@ -74,6 +78,9 @@ pub struct ChatState {
     /// The protocol version the server agreed in its latest `welcome`
     /// (`None` before the first), for features that need a newer server.
     pub protocol: Option<u32>,
+    /// How many connections ended since the page loaded: without identity,
+    /// only messages sent on the current one may be changed.
+    pub connection: u64,
     /// Joined and joining rooms, in the order they were opened.
     pub rooms: Vec<Rc<RoomState>>,
     pub active: Option<RoomName>,
@@ -106,6 +113,7 @@ impl Default for ChatState {
             max_text_chars: limits::MAX_TEXT_CHARS,
             max_rooms: limits::MAX_ROOMS,
             protocol: None,
+            connection: 0,
             rooms: Vec::new(),
             active: None,
             notices: VecDeque::new(),
@@ -163,6 +171,8 @@ pub enum Action {
     },
     /// A `message` frame: live, or part of the backlog after `joined`.
     Received(MessageFrame<'static>),
+    /// Editing and deleting messages (version 6).
+    Change(ChangeAction),
     /// Messages of the room were lost while connected (a `gap` frame).
     Gap(RoomName),
     /// The room's member list (the `members` answer after `joined`).
@@ -332,6 +342,7 @@ impl ChatState {
                         text,
                         ts: now,
                         delivery: Delivery::Queued,
+                        revision: Default::default(),
                     });
                 }
             }
@@ -339,6 +350,7 @@ impl ChatState {
                 self.set_delivery(room.as_str(), &client_id, Delivery::Sending);
             }
             Action::Received(frame) => self.receive(frame),
+            Action::Change(change) => self.apply_change(change),
             Action::Gap(room) => {
                 let marked = self.room_mut(room.as_str()).is_some_and(RoomState::mark_gap_after_newest);
                 if !marked {
@@ -357,11 +369,14 @@ impl ChatState {
             }
             Action::Older { room, messages, more } => {
                 let own_ids = &self.own_ids;
+                let rights = self.rights();
                 let Some(state) = find_room(&mut self.rooms, room.as_str()) else { return };
                 state.older = if more { Older::More } else { Older::Complete };
                 for message in messages {
                     let sent_here = own_ids.contains(&room, message.id);
+                    let arrived = Arrived::of(&message, &rights);
                     state.receive(message, Arrival::Page, sent_here);
+                    state.arrived(arrived);
                 }
             }
             Action::Error(meaning) => self.error(meaning),
@@ -434,6 +449,7 @@ impl ChatState {
     /// its author's "is typing".
     fn receive(&mut self, frame: MessageFrame<'static>) {
         let active = self.active.clone();
+        let arrived = Arrived::of(&frame, &self.rights());
         let Some(state) = find_room(&mut self.rooms, &frame.room) else { return };
         let room = state.name.clone();
         let sent_here = if frame.client_id.is_some() {
@@ -455,6 +471,7 @@ impl ChatState {
         if let Some(text) = live_text.filter(|_| news) {
             Rc::make_mut(&mut self.arrivals).push(room.clone(), author.clone(), text, mentions_me);
         }
+        state.arrived(arrived);
         if arrival == Arrival::Live {
             if let Some(people) = self.people.get_mut(&room).filter(|people| people.typists.contains(&author))
             {
@@ -487,6 +504,9 @@ impl ChatState {
             ErrorMeaning::JoinLater { room } => {
                 self.notify(format!("#{room} is unavailable for a moment; joining again shortly."));
             }
+            // The plan sends it again: it is still on its way.
+            ErrorMeaning::ChangeAgain { .. } => {}
+            ErrorMeaning::ChangeFailed { room, id, failure } => self.change_failed(&room, id, &failure),
             ErrorMeaning::RoomNote { room, message } => self.notify(format!("#{room}: {message}")),
             ErrorMeaning::Notice(message) => self.notify(message),
             ErrorMeaning::Outdated => self.notify_lasting(OUTDATED_TEXT.to_owned()),
@@ -500,6 +520,7 @@ impl ChatState {
         }
         // The next connection asks again who is there.
         self.people.clear();
+        self.connection_ended();
     }
 
     fn notify(&mut self, text: String) {

@@ -106,6 +106,9 @@ impl Driver {
             "--disable-component-update",
             "--disable-sync",
             "--window-size=1280,800",
+            // Headless Chromium reports no pointer that can hover; a desktop
+            // with a mouse does, and the page's hover-only controls need it.
+            "--blink-settings=primaryHoverType=2,availableHoverTypes=2,primaryPointerType=4,availablePointerTypes=4",
         ];
         capabilities.insert(
             "goog:chromeOptions".into(),

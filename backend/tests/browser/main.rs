@@ -16,6 +16,7 @@ mod browser;
 mod nginx;
 
 mod chat;
+mod edits;
 mod history;
 mod keyboard;
 mod mentions;

@@ -1,6 +1,8 @@
 //! Writing a message: Enter sends, Shift+Enter adds a line, and the count of
 //! characters left is always visible. Empty and over-long drafts cannot be
-//! sent. Typing while offline is fine: the message is queued. A draft is
+//! sent. Arrow up in an empty composer edits our newest message
+//! ([`super::message_editor::use_edit_last`]). Typing while offline is
+//! fine: the message is queued. A draft is
 //! kept per room while switching rooms. Typing tells the room that the user
 //! is typing (the connection says so at most every two seconds). The field
 //! grows with the text, wrapped lines included, up to eight lines, then
@@ -136,6 +138,7 @@ pub fn composer(props: &ComposerProps) -> Html {
             }
         })
     };
+    let edit_last = super::message_editor::use_edit_last(&props.room);
     let onsubmit = Callback::from(move |event: SubmitEvent| {
         event.prevent_default();
         submit.emit(());
@@ -147,7 +150,7 @@ pub fn composer(props: &ComposerProps) -> Html {
         _ => "text-ink-500",
     };
     html! {
-        <form class="border-t border-ink-800 bg-ink-950 px-4 pb-4 pt-3" {onsubmit} aria-label="Write a message">
+        <form class="border-t border-ink-800 bg-ink-950 px-4 pb-4 pt-3" {onsubmit} onkeydown={edit_last} aria-label="Write a message">
             <label for="composer" class="sr-only">{ format!("Message #{}", props.room) }</label>
             <div class="relative">
                 if picking {

@@ -1,5 +1,7 @@
 //! One message: author and time, the text, and for our own messages where
 //! they are on the way (queued, sending, failed with Retry and Discard).
+//! What became of it later (edited, deleted, our Edit and Delete) is
+//! [`MessageChanges`], under the bubble.
 //!
 //! The author and the text are other people's words: Yew puts them into the
 //! page as text, never as markup, and each is isolated (`<bdi>`, and
@@ -14,6 +16,7 @@ use roomcast_protocol::RoomName;
 use yew::prelude::*;
 
 use super::button::{Button, Variant};
+use super::message_changes::MessageChanges;
 use super::message_text::{use_mention_names, MessageText};
 use crate::author_colour::author_colour;
 use crate::browser;
@@ -43,6 +46,8 @@ pub fn message_item(props: &MessageItemProps) -> Html {
     let mine = entry.is_mine();
     let time = LocalTime::at(entry.ts, browser::utc_offset_minutes(entry.ts));
     let bubble = match (&entry.delivery, mine) {
+        // The editor or the tombstone takes the bubble's place.
+        _ if entry.revision.editing || entry.revision.deleted => "hidden",
         (Delivery::Failed(_), _) => "border border-danger-500/60 bg-danger-950/40 text-ink-100",
         (Delivery::Queued | Delivery::Sending | Delivery::Waiting, true) => "bg-accent-700/60 text-accent-50",
         (_, true) => "bg-accent-600 text-white",
@@ -71,6 +76,7 @@ pub fn message_item(props: &MessageItemProps) -> Html {
                 }
                 <MessageText text={entry.text.clone()} />
             </div>
+            <MessageChanges room={props.room.clone()} entry={entry.clone()} {mine} />
             if mine {
                 <DeliveryLine room={props.room.clone()} entry={entry.clone()} />
             }

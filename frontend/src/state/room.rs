@@ -7,6 +7,8 @@ use std::rc::Rc;
 
 use roomcast_protocol::{MessageFrame, MessageId, RoomName};
 
+use crate::edits::Revision;
+
 /// Lines kept per room. Live messages push out the oldest; scrolling up
 /// loads older pages only while the room holds fewer.
 pub const HISTORY_PER_ROOM: usize = 1000;
@@ -48,6 +50,8 @@ pub struct Entry {
     /// local clock's before.
     pub ts: f64,
     pub delivery: Delivery,
+    /// Edited or deleted since, and our changes to it (version 6).
+    pub revision: Revision,
 }
 
 impl Entry {
@@ -75,6 +79,7 @@ impl Entry {
             text: frame.text.into_owned(),
             ts: frame.ts as f64,
             delivery: Delivery::Sent,
+            revision: Revision::from_history(frame.edited_ts, frame.deleted),
         }
     }
 }

@@ -239,6 +239,7 @@ async fn a_grouped_message_still_names_its_author_to_screen_readers() {
             text: format!("part {seq}"),
             ts,
             delivery: Delivery::Sent,
+            revision: Default::default(),
         })
     };
     let mut state = RoomState::new(room("general"));

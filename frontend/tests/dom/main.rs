@@ -8,7 +8,8 @@
 //! people's words kept from acting as markup or reordering the page; in
 //! `links.rs`, links in messages; in `mentions.rs`, mentions, their
 //! autocomplete, mute and the mention badge; in `notifications.rs`, the
-//! browser notifications (with a stand-in for the browser's API).
+//! browser notifications (with a stand-in for the browser's API); in
+//! `edits.rs`, editing and deleting our own messages.
 #![cfg(target_arch = "wasm32")]
 
 use std::cell::RefCell;
@@ -29,6 +30,7 @@ use yew::prelude::*;
 wasm_bindgen_test_configure!(run_in_browser);
 
 mod drawer;
+mod edits;
 mod keyboard;
 mod links;
 mod mentions;
@@ -324,6 +326,7 @@ fn entry(author: &str, client_id: Option<&str>, delivery: Delivery) -> Rc<Entry>
         text: "two\nlines".into(),
         ts: 1_764_480_000_000.0,
         delivery,
+        revision: Default::default(),
     })
 }
 
@@ -442,6 +445,7 @@ fn room_with(seqs: impl IntoIterator<Item = u64>, older: Older) -> RoomState {
                 ts: seq as f64 * 3_600_000.0,
                 text: format!("message {seq}"),
                 delivery: Delivery::Sent,
+                revision: Default::default(),
             })
         })
         .collect::<VecDeque<_>>();

@@ -37,6 +37,7 @@ fn said(seq: u64, author: &str, text: &str, ts: f64) -> Rc<Entry> {
         text: text.into(),
         ts,
         delivery: Delivery::Sent,
+        revision: Default::default(),
     })
 }
 

@@ -6,6 +6,8 @@ use super::*;
 use crate::error_meaning::{ErrorMeaning, SendFailure};
 use crate::testing::room;
 
+/// Edits and deletions, ours and others'.
+mod edits;
 /// History, recovery and pages of older messages.
 mod history;
 /// Mentions of the user, muted rooms and what the notifier is told.
