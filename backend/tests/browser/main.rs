@@ -21,6 +21,7 @@ mod history;
 mod keyboard;
 mod mentions;
 mod people;
+mod readme;
 mod reconnect;
 mod sending;
 mod topology;
