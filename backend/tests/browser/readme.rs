@@ -80,4 +80,7 @@ async fn the_readmes_pictures_show_links_mentions_edits_and_unread_rooms_on_two_
     // the picture shows the room alone.
     tokio::time::sleep(std::time::Duration::from_millis(600)).await;
     bob.screenshot("phone").await;
+    for browser in [ada, bob, cy] {
+        browser.close().await;
+    }
 }
