@@ -28,9 +28,14 @@ pub const HARD_FRAME_LIMIT: usize = 4 * MAX_FRAME_BYTES;
 /// read buffer is allocated up front for every connection; a frame larger than
 /// it is still read whole (tungstenite reserves the frame's length once its
 /// header is in), just in more than one read. `scripts/bench.sh` measures the
-/// effect: 4 KiB cost about 3 KB more per idle connection than 1 KiB.
+/// effect: 4 KiB cost about 3 KB more per idle connection than 1 KiB. The
+/// write buffer is how much the writer gathers before it writes through;
+/// the library keeps its largest size for the connection's life, and chat
+/// frames are a few hundred bytes, so 1 KiB still puts a burst of them in
+/// one write (a 10k join storm: 15.9 KB per connection with 4 KiB, 14.7 KB
+/// with 1 KiB, the same CPU per delivery).
 const READ_BUFFER: usize = 1024;
-const WRITE_BUFFER: usize = 4 * 1024;
+const WRITE_BUFFER: usize = 1024;
 const MAX_WRITE_BUFFER: usize = 4 * HARD_FRAME_LIMIT;
 
 pub fn router(node: Arc<Node>, static_dir: &Path) -> Router {
