@@ -11,6 +11,9 @@ use super::Hub;
 use crate::broker::Typist;
 use crate::presence::{Names, Presence};
 
+/// The most names one `presence` frame lists.
+pub const NAMES_PER_FRAME: usize = 32;
+
 /// What the presence ticker has to do: rooms whose local part to publish to
 /// the other nodes, and rooms whose members to tell of changes.
 pub type PresenceWork = (Vec<(RoomName, Names)>, Vec<(RoomName, Vec<(String, u32)>)>);
@@ -48,12 +51,19 @@ impl Hub {
         (people.take_to_publish(), people.take_changes())
     }
 
-    /// Tells the members of `room` who speak presence what changed.
+    /// Tells the members of `room` who speak presence what changed, at
+    /// most [`NAMES_PER_FRAME`] names a frame: in a join storm one frame of
+    /// every newcomer would make each member's socket keep a write buffer of
+    /// that size for good, where a few small frames go out in the same write.
     pub fn announce(&self, room: &RoomName, changes: Vec<(String, u32)>) {
-        let changes =
-            changes.into_iter().map(|(name, count)| MemberCount { name: Cow::Owned(name), count }).collect();
-        let frame = ServerFrame::Presence { room: Cow::Borrowed(room.as_str()), changes };
-        self.push_to_speakers(room, Utf8Bytes::from(frame.encode()), None);
+        for part in changes.chunks(NAMES_PER_FRAME) {
+            let changes = part
+                .iter()
+                .map(|(name, count)| MemberCount { name: Cow::Borrowed(name.as_str()), count: *count })
+                .collect();
+            let frame = ServerFrame::Presence { room: Cow::Borrowed(room.as_str()), changes };
+            self.push_to_speakers(room, Utf8Bytes::from(frame.encode()), None);
+        }
     }
 
     pub(super) fn push_typing(&self, room: &RoomName, typist: &Typist<'_>) {

@@ -15,6 +15,7 @@ use crate::process::{healthcheck, server};
 on_both_brokers!(
     everyone_sees_the_same_members_as_people_join_leave_and_disconnect,
     typing_reaches_the_others_and_a_flood_of_it_is_cut_down,
+    a_crowd_arriving_at_once_is_announced_in_frames_of_at_most_32_names_and_misses_nobody,
 );
 
 type Members = BTreeMap<String, u32>;
@@ -164,4 +165,37 @@ async fn the_members_of_a_killed_node_leave_the_others_lists_within_the_bound() 
         took < bound + PATIENCE / 10,
         "Bob left Ada's list {took:?} after the kill; the bound is {bound:?}"
     );
+}
+
+async fn a_crowd_arriving_at_once_is_announced_in_frames_of_at_most_32_names_and_misses_nobody(
+    cluster: &Cluster,
+) {
+    let mut ada = watcher(cluster.node(0), "ada").await;
+    ada.join("general").await;
+    let mut view = member_list(&mut ada, "general").await;
+
+    // Seventy people join the room on both nodes, faster than one round of presence.
+    let mut crowd = Vec::new();
+    for n in 0..70 {
+        let mut person = Client::named(cluster.node(n % cluster.nodes.len()), &format!("guest-{n:02}")).await;
+        person.join("general").await;
+        crowd.push(person);
+    }
+    let mut expected = members(&[("ada", 1)]);
+    expected.extend((0..70).map(|n| (format!("guest-{n:02}"), 1)));
+
+    let mut largest = 0;
+    while view != expected {
+        match ada.next_frame().await {
+            ServerFrame::Presence { changes, .. } => {
+                largest = largest.max(changes.len());
+                for change in changes {
+                    view.insert(change.name.into_owned(), change.count);
+                }
+            }
+            other => panic!("ada expected presence, got {other:?}"),
+        }
+    }
+    assert!(largest <= 32, "a presence frame listed {largest} names");
+    assert!(largest > 1, "the arrivals were announced together, not one by one");
 }
