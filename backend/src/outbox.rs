@@ -1,24 +1,164 @@
 //! How the rest of the node reaches one session: its bounded outbound queue
-//! ([`Outbox`]) and the switch that ends it ([`Closer`]).
+//! ([`Outbox`], drained through [`Queue`]) and the switch that ends it
+//! ([`Closer`]).
 //!
 //! The hub pushes room messages into outboxes and the session pushes its
 //! replies; the session's writer task drains the queue to the socket. A push
 //! never waits: a full queue means the client cannot keep up, and it is closed
 //! (4000) rather than allowed to hold memory or slow anyone else down.
+//!
+//! The queue is a `VecDeque` behind a mutex (held for a push or a pop, never
+//! across an `.await`) with two `Notify`s, rather than a tokio channel: a
+//! bounded channel allocates a block of 32 slots for every connection up
+//! front, about 1.5 KB that an idle connection never uses, where the deque
+//! holds only what waits (and gives back what a burst needed).
 
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU16, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use axum::extract::ws::Message;
-use tokio::sync::mpsc;
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
+/// A queue that emptied keeps up to this many slots for the next frames;
+/// more, left by a burst, go back.
+const KEPT_SLOTS: usize = 8;
+
 /// A session's bounded outbound queue, and its [`Closer`].
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Outbox {
-    queue: mpsc::Sender<Message>,
+    shared: Arc<Shared>,
     closer: Arc<Closer>,
+}
+
+/// The writer's end of a session's queue.
+#[derive(Debug)]
+pub struct Queue {
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug)]
+struct Shared {
+    state: Mutex<State>,
+    capacity: usize,
+    /// A frame arrived, or the last outbox went.
+    arrived: Notify,
+    /// A frame left: room for a waiting push.
+    left: Notify,
+}
+
+#[derive(Debug)]
+struct State {
+    frames: VecDeque<Message>,
+    /// Outboxes alive; at 0 the queue ends once drained.
+    outboxes: usize,
+    /// The writer's end is gone: pushes are dropped.
+    drained_by_nobody: bool,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // Only queue operations run under it; none can panic halfway.
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Queues `message` if there is room; gives it back if not.
+    fn try_push(&self, message: Message) -> Result<(), (Message, Push)> {
+        let mut state = self.lock();
+        if state.drained_by_nobody {
+            return Err((message, Push::Gone));
+        }
+        if state.frames.len() >= self.capacity {
+            return Err((message, Push::Overflowed));
+        }
+        state.frames.push_back(message);
+        drop(state);
+        self.arrived.notify_one();
+        Ok(())
+    }
+}
+
+impl Clone for Outbox {
+    fn clone(&self) -> Self {
+        self.shared.lock().outboxes += 1;
+        Outbox { shared: self.shared.clone(), closer: self.closer.clone() }
+    }
+}
+
+impl Drop for Outbox {
+    fn drop(&mut self) {
+        let last = {
+            let mut state = self.shared.lock();
+            state.outboxes -= 1;
+            state.outboxes == 0
+        };
+        if last {
+            self.shared.arrived.notify_one();
+        }
+    }
+}
+
+impl Queue {
+    /// The next frame; `None` once every outbox is gone and nothing is left.
+    pub async fn recv(&mut self) -> Option<Message> {
+        loop {
+            {
+                let mut state = self.shared.lock();
+                if let Some(message) = state.frames.pop_front() {
+                    settle(&mut state.frames);
+                    drop(state);
+                    self.shared.left.notify_one();
+                    return Some(message);
+                }
+                if state.outboxes == 0 {
+                    return None;
+                }
+            }
+            // A push between the check and here leaves a permit, so this
+            // cannot sleep through it.
+            self.shared.arrived.notified().await;
+        }
+    }
+
+    /// The next frame if one is queued now.
+    pub fn try_recv(&mut self) -> Result<Message, Empty> {
+        let mut state = self.shared.lock();
+        let message = state.frames.pop_front().ok_or(Empty)?;
+        settle(&mut state.frames);
+        drop(state);
+        self.shared.left.notify_one();
+        Ok(message)
+    }
+
+    /// Frames queued now.
+    pub fn len(&self) -> usize {
+        self.shared.lock().frames.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl Drop for Queue {
+    fn drop(&mut self) {
+        let mut state = self.shared.lock();
+        state.drained_by_nobody = true;
+        state.frames = VecDeque::new();
+    }
+}
+
+/// Nothing is queued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Empty;
+
+/// An emptied queue gives back what a burst made it grow to.
+fn settle(frames: &mut VecDeque<Message>) {
+    if frames.is_empty() && frames.capacity() > KEPT_SLOTS {
+        frames.shrink_to(KEPT_SLOTS);
+    }
 }
 
 /// Ends a session once, remembering the first close code given.
@@ -58,9 +198,14 @@ pub enum Push {
 }
 
 impl Outbox {
-    pub fn new(capacity: usize) -> (Self, mpsc::Receiver<Message>) {
-        let (queue, rx) = mpsc::channel(capacity);
-        (Outbox { queue, closer: Arc::default() }, rx)
+    pub fn new(capacity: usize) -> (Self, Queue) {
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State { frames: VecDeque::new(), outboxes: 1, drained_by_nobody: false }),
+            capacity: capacity.max(1),
+            arrived: Notify::new(),
+            left: Notify::new(),
+        });
+        (Outbox { shared: shared.clone(), closer: Arc::default() }, Queue { shared })
     }
 
     pub fn closer(&self) -> &Arc<Closer> {
@@ -69,7 +214,7 @@ impl Outbox {
 
     /// How many frames the queue holds at most.
     pub fn capacity(&self) -> usize {
-        self.queue.max_capacity()
+        self.shared.capacity
     }
 
     /// Queues a frame, waiting up to `patience` for room while the writer
@@ -77,29 +222,36 @@ impl Outbox {
     /// the queue. A client that does not make room in time is closed as too
     /// slow; a session that is closing meanwhile takes nothing more.
     pub async fn push_waiting(&self, message: Message, patience: Duration) -> Push {
-        tokio::select! {
-            biased;
-            () = self.closer.closed() => Push::Gone,
-            sent = tokio::time::timeout(patience, self.queue.send(message)) => match sent {
-                Ok(Ok(())) => Push::Queued,
-                Ok(Err(_)) => Push::Gone,
-                Err(_) => {
+        let deadline = tokio::time::Instant::now() + patience;
+        let mut message = message;
+        loop {
+            let room = self.shared.left.notified();
+            match self.shared.try_push(message) {
+                Ok(()) => return Push::Queued,
+                Err((_, Push::Gone)) => return Push::Gone,
+                Err((back, _)) => message = back,
+            }
+            tokio::select! {
+                biased;
+                () = self.closer.closed() => return Push::Gone,
+                () = room => {}
+                () = tokio::time::sleep_until(deadline) => {
                     self.closer.close(roomcast_protocol::close::SLOW_CONSUMER);
-                    Push::Overflowed
+                    return Push::Overflowed;
                 }
-            },
+            }
         }
     }
 
     /// Queues a frame without waiting; a full queue closes the session as too slow.
     pub fn push(&self, message: Message) -> Push {
-        match self.queue.try_send(message) {
+        match self.shared.try_push(message) {
             Ok(()) => Push::Queued,
-            Err(mpsc::error::TrySendError::Full(_)) => {
+            Err((_, Push::Overflowed)) => {
                 self.closer.close(roomcast_protocol::close::SLOW_CONSUMER);
                 Push::Overflowed
             }
-            Err(mpsc::error::TrySendError::Closed(_)) => Push::Gone,
+            Err((_, outcome)) => outcome,
         }
     }
 }
@@ -138,8 +290,38 @@ mod tests {
         let (outbox, rx) = Outbox::new(1);
         assert_eq!(outbox.push(Message::text("1")), Push::Queued);
         assert_eq!(outbox.push(Message::text("2")), Push::Overflowed);
+        assert_eq!(rx.len(), 1, "the frame that did not fit is not kept");
         assert_eq!(outbox.closer().code(), Some(SLOW_CONSUMER));
         drop(rx);
         assert_eq!(outbox.push(Message::text("3")), Push::Gone);
+    }
+
+    #[tokio::test]
+    async fn the_queue_ends_when_every_outbox_is_gone_and_after_what_they_left() {
+        let (outbox, mut queue) = Outbox::new(4);
+        let copy = outbox.clone();
+        assert_eq!(copy.push(Message::text("1")), Push::Queued);
+        drop(outbox);
+        let waiting = tokio::spawn(async move {
+            let first = queue.recv().await;
+            let second = queue.recv().await;
+            let third = queue.recv().await;
+            (first, second, third)
+        });
+        assert_eq!(copy.push(Message::text("2")), Push::Queued);
+        drop(copy);
+        let (first, second, third) = waiting.await.unwrap();
+        assert_eq!((first, second, third), (Some(Message::text("1")), Some(Message::text("2")), None));
+    }
+
+    #[test]
+    fn a_queue_that_emptied_after_a_burst_gives_its_room_back() {
+        let (outbox, mut queue) = Outbox::new(256);
+        for n in 0..200 {
+            assert_eq!(outbox.push(Message::text(n.to_string())), Push::Queued);
+        }
+        while queue.try_recv().is_ok() {}
+        assert!(queue.shared.lock().frames.capacity() <= KEPT_SLOTS);
+        assert_eq!(Outbox::new(256).1.shared.lock().frames.capacity(), 0, "a new queue holds nothing");
     }
 }

@@ -567,7 +567,7 @@ mod tests {
         hub.go_live(&room("x"), 2, Some(MessageId::new(10, 1)));
         hub.deliver(&room("x"), at(10, 1), (&envelope(9, 9)).into());
         hub.deliver(&room("x"), at(10, 2), (&envelope(9, 9)).into());
-        let ids = |rx: &mut tokio::sync::mpsc::Receiver<Message>| {
+        let ids = |rx: &mut crate::outbox::Queue| {
             std::iter::from_fn(|| rx.try_recv().ok()).map(text_of).collect::<Vec<_>>()
         };
         assert_eq!(ids(&mut rx_old).len(), 2, "the member who was there gets both");
@@ -614,7 +614,7 @@ mod tests {
         assert_eq!(std::iter::from_fn(|| rx.try_recv().ok()).count(), 2);
     }
 
-    fn drain(rx: &mut tokio::sync::mpsc::Receiver<Message>) -> Vec<String> {
+    fn drain(rx: &mut crate::outbox::Queue) -> Vec<String> {
         std::iter::from_fn(|| rx.try_recv().ok()).map(text_of).collect()
     }
 

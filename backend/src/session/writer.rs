@@ -14,9 +14,8 @@ use axum::extract::ws::{CloseFrame, Message, Utf8Bytes};
 use futures_util::{Sink, SinkExt};
 use prometheus_client::metrics::counter::Counter;
 use roomcast_protocol::close::{self, SERVICE_RESTART};
-use tokio::sync::mpsc;
 
-use crate::outbox::Closer;
+use crate::outbox::{Closer, Queue};
 
 /// Frames written per flush at most, so one busy connection cannot hold its
 /// writer in a single batch forever.
@@ -27,7 +26,7 @@ pub(super) const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
 
 pub(super) async fn run<S>(
     mut sink: S,
-    mut queue: mpsc::Receiver<Message>,
+    mut queue: Queue,
     closer: Arc<Closer>,
     drain: Duration,
     written: Counter,
@@ -77,7 +76,7 @@ pub(super) async fn run<S>(
 async fn write_batch<S>(
     sink: &mut S,
     first: Message,
-    queue: &mut mpsc::Receiver<Message>,
+    queue: &mut Queue,
     written: &Counter,
 ) -> Result<(), S::Error>
 where
@@ -100,11 +99,7 @@ where
 
 /// Writes everything queued now, in batches; what arrives later is not
 /// waited for (the session has left its rooms, so little does).
-async fn drain_queued<S>(
-    sink: &mut S,
-    queue: &mut mpsc::Receiver<Message>,
-    written: &Counter,
-) -> Result<(), S::Error>
+async fn drain_queued<S>(sink: &mut S, queue: &mut Queue, written: &Counter) -> Result<(), S::Error>
 where
     S: Sink<Message> + Unpin,
 {
