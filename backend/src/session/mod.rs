@@ -232,10 +232,7 @@ impl Session {
             }
         };
         match self.budget.admit(&frame, Instant::now()) {
-            // On the heap while it runs: the requests' futures (a publish, a
-            // history read) are large, and kept inline they would make every
-            // connection's task that large for its whole life, idle or not.
-            Verdict::Go => Box::pin(self.handle_frame(frame)).await,
+            Verdict::Go => self.handle_frame(frame).await,
             Verdict::Drop => {}
             Verdict::Refuse(retry_after) => {
                 let room = match &frame {
