@@ -106,6 +106,12 @@ pub struct Args {
           value_parser = clap::value_parser!(u32).range(1..=PROTOCOL_VERSION as i64))]
     pub protocol: u32,
 
+    /// Clients that join the first room on the first node besides the
+    /// others, and then never read: what one stalled reader does to
+    /// everyone else's latency. They are not counted in the deliveries.
+    #[arg(long, env = "BENCH_STALLED", default_value_t = 0)]
+    pub stalled: usize,
+
     /// Idle mode: joined connections to open.
     #[arg(long, env = "BENCH_IDLE", default_value_t = 2000)]
     pub idle: usize,

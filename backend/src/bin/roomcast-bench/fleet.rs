@@ -56,6 +56,21 @@ pub async fn connect_all(
     Ok((joined.into_iter().map(|(_, ws, _)| ws).collect(), protocol))
 }
 
+/// Connects `count` clients into `room` on the first node that will never
+/// read: the server's queue for each fills and it closes them as too slow,
+/// while the run measures everyone else.
+pub async fn connect_stalled(count: usize, room: &str, plan: &ConnectPlan) -> anyhow::Result<Vec<Ws>> {
+    let mut stalled = Vec::with_capacity(count);
+    for client in 0..count {
+        let name = format!("stalled-{client}");
+        let join = Join { url: &plan.urls[0], name: &name, room, protocol: plan.protocol };
+        let (ws, _) =
+            clients::connect(&join, plan.timeout).await.with_context(|| format!("stalled {client}"))?;
+        stalled.push(ws);
+    }
+    Ok(stalled)
+}
+
 /// Room names unique to this run, so that a shared server's history of
 /// earlier runs never mixes in.
 pub fn room_names(rooms: usize) -> Vec<String> {

@@ -25,6 +25,8 @@ pub struct Scenario {
     pub duration_s: f64,
     /// The lowest protocol version the server spoke on any connection.
     pub protocol: u32,
+    /// Clients in the first room that never read (`--stalled`).
+    pub stalled: usize,
 }
 
 /// The processes of a run, by their readings: the nodes in URL order, then
@@ -212,7 +214,7 @@ impl StepReport {
         let s = &self.scenario;
         let l = &self.latency_ms;
         let mut out = format!(
-            "{} {}{}: {} nodes ({}), {} clients in {} rooms, {} publishers x {:.2} msg/s, {} B, protocol {}\n",
+            "{} {}{}: {} nodes ({}), {} clients in {} rooms, {} publishers x {:.2} msg/s, {} B, protocol {}{}\n",
             self.kind,
             self.step,
             label(&s.label),
@@ -224,6 +226,7 @@ impl StepReport {
             self.rate_per_publisher,
             s.payload_bytes,
             s.protocol,
+            if s.stalled > 0 { format!(", {} stalled", s.stalled) } else { String::new() },
         );
         out += &format!(
             "  deliveries/s {:.0} over {:.1} s   sent {}  refused {}  lost {}  duplicated {}  reordered {}  disconnects {}{}\n",

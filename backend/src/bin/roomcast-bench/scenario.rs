@@ -57,6 +57,7 @@ fn scenario(args: &Args, nodes: &Nodes, clients: usize, protocol: u32) -> Scenar
         warmup_s: args.warmup.as_secs_f64(),
         duration_s: args.duration.as_secs_f64(),
         protocol,
+        stalled: if args.mode == Mode::Idle { 0 } else { args.stalled },
     }
 }
 
@@ -79,6 +80,8 @@ async fn load(args: &Args, nodes: &Nodes) -> anyhow::Result<()> {
     let rooms = fleet::room_names(args.rooms);
     let baseline = procfs::sample_all(&watched);
     let (sockets, protocol) = fleet::connect_all(&layout, &rooms, &connect_plan(args, nodes)).await?;
+    // Held, never read, until the run ends.
+    let _stalled = fleet::connect_stalled(args.stalled, &rooms[0], &connect_plan(args, nodes)).await?;
     let joined = procfs::sample_all(&watched);
     let connections = layout.node_sizes();
     let node_set = NodeSet {
