@@ -5,7 +5,9 @@
 
 use roomcast_protocol::{ClientFrame, ErrorCode, RoomName, ServerFrame};
 
-use crate::helpers::{eventually, http_get, test_config, wait_ready, Client, Cluster, RedisServer, TestNode};
+use crate::helpers::{
+    eventually, http_get, test_config, wait_ready, Client, Cluster, ProxiedPair, RedisServer, TestNode,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_node_subscribes_on_its_first_member_and_unsubscribes_after_its_last() {
@@ -216,4 +218,35 @@ async fn a_message_in_steady_traffic_costs_one_round_trip_to_redis_not_a_ping_an
     // The pool checks a connection that sat idle for a second or more (the
     // probes' connection may have); a connection in steady use is not checked.
     assert!(checked <= 5, "{checked} PINGs for 50 messages");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_messages_from_many_people_shares_the_nodes_redis_connections() {
+    let ProxiedPair { redis: _redis, proxy, behind_proxy, direct: _direct } = ProxiedPair::start().await;
+    let mut people = Vec::new();
+    for n in 0..40 {
+        let mut person = Client::named(&behind_proxy, &format!("p{n}")).await;
+        person.join("general").await;
+        people.push(person);
+    }
+    people[0].say("general", "warm-up").await;
+    for person in &mut people {
+        assert_eq!(person.next_message().await.text, "warm-up");
+    }
+
+    // Everyone sends at once: 40 publishes in flight together.
+    let opened = proxy.connections_accepted();
+    for (n, person) in people.iter_mut().enumerate() {
+        person.say("general", &format!("all at once {n}")).await;
+    }
+    for person in &mut people {
+        for _ in 0..40 {
+            person.next_message().await;
+        }
+    }
+    let new = proxy.connections_accepted() - opened;
+    // Writes go out pipelined on a connection the pool already has, rather
+    // than each taking a connection of its own (the pool holds 16, and
+    // without sharing the burst opens 15; racing checkouts may open a few).
+    assert!(new <= 5, "the burst opened {new} new connections to Redis");
 }

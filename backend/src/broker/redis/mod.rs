@@ -302,8 +302,17 @@ impl Inner {
             let conn = self.connection().await?;
             let limit = self.timeout;
             // The call gets its own handle on the connection (a clone shares
-            // the socket), so its future borrows nothing from this frame.
-            let result = match tokio::time::timeout(limit, call(MultiplexedConnection::clone(&conn))).await {
+            // the socket), so its future borrows nothing from this frame. A
+            // write gives the connection back at once: it multiplexes, so the
+            // writes of other sessions go out on it meanwhile, pipelined,
+            // instead of each waiting for a connection of its own. A read
+            // (which may be a long history page) keeps it to itself.
+            let handle = MultiplexedConnection::clone(&conn);
+            let mut held = Some(conn);
+            if matches!(deadline, Deadline::Write) {
+                held = None;
+            }
+            let result = match tokio::time::timeout(limit, call(handle)).await {
                 Ok(result) => result,
                 Err(_) => Err(match deadline {
                     Deadline::Read => BrokerError::Timeout(limit),
@@ -314,7 +323,11 @@ impl Inner {
             if !err.may_break_connection() {
                 return result;
             }
-            drop(Pooled::take(conn));
+            // A connection given back is checked before its next use, as
+            // every other is now.
+            if let Some(conn) = held {
+                drop(Pooled::take(conn));
+            }
             self.pool.manager().note_broken();
             if attempts > 1 || !err.is_broken_socket() {
                 return result;

@@ -12,6 +12,11 @@
 //! next use: after a Redis restart they are all dead) and, for an I/O
 //! failure, runs the call once more on a checked connection. An idle
 //! connection is checked before its next use as before.
+//!
+//! Writes (publishes, edits) give their connection back as soon as they have
+//! a handle on it: a connection multiplexes, so the writes of many sessions
+//! go out on one socket, pipelined, each answered in turn, rather than each
+//! waiting for a connection of its own; reads keep theirs until done.
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
