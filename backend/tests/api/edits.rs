@@ -6,12 +6,13 @@
 
 use std::time::Duration;
 
-use jsonwebtoken::{encode, EncodingKey, Header};
 use roomcast_protocol::{ClientFrame, ErrorCode, MessageFrame, MessageId, RoomName, ServerFrame};
 use roomcast_server::Config;
 use serde_json::json;
 
-use crate::helpers::{http_get, Client, Cluster, TestNode};
+use crate::helpers::{
+    http_get, identity_token, unix_now, with_identity, Client, Cluster, TestNode, TEST_SECRET,
+};
 use crate::on_both_brokers;
 
 on_both_brokers!(
@@ -28,8 +29,6 @@ on_both_brokers!(tweak = small_history; a_message_older_than_the_history_cannot_
 on_both_brokers!(tweak = one_send_per_200_ms; edits_share_the_senders_budget_and_say_when_to_retry);
 on_both_brokers!(tweak = with_identity; with_identity_the_user_may_change_from_any_connection_and_others_not);
 
-const SECRET: &str = "a-test-secret-of-some-length";
-
 fn small_history(config: &mut Config) {
     config.history.size = 5;
 }
@@ -37,10 +36,6 @@ fn small_history(config: &mut Config) {
 fn one_send_per_200_ms(config: &mut Config) {
     config.session.send_rate = 5.0;
     config.session.send_burst = 1;
-}
-
-fn with_identity(config: &mut Config) {
-    config.session.auth_secret = Some(SECRET.parse().expect("a long enough secret"));
 }
 
 fn edit(id: MessageId, text: &str) -> ClientFrame<'_> {
@@ -397,10 +392,7 @@ async fn edits_share_the_senders_budget_and_say_when_to_retry(cluster: &Cluster)
 }
 
 fn token(user: &str, name: &str) -> String {
-    let exp =
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()) + 3600;
-    let claims = json!({"sub": user, "name": name, "rooms": ["*"], "exp": exp});
-    encode(&Header::default(), &claims, &EncodingKey::from_secret(SECRET.as_bytes())).expect("encode a token")
+    identity_token(TEST_SECRET, user, name, &["*"], unix_now() + 3600)
 }
 
 async fn signed_in(node: &TestNode, user: &str, name: &str) -> Client {

@@ -809,3 +809,29 @@ pub async fn http_get(addr: SocketAddr, path: &str) -> (u16, String) {
     let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
     (status, body)
 }
+
+// ----- identity tokens -----
+
+/// The `AUTH_SECRET` of tests that require identity tokens.
+pub const TEST_SECRET: &str = "a-test-secret-of-some-length";
+
+/// Settings tweak: the node requires tokens signed with [`TEST_SECRET`].
+pub fn with_identity(config: &mut Config) {
+    config.session.auth_secret = Some(TEST_SECRET.parse().expect("a long enough secret"));
+}
+
+/// Seconds since the Unix epoch, for token expiries.
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+/// An HS256 identity token signed with `secret`.
+pub fn identity_token(secret: &str, user: &str, name: &str, rooms: &[&str], exp: u64) -> String {
+    let claims = serde_json::json!({"sub": user, "name": name, "rooms": rooms, "exp": exp});
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::default(),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .expect("encode a token")
+}

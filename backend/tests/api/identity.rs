@@ -2,37 +2,18 @@
 //! token decides the name, the rooms and how long the connection lasts, and
 //! every message says which user sent it.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
-use jsonwebtoken::{encode, EncodingKey, Header};
+use crate::helpers::{
+    identity_token as token, unix_now as now, with_identity, Client, Cluster, TestNode, TEST_SECRET as SECRET,
+};
+use crate::on_both_brokers;
 use roomcast_protocol::close::TOKEN_EXPIRED;
 use roomcast_protocol::{ClientFrame, ErrorCode, ServerFrame, PROTOCOL_VERSION};
-use roomcast_server::Config;
-use serde_json::json;
-
-use crate::helpers::{Client, Cluster, TestNode};
-use crate::on_both_brokers;
-
-const SECRET: &str = "a-test-secret-of-some-length";
 
 on_both_brokers!(
     tweak = with_identity;
     only_a_valid_token_gets_in_and_it_decides_name_rooms_and_user,
     a_connection_ends_when_its_token_expires,
 );
-
-fn with_identity(config: &mut Config) {
-    config.session.auth_secret = Some(SECRET.parse().expect("a long enough secret"));
-}
-
-fn now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
-}
-
-fn token(secret: &str, user: &str, name: &str, rooms: &[&str], exp: u64) -> String {
-    let claims = json!({"sub": user, "name": name, "rooms": rooms, "exp": exp});
-    encode(&Header::default(), &claims, &EncodingKey::from_secret(secret.as_bytes())).expect("encode a token")
-}
 
 /// Says hello with `token`; returns the welcome or the refusal.
 async fn greet(node: &TestNode, token: Option<String>) -> (Client, ServerFrame<'static>) {
