@@ -56,31 +56,38 @@ impl Hub {
     /// every newcomer would make each member's socket keep a write buffer of
     /// that size for good, where a few small frames go out in the same write.
     pub fn announce(&self, room: &RoomName, changes: Vec<(String, u32)>) {
-        for part in changes.chunks(NAMES_PER_FRAME) {
-            let changes = part
-                .iter()
-                .map(|(name, count)| MemberCount { name: Cow::Borrowed(name.as_str()), count: *count })
-                .collect();
-            let frame = ServerFrame::Presence { room: Cow::Borrowed(room.as_str()), changes };
-            self.push_to_speakers(room, Utf8Bytes::from(frame.encode()), None);
-        }
+        let frames: Vec<Utf8Bytes> = changes
+            .chunks(NAMES_PER_FRAME)
+            .map(|part| {
+                let changes = part
+                    .iter()
+                    .map(|(name, count)| MemberCount { name: Cow::Borrowed(name.as_str()), count: *count })
+                    .collect();
+                Utf8Bytes::from(
+                    ServerFrame::Presence { room: Cow::Borrowed(room.as_str()), changes }.encode(),
+                )
+            })
+            .collect();
+        self.push_to_speakers(room, &frames, None);
     }
 
     pub(super) fn push_typing(&self, room: &RoomName, typist: &Typist<'_>) {
         let frame =
             ServerFrame::Typing { room: Cow::Borrowed(room.as_str()), name: Cow::Borrowed(&typist.name) };
         let sender = (typist.origin == self.origin).then_some(typist.session);
-        self.push_to_speakers(room, Utf8Bytes::from(frame.encode()), sender);
+        self.push_to_speakers(room, &[Utf8Bytes::from(frame.encode())], sender);
     }
 
-    /// Pushes a presence-era frame to the live members of `room` that speak
-    /// version 4, except `skip`.
-    fn push_to_speakers(&self, room: &RoomName, bytes: Utf8Bytes, skip: Option<u64>) {
+    /// Pushes presence-era frames, in order, to the live members of `room`
+    /// that speak version 4, except `skip`; one pass under the lock.
+    fn push_to_speakers(&self, room: &RoomName, frames: &[Utf8Bytes], skip: Option<u64>) {
         let rooms = self.lock();
         let Some(entry) = rooms.map.get(room) else { return };
         for (session, member) in &entry.members {
             if member.protocol >= version::PRESENCE && member.held.is_none() && Some(*session) != skip {
-                member.outbox.push(Message::Text(bytes.clone()));
+                for bytes in frames {
+                    member.outbox.push(Message::Text(bytes.clone()));
+                }
             }
         }
     }

@@ -308,10 +308,7 @@ impl Inner {
             // instead of each waiting for a connection of its own. A read
             // (which may be a long history page) keeps it to itself.
             let handle = MultiplexedConnection::clone(&conn);
-            let mut held = Some(conn);
-            if matches!(deadline, Deadline::Write) {
-                held = None;
-            }
+            let held = matches!(deadline, Deadline::Read).then_some(conn);
             let result = match tokio::time::timeout(limit, call(handle)).await {
                 Ok(result) => result,
                 Err(_) => Err(match deadline {
