@@ -1,9 +1,11 @@
 //! The in-process broker: one node, no network. Ids are minted, messages
-//! stored in the room's history and handed to the node under one lock, so
-//! members see a room's messages in id order and the history holds exactly
-//! what was delivered. Edits and deletions are entries too, minted, stored
-//! and handed over under the same lock, which also updates the changed
+//! stored in the room's history and handed to the node under the room's
+//! lock, so members see a room's messages in id order and the history holds
+//! exactly what was delivered. Edits and deletions are entries too, minted,
+//! stored and handed over under the same lock, which also updates the changed
 //! message's entry in place: its current state, as Redis keeps it in a hash.
+//! Each room has its own lock (the map of rooms one more, held only to find
+//! a room), so a busy room's fan-out holds up no other room's messages.
 //!
 //! Histories live as long as the process: its restart loses them, which is
 //! why each room's epoch is random per process. Rooms nobody wrote to for
@@ -31,7 +33,8 @@ const PRUNE_ADDRESSES_AT: usize = 64;
 #[derive(Debug)]
 pub struct MemoryBroker {
     handler: Arc<dyn BrokerHandler>,
-    /// Lock order: this, then the handler's own locks.
+    /// Lock order: this map, then a room's log, then the handler's own
+    /// locks; the map is never waited for while a log is held.
     logs: Mutex<Logs>,
     size: usize,
     ttl_ms: u64,
@@ -42,7 +45,7 @@ pub struct MemoryBroker {
 
 #[derive(Debug, Default)]
 struct Logs {
-    rooms: HashMap<RoomName, RoomLog>,
+    rooms: HashMap<RoomName, Arc<Mutex<RoomLog>>>,
     last_sweep_ms: u64,
 }
 
@@ -64,6 +67,8 @@ struct RoomLog {
     sent_order: VecDeque<(u64, String)>,
     /// This second's message counts, for the send limits.
     rate: RateWindow,
+    /// Swept out of the map: whoever found it just before looks again.
+    closed: bool,
 }
 
 /// Messages to a room in its current windows, in all and per address. As
@@ -121,8 +126,9 @@ impl RateWindow {
     }
 }
 
-impl RoomLog {
-    fn new() -> Self {
+/// A new room's log: empty, with a new epoch.
+impl Default for RoomLog {
+    fn default() -> Self {
         RoomLog {
             epoch: format!("{:016x}", rand::random::<u64>()),
             last: MessageId::new(0, 0),
@@ -131,9 +137,12 @@ impl RoomLog {
             sent: HashMap::new(),
             sent_order: VecDeque::new(),
             rate: RateWindow::default(),
+            closed: false,
         }
     }
+}
 
+impl RoomLog {
     /// Forgets client ids whose dedupe window has passed.
     fn expire_sent(&mut self, now: u64) {
         while self.sent_order.front().is_some_and(|(expires, _)| *expires <= now) {
@@ -220,23 +229,49 @@ impl MemoryBroker {
         self.logs.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// The room's log, made (with a new epoch) if the room has none, after
-    /// trimming what is too old.
-    fn log<'a>(&self, logs: &'a mut Logs, room: &RoomName, now: u64) -> &'a mut RoomLog {
-        if now.saturating_sub(logs.last_sweep_ms) >= SWEEP_EVERY.as_millis() as u64 {
-            logs.last_sweep_ms = now;
-            let oldest = now.saturating_sub(self.ttl_ms);
-            logs.rooms.retain(|_, log| log.last.ms >= oldest);
+    /// Runs `work` on the room's log under its own lock, after trimming
+    /// what is too old; the log is made (with a new epoch) if the room has
+    /// none. Once a minute this first sweeps rooms nobody wrote to within
+    /// the history's lifetime (a room busy meanwhile is not abandoned).
+    fn with_log<T>(&self, room: &RoomName, now: u64, work: impl FnOnce(&mut RoomLog) -> T) -> T {
+        let oldest = now.saturating_sub(self.ttl_ms);
+        loop {
+            let log = {
+                let mut logs = self.lock();
+                if now.saturating_sub(logs.last_sweep_ms) >= SWEEP_EVERY.as_millis() as u64 {
+                    logs.last_sweep_ms = now;
+                    logs.rooms.retain(|_, log| match log.try_lock() {
+                        Ok(mut log) if log.last.ms < oldest => {
+                            log.closed = true;
+                            false
+                        }
+                        _ => true,
+                    });
+                }
+                logs.rooms.entry(room.clone()).or_default().clone()
+            };
+            let mut log = log.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            if log.closed {
+                continue;
+            }
+            log.trim(self.size, oldest);
+            return work(&mut log);
         }
-        let log = logs.rooms.entry(room.clone()).or_insert_with(RoomLog::new);
-        log.trim(self.size, now.saturating_sub(self.ttl_ms));
-        log
     }
 
     pub fn publish(&self, room: &RoomName, envelope: &Envelope<'_>, address: IpAddr) -> Published {
         let now = now_ms();
-        let mut logs = self.lock();
-        let log = self.log(&mut logs, room, now);
+        self.with_log(room, now, |log| self.append(log, room, envelope, address, now))
+    }
+
+    fn append(
+        &self,
+        log: &mut RoomLog,
+        room: &RoomName,
+        envelope: &Envelope<'_>,
+        address: IpAddr,
+        now: u64,
+    ) -> Published {
         log.expire_sent(now);
         if let Some(&id) = log.sent.get(envelope.client_id.as_ref()) {
             return Published::Repeat(log.original(id, envelope));
@@ -256,13 +291,23 @@ impl MemoryBroker {
 
     /// Edits or deletes a message for its author: checks, counts toward the
     /// send limits, mints the change's id, hands it to the node, stores it
-    /// and updates the message's entry, all under the lock.
+    /// and updates the message's entry, all under the room's lock.
     pub fn change(&self, room: &RoomName, change: &Change<'_>, author: &str, address: IpAddr) -> Changed {
-        let now = now_ms();
-        let mut logs = self.lock();
         // Trims what is past the history's size and lifetime first, so a
         // message gone from the history is unknown here as in Redis.
-        let log = self.log(&mut logs, room, now);
+        let now = now_ms();
+        self.with_log(room, now, |log| self.amend(log, room, change, author, address, now))
+    }
+
+    fn amend(
+        &self,
+        log: &mut RoomLog,
+        room: &RoomName,
+        change: &Change<'_>,
+        author: &str,
+        address: IpAddr,
+        now: u64,
+    ) -> Changed {
         let at = match log.check(change, author) {
             Ok(at) => at,
             Err(answer) => return answer,
@@ -286,8 +331,10 @@ impl MemoryBroker {
     }
 
     pub fn backlog(&self, room: &RoomName, request: BacklogRequest<'_>) -> Backlog {
-        let mut logs = self.lock();
-        let log = self.log(&mut logs, room, now_ms());
+        self.with_log(room, now_ms(), |log| Self::read_backlog(log, request))
+    }
+
+    fn read_backlog(log: &RoomLog, request: BacklogRequest<'_>) -> Backlog {
         let recovered = request
             .since
             .map(|since| since.epoch == log.epoch && log.dropped.is_none_or(|dropped| since.id >= dropped));
@@ -299,10 +346,10 @@ impl MemoryBroker {
     }
 
     pub fn page(&self, room: &RoomName, before: MessageId, limit: usize) -> Page {
-        let mut logs = self.lock();
-        let log = self.log(&mut logs, room, now_ms());
-        let (messages, more) = log.messages_before(Some(before), limit);
-        Page { messages, more }
+        self.with_log(room, now_ms(), |log| {
+            let (messages, more) = log.messages_before(Some(before), limit);
+            Page { messages, more }
+        })
     }
 }
 
@@ -311,6 +358,43 @@ mod tests {
     use super::*;
 
     const HOME: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
+
+    #[test]
+    fn a_room_held_up_by_its_fan_out_holds_up_no_other_rooms_messages() {
+        let hub = Arc::new(crate::hub::Hub::new(1, true, Arc::default()));
+        let (outbox, mut queue) = crate::outbox::Outbox::new(8);
+        hub.join(&room("quiet"), 1, outbox, roomcast_protocol::PROTOCOL_VERSION);
+        hub.go_live(&room("quiet"), 1, None);
+        let settings = crate::config::Config::defaults().history;
+        let broker = MemoryBroker::new(hub, &settings);
+        let envelope = |client_id: &'static str| Envelope {
+            origin: 1,
+            session: 2,
+            client_id: client_id.into(),
+            author: "Ada".into(),
+            text: "hi".into(),
+            user: None,
+        };
+        broker.publish(&room("busy"), &envelope("c-1"), HOME);
+        // Stand in for a long fan-out: hold the busy room's log.
+        let busy = broker.lock().rooms.get(&room("busy")).cloned().unwrap();
+        let held = busy.lock().unwrap();
+        std::thread::scope(|scope| {
+            let quiet = scope.spawn(|| broker.publish(&room("quiet"), &envelope("c-2"), HOME));
+            let deadline = std::time::Instant::now() + Duration::from_secs(10);
+            while !quiet.is_finished() {
+                assert!(std::time::Instant::now() < deadline, "the quiet room waited for the busy one");
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            assert!(matches!(quiet.join().unwrap(), Published::New(_)));
+        });
+        drop(held);
+        assert!(queue.try_recv().is_ok(), "the quiet room's member got its message");
+    }
+
+    fn room(name: &str) -> RoomName {
+        RoomName::parse(name).unwrap()
+    }
 
     #[test]
     fn a_window_starts_with_its_first_message_and_says_how_long_it_has_left() {

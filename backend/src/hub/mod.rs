@@ -18,8 +18,14 @@
 //! history and live messages: nothing missing (the node subscribed before the
 //! history was read) and nothing twice (duplicates are dropped by id).
 //!
-//! The lock is a `std` mutex held only for map operations and `try_send`s,
-//! never across an `.await`.
+//! Locks: one `std` mutex over the map of rooms, held only to find, add or
+//! remove a room, and one per room, held for that room's fan-out (pushes into
+//! bounded outboxes, which never wait). A busy room's fan-out so holds up
+//! only that room: joins, leaves and deliveries elsewhere take other locks.
+//! The map lock is never waited for while a room's lock is held, and neither
+//! is held across an `.await`. A room left by its last member is *closed*
+//! when it leaves the map, so a session that found it just before joins the
+//! room's next entry instead.
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
@@ -76,6 +82,9 @@ impl Member {
 #[derive(Debug)]
 struct Room {
     members: HashMap<SessionId, Member>,
+    /// Taken out of the map (its last member left): a join that found it
+    /// before that looks again.
+    closed: bool,
     /// The broker confirmed this node receives the room's messages.
     active: bool,
     /// Where this node's members stand in the room's history: the last
@@ -85,9 +94,12 @@ struct Room {
     position: Option<Position>,
 }
 
+/// A room's entry, shared between the map and whoever works on the room.
+type Slot = Arc<Mutex<Room>>;
+
 #[derive(Debug, Default)]
 struct Rooms {
-    map: HashMap<RoomName, Room>,
+    map: HashMap<RoomName, Slot>,
     /// Rooms that appeared or disappeared since the broker last looked.
     dirty: HashSet<RoomName>,
 }
@@ -143,39 +155,84 @@ impl Hub {
         self.rooms.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// The entry of `room`, if it has members here; its lock is not taken.
+    fn slot(&self, room: &RoomName) -> Option<Slot> {
+        self.lock().map.get(room).cloned()
+    }
+
+    /// Every room's entry, taken from the map in one short hold.
+    fn slots(&self) -> Vec<Slot> {
+        self.lock().map.values().cloned().collect()
+    }
+
+    /// Runs `work` on `room` under its own lock; `None` when it has no members here.
+    fn with_room<T>(&self, room: &RoomName, work: impl FnOnce(&mut Room) -> T) -> Option<T> {
+        let slot = self.slot(room)?;
+        let mut entry = lock_room(&slot);
+        Some(work(&mut entry))
+    }
+
     /// Adds a member speaking `protocol`, held until [`Hub::go_live`].
     /// Returns true when the room is new on this node.
     pub fn join(&self, room: &RoomName, session: SessionId, outbox: Outbox, protocol: u32) -> bool {
-        let mut rooms = self.lock();
-        let created = !rooms.map.contains_key(room);
-        if created {
-            let active = self.always_active;
-            rooms.map.insert(room.clone(), Room { members: HashMap::new(), active, position: None });
-            rooms.dirty.insert(room.clone());
+        let member = Member { outbox, held: Some(Vec::new()), had_through: None, protocol };
+        loop {
+            let (slot, created) = {
+                let mut rooms = self.lock();
+                match rooms.map.get(room) {
+                    Some(slot) => (slot.clone(), false),
+                    None => {
+                        let entry = Room {
+                            members: HashMap::new(),
+                            closed: false,
+                            active: self.always_active,
+                            position: None,
+                        };
+                        let slot = Arc::new(Mutex::new(entry));
+                        rooms.map.insert(room.clone(), slot.clone());
+                        rooms.dirty.insert(room.clone());
+                        (slot, true)
+                    }
+                }
+            };
+            if created {
+                self.changed.notify_one();
+            }
+            let mut entry = lock_room(&slot);
+            if entry.closed {
+                // Its last member left between our two locks: a new entry.
+                continue;
+            }
+            entry.members.insert(session, member);
+            return created;
         }
-        if let Some(entry) = rooms.map.get_mut(room) {
-            entry
-                .members
-                .insert(session, Member { outbox, held: Some(Vec::new()), had_through: None, protocol });
-        }
-        drop(rooms);
-        if created {
-            self.changed.notify_one();
-        }
-        created
     }
 
     /// Removes a member. Returns true when it was the room's last one here.
     pub fn leave(&self, room: &RoomName, session: SessionId) -> bool {
-        let mut rooms = self.lock();
-        let Some(entry) = rooms.map.get_mut(room) else { return false };
-        entry.members.remove(&session);
-        let emptied = entry.members.is_empty();
-        if emptied {
-            rooms.map.remove(room);
-            rooms.dirty.insert(room.clone());
+        let Some(slot) = self.slot(room) else { return false };
+        {
+            let mut entry = lock_room(&slot);
+            if entry.members.remove(&session).is_none() || !entry.members.is_empty() {
+                return false;
+            }
         }
-        drop(rooms);
+        // The room looks empty: under the map's lock (then the room's, which
+        // an empty room's holders keep only briefly) make sure nobody joined
+        // meanwhile before taking it out.
+        let emptied = {
+            let mut rooms = self.lock();
+            let mut entry = lock_room(&slot);
+            let current = rooms.map.get(room).is_some_and(|now| Arc::ptr_eq(now, &slot));
+            let emptied = current && entry.members.is_empty() && !entry.closed;
+            if emptied {
+                entry.closed = true;
+                drop(entry);
+                rooms.map.remove(room);
+                rooms.dirty.insert(room.clone());
+            }
+            emptied
+        };
         if emptied {
             self.people().clear_remote(room);
             self.changed.notify_one();
@@ -187,16 +244,17 @@ impl Hub {
     /// than `after` (the last one its session already sent) are queued, in
     /// order, and later ones go straight to its outbox.
     pub fn go_live(&self, room: &RoomName, session: SessionId, after: Option<MessageId>) {
-        let mut rooms = self.lock();
-        let Some(member) = rooms.map.get_mut(room).and_then(|r| r.members.get_mut(&session)) else { return };
-        let Some(held) = member.held.take() else { return };
-        member.had_through = after;
-        for (id, bytes) in held {
-            if member.has_had(id) {
-                continue;
+        self.with_room(room, |entry| {
+            let Some(member) = entry.members.get_mut(&session) else { return };
+            let Some(held) = member.held.take() else { return };
+            member.had_through = after;
+            for (id, bytes) in held {
+                if member.has_had(id) {
+                    continue;
+                }
+                member.outbox.push(Message::Text(bytes));
             }
-            member.outbox.push(Message::Text(bytes));
-        }
+        });
     }
 
     /// The first member of a room read its history up to `end`, after the
@@ -204,14 +262,13 @@ impl Hub {
     /// position only deliveries move it, so a message still on its way to
     /// members who were here before is never mistaken for a repeat.
     pub fn note_position(&self, room: &RoomName, end: Position) {
-        let mut rooms = self.lock();
-        if let Some(entry) = rooms.map.get_mut(room) {
+        self.with_room(room, |entry| {
             entry.position.get_or_insert(end);
-        }
+        });
     }
 
     pub fn is_active(&self, room: &RoomName) -> bool {
-        self.lock().map.get(room).is_some_and(|r| r.active)
+        self.with_room(room, |entry| entry.active).unwrap_or(false)
     }
 
     /// Whether `room` has members on this node.
@@ -225,7 +282,7 @@ impl Hub {
     }
 
     pub fn member_count(&self, room: &RoomName) -> usize {
-        self.lock().map.get(room).map_or(0, |r| r.members.len())
+        self.with_room(room, |entry| entry.members.len()).unwrap_or(0)
     }
 
     /// Totals of every fan-out so far.
@@ -242,10 +299,10 @@ impl Hub {
         let mut activations = self.activations.subscribe();
         let wait = async {
             loop {
-                match self.lock().map.get(room) {
+                match self.with_room(room, |entry| entry.active) {
                     None => return false,
-                    Some(r) if r.active => return true,
-                    Some(_) => {}
+                    Some(true) => return true,
+                    Some(false) => {}
                 }
                 if activations.changed().await.is_err() {
                     return false;
@@ -261,8 +318,9 @@ impl Hub {
     fn push_to_members(&self, room: &RoomName, at: Offset<'_>, fanout: &Fanout) -> usize {
         let (mut queued, mut overflowed) = (0, 0);
         let id = at.id;
-        let mut rooms = self.lock();
-        let Some(entry) = rooms.map.get_mut(room) else { return 0 };
+        let Some(slot) = self.slot(room) else { return 0 };
+        let mut guard = lock_room(&slot);
+        let entry = &mut *guard;
         match &mut entry.position {
             Some(position) if position.epoch == at.epoch => {
                 if at.id <= position.id {
@@ -296,11 +354,17 @@ impl Hub {
             }
         }
         let members = entry.members.len();
-        drop(rooms);
+        drop(guard);
         self.metrics.deliveries.inc_by(queued);
         self.metrics.deliveries_dropped.inc_by(overflowed);
         members
     }
+}
+
+/// Locks one room. Its holders only move bytes between queues, so a panic
+/// there leaves it as consistent as it was: keep serving.
+fn lock_room(slot: &Slot) -> MutexGuard<'_, Room> {
+    slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// One delivery, encoded once for each kind of member.
@@ -365,7 +429,7 @@ impl BrokerHandler for Hub {
     }
 
     fn position(&self, room: &RoomName) -> Option<Position> {
-        self.lock().map.get(room).and_then(|r| r.position.clone())
+        self.with_room(room, |entry| entry.position.clone()).flatten()
     }
 
     fn presence(&self, room: &RoomName, origin: u64, names: Names) {
@@ -389,22 +453,22 @@ impl BrokerHandler for Hub {
     fn report_gap(&self, room: &RoomName, now: Position) {
         let frame = ServerFrame::Gap { room: Cow::Borrowed(room.as_str()), epoch: Cow::Borrowed(&now.epoch) };
         let bytes = Utf8Bytes::from(frame.encode());
-        let mut rooms = self.lock();
-        let Some(entry) = rooms.map.get_mut(room) else { return };
-        for member in entry.members.values().filter(|m| m.protocol >= version::HISTORY) {
-            member.outbox.push(Message::Text(bytes.clone()));
-        }
-        entry.position = Some(now);
+        self.with_room(room, |entry| {
+            for member in entry.members.values().filter(|m| m.protocol >= version::HISTORY) {
+                member.outbox.push(Message::Text(bytes.clone()));
+            }
+            entry.position = Some(now);
+        });
     }
 
     fn activate(&self, names: &[RoomName]) {
-        let mut rooms = self.lock();
-        for name in names {
-            if let Some(room) = rooms.map.get_mut(name) {
-                room.active = true;
-            }
+        let slots: Vec<Slot> = {
+            let rooms = self.lock();
+            names.iter().filter_map(|name| rooms.map.get(name).cloned()).collect()
+        };
+        for slot in slots {
+            lock_room(&slot).active = true;
         }
-        drop(rooms);
         self.activations.send_modify(|n| *n += 1);
     }
 
@@ -412,8 +476,8 @@ impl BrokerHandler for Hub {
         if self.always_active {
             return;
         }
-        for room in self.lock().map.values_mut() {
-            room.active = false;
+        for slot in self.slots() {
+            lock_room(&slot).active = false;
         }
     }
 
@@ -689,6 +753,60 @@ mod tests {
         hub.note_position(&room("x"), Position { id: MessageId::new(10, 0), epoch: "e1".into() });
         hub.note_position(&room("x"), Position { id: MessageId::new(30, 0), epoch: "e1".into() });
         assert_eq!(hub.position(&room("x")).map(|p| p.id), Some(MessageId::new(10, 0)));
+    }
+
+    #[test]
+    fn a_room_busy_with_its_fan_out_holds_up_no_other_room() {
+        let hub = Hub::new(1, true, Arc::default());
+        let (a, _rx_a) = Outbox::new(8);
+        let (b, mut rx_b) = Outbox::new(8);
+        join_live(&hub, "busy", 1, a);
+        join_live(&hub, "quiet", 2, b);
+        // Stand in for a long fan-out: hold the busy room's lock while the
+        // rest of the node goes on, on another thread.
+        let busy = hub.slot(&room("busy")).unwrap();
+        let held = lock_room(&busy);
+        std::thread::scope(|scope| {
+            let elsewhere = scope.spawn(|| {
+                hub.deliver(&room("quiet"), at(1, 0), (&envelope(9, 9)).into());
+                let (c, _rx_c) = Outbox::new(8);
+                join_live(&hub, "new", 3, c);
+                hub.leave(&room("new"), 3);
+                hub.activate(&[room("quiet")]);
+                hub.room_count()
+            });
+            let deadline = std::time::Instant::now() + Duration::from_secs(10);
+            while !elsewhere.is_finished() {
+                assert!(std::time::Instant::now() < deadline, "work on other rooms waited for the busy one");
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            assert_eq!(elsewhere.join().unwrap(), 2);
+        });
+        drop(held);
+        assert!(text_of(rx_b.try_recv().unwrap()).contains("\"id\":\"1-0\""));
+    }
+
+    #[test]
+    fn a_member_joining_as_the_last_one_leaves_always_lands_in_a_room_that_is_delivered_to() {
+        for round in 0..500u64 {
+            let hub = Hub::new(1, true, Arc::default());
+            let (a, _rx_a) = Outbox::new(8);
+            join_live(&hub, "x", 1, a);
+            let (b, mut rx_b) = Outbox::new(8);
+            std::thread::scope(|scope| {
+                scope.spawn(|| hub.leave(&room("x"), 1));
+                scope.spawn(|| join_live(&hub, "x", 2, b));
+            });
+            assert_eq!(hub.member_count(&room("x")), 1, "round {round}");
+            hub.deliver(&room("x"), at(round + 1, 0), (&envelope(9, 9)).into());
+            assert!(rx_b.try_recv().is_ok(), "round {round}: the joiner was left in a closed room");
+            let wanted: Vec<_> = hub.take_changes().into_iter().filter(|(_, wanted)| *wanted).collect();
+            assert_eq!(
+                wanted,
+                vec![(room("x"), true)],
+                "round {round}: the broker is told the room is wanted"
+            );
+        }
     }
 
     #[tokio::test]

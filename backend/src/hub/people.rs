@@ -79,16 +79,16 @@ impl Hub {
     }
 
     /// Pushes presence-era frames, in order, to the live members of `room`
-    /// that speak version 4, except `skip`; one pass under the lock.
+    /// that speak version 4, except `skip`; one pass under the room's lock.
     fn push_to_speakers(&self, room: &RoomName, frames: &[Utf8Bytes], skip: Option<u64>) {
-        let rooms = self.lock();
-        let Some(entry) = rooms.map.get(room) else { return };
-        for (session, member) in &entry.members {
-            if member.protocol >= version::PRESENCE && member.held.is_none() && Some(*session) != skip {
-                for bytes in frames {
-                    member.outbox.push(Message::Text(bytes.clone()));
+        self.with_room(room, |entry| {
+            for (session, member) in &entry.members {
+                if member.protocol >= version::PRESENCE && member.held.is_none() && Some(*session) != skip {
+                    for bytes in frames {
+                        member.outbox.push(Message::Text(bytes.clone()));
+                    }
                 }
             }
-        }
+        });
     }
 }
