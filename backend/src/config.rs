@@ -207,6 +207,18 @@ pub struct RedisSettings {
     /// buffered), subscribes again and catches its members up from history.
     #[arg(long, env = "SUBSCRIPTION_LAG_LIMIT", default_value = "2s", value_parser = parse_duration)]
     pub lag_limit: Duration,
+
+    /// Tasks that hand the subscription's messages to local members, each
+    /// owning a share of the rooms (0: one per CPU core).
+    #[arg(long, env = "FANOUT_WORKERS", default_value_t = 0)]
+    pub fanout_workers: usize,
+
+    /// Messages waiting for each fan-out worker. A room whose message finds
+    /// its worker's queue full is caught up from history instead, so one busy
+    /// room never holds up the subscription.
+    #[arg(long, env = "FANOUT_QUEUE", default_value_t = 1024,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000).map(|n| n as usize))]
+    pub fanout_queue: usize,
 }
 
 /// What each room remembers, on either broker.

@@ -67,6 +67,7 @@ pub struct Metrics {
     pub broker_reconnects: Counter,
     pub subscription_lag_seconds: Gauge<f64, AtomicU64>,
     pub subscriptions_behind: Counter,
+    pub fanout_overflows: Counter,
     pub gap_messages: Counter,
     pub gaps: Counter,
     pub recoveries: Family<OutcomeLabels, Counter>,
@@ -108,6 +109,7 @@ impl Metrics {
             broker_reconnects: Counter::default(),
             subscription_lag_seconds: Gauge::default(),
             subscriptions_behind: Counter::default(),
+            fanout_overflows: Counter::default(),
             gap_messages: Counter::default(),
             gaps: Counter::default(),
             recoveries: Family::default(),
@@ -171,6 +173,11 @@ impl Metrics {
             "subscriptions_behind",
             "Times the Redis subscription fell more than SUBSCRIPTION_LAG_LIMIT behind and was replaced",
             m.subscriptions_behind.clone(),
+        );
+        registry.register(
+            "fanout_overflows",
+            "Times a room's message found its fan-out worker's queue full and the room was caught up from history",
+            m.fanout_overflows.clone(),
         );
         registry.register(
             "gap_messages",

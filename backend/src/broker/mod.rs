@@ -67,6 +67,9 @@ pub trait BrokerHandler: Send + Sync + Debug {
     /// message delivered to them, or the history's end when they joined.
     fn position(&self, room: &RoomName) -> Option<Position>;
 
+    /// Whether `room` has members on this node.
+    fn has_room(&self, room: &RoomName) -> bool;
+
     /// Messages of `room` could not be delivered to this node's members and
     /// are not in the history any more; `now` is where the history stands.
     fn report_gap(&self, room: &RoomName, now: Position);

@@ -432,6 +432,10 @@ impl BrokerHandler for Hub {
         self.with_room(room, |entry| entry.position.clone()).flatten()
     }
 
+    fn has_room(&self, room: &RoomName) -> bool {
+        Hub::has_room(self, room)
+    }
+
     fn presence(&self, room: &RoomName, origin: u64, names: Names) {
         if origin != self.origin {
             self.people().set_remote(room, origin, names);

@@ -810,6 +810,13 @@ pub async fn http_get(addr: SocketAddr, path: &str) -> (u16, String) {
     (status, body)
 }
 
+/// The value of one series on `node`'s `/metrics` (`name` with its labels,
+/// as the exposition writes it), 0 when it is not there yet.
+pub async fn metric(node: &TestNode, name: &str) -> f64 {
+    let (_, metrics) = http_get(node.addr, "/metrics").await;
+    metrics.lines().find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok()).unwrap_or(0.0)
+}
+
 // ----- identity tokens -----
 
 /// The `AUTH_SECRET` of tests that require identity tokens.

@@ -7,7 +7,8 @@ use std::time::Duration;
 use roomcast_protocol::{ClientFrame, ErrorCode, MessageId, ServerFrame};
 
 use crate::helpers::{
-    eventually, http_get, no_tweak, wait_ready, Client, Cluster, Event, ProxiedPair, RedisServer, TestNode,
+    eventually, http_get, metric, no_tweak, wait_ready, Client, Cluster, Event, ProxiedPair, RedisServer,
+    TestNode,
 };
 
 /// Reads `client`'s next `count` messages, failing on anything else (a gap,
@@ -145,14 +146,62 @@ async fn a_subscription_that_falls_behind_is_replaced_and_its_members_catch_up_f
 
     assert_eq!(texts_in_order(&mut ada, burst.len()).await, burst, "each message once, in order");
     assert!(proxy.connections_accepted() > accepted, "the node subscribed again");
-    let (_, metrics) = http_get(behind_proxy.addr, "/metrics").await;
-    let behind: f64 = metrics
-        .lines()
-        .find_map(|line| line.strip_prefix("roomcast_subscriptions_behind_total "))
-        .and_then(|value| value.parse().ok())
-        .unwrap_or_else(|| panic!("no roomcast_subscriptions_behind_total in {metrics}"));
+    let behind = metric(&behind_proxy, "roomcast_subscriptions_behind_total").await;
     assert!(behind >= 1.0, "the node said it fell behind: {behind}");
     wait_ready(&behind_proxy).await;
     bob.say("general", "after").await;
+    assert_eq!(texts_in_order(&mut ada, 1).await, ["after"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_room_too_busy_for_its_fan_out_worker_is_caught_up_from_history_and_other_rooms_flow_on() {
+    // One fan-out worker per node with room for one message: a burst into a
+    // crowded room cannot be handed out as fast as it arrives.
+    let cluster = Cluster::redis_with(2, |config| {
+        config.redis.fanout_workers = 1;
+        config.redis.fanout_queue = 1;
+    })
+    .await;
+    let (node, other) = (cluster.node(0), cluster.node(1));
+    let mut ada = Client::named(node, "ada").await;
+    ada.join("busy").await;
+    let mut crowd = Vec::new();
+    for n in 0..60 {
+        let mut member = Client::named(node, &format!("m{n}")).await;
+        member.join("busy").await;
+        crowd.push(member);
+    }
+    let mut cara = Client::named(node, "cara").await;
+    cara.join("quiet").await;
+    let mut bob = Client::named(other, "bob").await;
+    bob.join("busy").await;
+    let mut dan = Client::named(other, "dan").await;
+    dan.join("quiet").await;
+
+    // Bursts until one overflows the worker (the first nearly always does).
+    let (mut busy, mut quiet) = (Vec::new(), Vec::new());
+    for round in 1..=5 {
+        for n in 1..=150 {
+            let text = format!("r{round} busy {n}");
+            bob.say("busy", &text).await;
+            busy.push(text);
+            if n % 10 == 0 {
+                let text = format!("r{round} quiet {n}");
+                dan.say("quiet", &text).await;
+                quiet.push(text);
+            }
+        }
+        assert_eq!(texts_in_order(&mut ada, 150).await, busy[busy.len() - 150..], "round {round}");
+        assert_eq!(texts_in_order(&mut bob, 150).await, busy[busy.len() - 150..], "round {round}");
+        assert_eq!(texts_in_order(&mut dan, 15).await, quiet[quiet.len() - 15..], "round {round}");
+        if metric(node, "roomcast_fanout_overflows_total").await >= 1.0 {
+            break;
+        }
+    }
+    assert!(metric(node, "roomcast_fanout_overflows_total").await >= 1.0, "no burst overflowed the worker");
+    assert!(metric(node, "roomcast_gap_messages_total").await >= 1.0, "messages came from history");
+    assert_eq!(texts_in_order(&mut cara, quiet.len()).await, quiet, "the quiet room: each once, in order");
+    assert_eq!(texts_in_order(&mut crowd[59], busy.len()).await, busy, "a silent member got them all too");
+    bob.say("busy", "after").await;
     assert_eq!(texts_in_order(&mut ada, 1).await, ["after"]);
 }

@@ -6,7 +6,8 @@
 use roomcast_protocol::{ClientFrame, ErrorCode, RoomName, ServerFrame};
 
 use crate::helpers::{
-    eventually, http_get, test_config, wait_ready, Client, Cluster, ProxiedPair, RedisServer, TestNode,
+    eventually, http_get, metric, test_config, wait_ready, Client, Cluster, ProxiedPair, RedisServer,
+    TestNode,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -175,11 +176,7 @@ async fn nodes_reach_a_redis_that_wants_a_password_over_tls() {
     for config in [untrusting, with_ca] {
         let node = TestNode::spawn(config).await;
         eventually("the node has failed to reach Redis twice", || async {
-            let (_, metrics) = http_get(node.addr, "/metrics").await;
-            metrics.lines().any(|line| {
-                line.strip_prefix("roomcast_broker_reconnects_total ").and_then(|v| v.parse::<f64>().ok())
-                    >= Some(2.0)
-            })
+            metric(&node, "roomcast_broker_reconnects_total").await >= 2.0
         })
         .await;
         assert_eq!(http_get(node.addr, "/readyz").await.0, 503);

@@ -11,7 +11,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::helpers::{http_get, Client, Cluster, Event, PATIENCE};
+use crate::helpers::{metric, Client, Cluster, Event, PATIENCE};
 use crate::on_both_brokers;
 
 on_both_brokers!(a_flood_of_joins_and_leaves_is_cut_down_while_others_chat_on);
@@ -211,12 +211,7 @@ async fn a_flood_of_joins_and_leaves_is_cut_down_while_others_chat_on(cluster: &
     // Her queue holds the refusals when the limit ends her connection; they
     // are dropped with it, so count them where the node does.
     assert_eq!(mallory.expect_closed().await, Some(POLICY_VIOLATION), "the flood ended the connection");
-    let (_, metrics) = http_get(cluster.node(0).addr, "/metrics").await;
-    let refused = metrics
-        .lines()
-        .find_map(|line| line.strip_prefix("roomcast_errors_total{code=\"rate_limited\"} "))
-        .and_then(|value| value.parse::<f64>().ok())
-        .unwrap_or(0.0);
+    let refused = metric(cluster.node(0), "roomcast_errors_total{code=\"rate_limited\"}").await;
     assert!(refused >= 20.0, "joins and leaves past the burst were refused: {refused}");
 }
 

@@ -207,6 +207,8 @@ fn unconfirmed(err: redis::RedisError) -> BrokerError {
 fn parse_entries(room: &RoomName, entries: Vec<RawEntry>) -> Vec<Stored> {
     entries
         .into_iter()
+        // A stream's opening entry holds nothing to deliver.
+        .filter(|(_, fields)| fields.first().is_none_or(|name| name.as_slice() != b"o"))
         .filter_map(|(id, fields)| {
             let stored = parse_entry(&id, &fields);
             if stored.is_none() {
@@ -322,6 +324,7 @@ mod tests {
             ("bad".to_owned(), vec![b"m".to_vec(), json.clone()]),
             ("7-0".to_owned(), vec![b"x".to_vec()]),
             ("8-0".to_owned(), vec![b"c".to_vec(), change]),
+            ("8-5".to_owned(), vec![b"o".to_vec(), b"".to_vec()]),
             ("9-0".to_owned(), vec![b"m".to_vec(), json.clone(), b"s".to_vec(), b"e 10-0 hey".to_vec()]),
             ("11-0".to_owned(), vec![b"m".to_vec(), json, b"s".to_vec(), b"edited".to_vec()]),
         ];

@@ -23,6 +23,12 @@
 //! drops what the client library buffered for it, and the members catch up
 //! from the rooms' histories, in bulk, instead of the node falling further
 //! behind.
+//!
+//! The subscription task only reads and sorts: room messages go to fan-out
+//! workers by room (`fanout`), over bounded queues it never waits on. A room
+//! whose worker's queue is full, and every room after a lost subscription,
+//! is caught up from its history by its worker, in order with its live
+//! messages.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -46,12 +52,14 @@ use super::{
 use crate::config::{HistorySettings, RedisSettings};
 use crate::metrics::Metrics;
 
+mod fanout;
 mod history;
 mod names;
 mod pool;
 mod presence;
 mod scripts;
 
+use self::fanout::{Fanout, Sent, Work, Worker};
 use self::history::History;
 pub use self::names::Names;
 use self::pool::{Manager, Pool, Pooled};
@@ -82,6 +90,7 @@ struct Inner {
     /// milliseconds since this instant, so its lag needs no wall clock.
     started: Instant,
     link: Mutex<Link>,
+    fanout: Fanout,
 }
 
 /// The state of the subscription connection, for readiness.
@@ -120,6 +129,11 @@ impl RedisBroker {
             .runtime(Runtime::Tokio1)
             .build()
             .map_err(|err| BrokerError::Config(err.to_string()))?;
+        let workers = match settings.fanout_workers {
+            0 => std::thread::available_parallelism().map_or(1, usize::from),
+            n => n,
+        };
+        let (fanout, workers) = Fanout::new(workers, settings.fanout_queue);
         let inner = Arc::new(Inner {
             client,
             pool,
@@ -135,8 +149,12 @@ impl RedisBroker {
             lag_limit: settings.lag_limit,
             started: Instant::now(),
             link: Mutex::default(),
+            fanout,
         });
         let stop = CancellationToken::new();
+        for worker in workers {
+            tokio::spawn(inner.clone().run_fanout(worker, stop.clone()));
+        }
         let task = tokio::spawn(inner.clone().run_subscriptions(stop.clone()));
         Ok(RedisBroker { inner, stop, task: Mutex::new(Some(task)) })
     }
@@ -401,7 +419,7 @@ impl Inner {
                 () = stop.cancelled() => return LinkLost::Stopped,
                 message = messages.next() => match message {
                     Some(message) => {
-                        if let Err(lost) = self.handle_message(&message, &mut last_probe) {
+                        if let Err(lost) = self.handle_message(message, &mut last_probe) {
                             return lost;
                         }
                     }
@@ -464,7 +482,11 @@ impl Inner {
         let channels: Vec<String> = rooms.iter().map(|r| self.names.room_channel(r)).collect();
         self.bounded(sink.subscribe(&channels)).await?;
         for room in &rooms {
-            self.catch_up(room).await?;
+            // A room this node had members in before: its worker fills in
+            // from history what came meanwhile, after what it still holds.
+            if self.handler.position(room).is_some() {
+                self.fanout.mark_behind(room);
+            }
             self.sync_presence(room).await?;
         }
         self.handler.activate(&rooms);
@@ -473,10 +495,56 @@ impl Inner {
         Ok(())
     }
 
-    /// A room the node had members in before its subscription was lost:
-    /// delivers from the history what was published meanwhile (the hub drops
-    /// what its members already have, including live messages that now come
-    /// twice), or reports the gap when the history no longer holds it.
+    /// A fan-out worker: hands its rooms' messages to the hub in the order
+    /// they came, and between two messages catches up the rooms marked
+    /// behind. A room whose members have not yet said where they stand (a
+    /// first join still reading the history) waits for that, rechecked every
+    /// [`RECHECK_BEHIND`], as does one whose history read failed.
+    async fn run_fanout(self: Arc<Self>, mut worker: Worker, stop: CancellationToken) {
+        loop {
+            let ready =
+                |room: &RoomName| self.handler.position(room).is_some() || !self.handler.has_room(room);
+            for room in worker.take_behind(ready) {
+                if let Err(err) = self.catch_up(&room).await {
+                    debug!(%room, cause = %err, "catching up from history failed; trying again");
+                    worker.put_back(room);
+                }
+            }
+            let work = if worker.has_behind() {
+                tokio::select! {
+                    () = stop.cancelled() => return,
+                    work = worker.queue.recv() => work,
+                    () = tokio::time::sleep(RECHECK_BEHIND) => continue,
+                }
+            } else {
+                tokio::select! {
+                    () = stop.cancelled() => return,
+                    work = worker.queue.recv() => work,
+                }
+            };
+            match work {
+                Some(Work::Deliver(room, message)) => self.deliver_message(&room, &message),
+                Some(Work::CatchUp) => {}
+                None => return,
+            }
+        }
+    }
+
+    /// A room message, decoded and handed to the hub.
+    fn deliver_message(&self, room: &RoomName, message: &Msg) {
+        match Envelope::parse_payload(message.get_payload_bytes()) {
+            Ok((id, epoch, posted)) => {
+                self.handler.deliver(room, Offset { id, epoch }, posted.delivery());
+            }
+            Err(err) => warn!(%room, cause = %err, "dropped an unreadable message"),
+        }
+    }
+
+    /// A room whose live messages were dropped (its worker was full, or the
+    /// subscription was lost): delivers from the history what was published
+    /// since the node's members' position (the hub drops what they already
+    /// have, including live messages that now come twice), or reports the
+    /// gap when the history no longer holds it.
     async fn catch_up(&self, room: &RoomName) -> Result<(), BrokerError> {
         let Some(position) = self.handler.position(room) else { return Ok(()) };
         let request = BacklogRequest { recent: 0, since: Some(position.offset()) };
@@ -507,7 +575,7 @@ impl Inner {
 
     /// Hands one pub/sub message on; a probe that came back too late ends
     /// the subscription.
-    fn handle_message(&self, message: &Msg, last_probe: &mut Instant) -> Result<(), LinkLost> {
+    fn handle_message(&self, message: Msg, last_probe: &mut Instant) -> Result<(), LinkLost> {
         let channel = message.get_channel_name();
         if channel == self.names.probe_channel {
             return self.handle_probe(message.get_payload_bytes(), last_probe);
@@ -521,11 +589,8 @@ impl Inner {
             self.handle_signal(&room, payload);
             return Ok(());
         }
-        match Envelope::parse_payload(payload) {
-            Ok((id, epoch, posted)) => {
-                self.handler.deliver(&room, Offset { id, epoch }, posted.delivery());
-            }
-            Err(err) => warn!(%room, cause = %err, "dropped an unreadable message"),
+        if self.fanout.send(room, message) == Sent::Overflowed {
+            self.metrics.fanout_overflows.inc();
         }
         Ok(())
     }
@@ -609,6 +674,10 @@ enum Deadline {
     /// The write may have been made: `Unconfirmed`.
     Write,
 }
+
+/// How long a fan-out worker waits before it looks again at rooms it could
+/// not catch up yet.
+const RECHECK_BEHIND: Duration = Duration::from_millis(20);
 
 /// How the subscription task waits between reconnects: 50–100 ms first,
 /// doubling up to 2.5–5 s.

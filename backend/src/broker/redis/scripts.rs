@@ -4,7 +4,10 @@
 //!
 //! A room's stream holds two kinds of entry: a message (fields `m`, its
 //! envelope, and `a`, the key of who may change it) and a change to an
-//! earlier message (field `c`, the change). The room's changes hash keeps,
+//! earlier message (field `c`, the change); and a stream that a read
+//! started begins with an *opening* entry (field `o`), the end a first
+//! joiner is told, kept so that recovering from it succeeds until older
+//! entries are trimmed (readers skip it). The room's changes hash keeps,
 //! per changed message id, its latest change: `e <change id> <text>` or
 //! `d <change id>`. Reads add that to each message they return, as a field
 //! `s`, so messages come in their current state.
@@ -193,7 +196,7 @@ pub(super) const BACKLOG: &str = r"
 local now = redis.call('TIME')
 local fresh = now[1] .. '.' .. now[2]
 if redis.call('EXISTS', KEYS[1]) == 0 then
-  redis.call('XADD', KEYS[1], 'MAXLEN', '0', '*', 'm', '')
+  redis.call('XADD', KEYS[1], '*', 'o', '')
   redis.call('PEXPIRE', KEYS[1], ARGV[1])
   redis.call('SET', KEYS[2], fresh, 'PX', ARGV[1])
 elseif redis.call('EXISTS', KEYS[2]) == 0 then
