@@ -63,15 +63,15 @@ impl Application {
         let presence_stop = CancellationToken::new();
         let presence = tokio::spawn(node.clone().run_presence(presence_stop.clone()));
         let router = crate::http::router(node.clone(), &http.static_dir);
-        let draining = node.shutdown.clone();
+        let draining = node.clone();
         let stopping = async move {
             signal.await;
             info!("shutting down: closing sessions");
-            draining.cancel();
+            draining.begin_shutdown();
         };
         crate::serve::serve(listener, router, http.header_timeout, node.settings.shutdown_grace, stopping)
             .await;
-        node.shutdown.cancel();
+        node.begin_shutdown();
         node.sessions.close();
         if tokio::time::timeout(node.settings.shutdown_grace, node.sessions.wait()).await.is_err() {
             warn!(left = node.sessions.len(), "sessions still open after the grace period");

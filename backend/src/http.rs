@@ -80,6 +80,10 @@ async fn upgrade(
         .max_message_size(HARD_FRAME_LIMIT)
         .max_frame_size(HARD_FRAME_LIMIT)
         .on_upgrade(move |socket| {
+            // Boxed once here: every future that takes the socket by value
+            // keeps room for it for its whole life, so passed inline it
+            // would be held twice more in each connection's task.
+            let socket = Box::new(socket);
             sessions.track_future(async move {
                 session::run(socket, node, ticket.address()).await;
                 drop(ticket);

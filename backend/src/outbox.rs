@@ -3,24 +3,29 @@
 //! ([`Closer`]).
 //!
 //! The hub pushes room messages into outboxes and the session pushes its
-//! replies; the session's writer task drains the queue to the socket. A push
+//! replies; the session's task drains the queue to the socket. A push
 //! never waits: a full queue means the client cannot keep up, and it is closed
 //! (4000) rather than allowed to hold memory or slow anyone else down.
 //!
 //! The queue is a `VecDeque` behind a mutex (held for a push or a pop, never
-//! across an `.await`) with two `Notify`s, rather than a tokio channel: a
-//! bounded channel allocates a block of 32 slots for every connection up
-//! front, about 1.5 KB that an idle connection never uses, where the deque
-//! holds only what waits (and gives back what a burst needed).
+//! across an `.await`), rather than a tokio channel: a bounded channel
+//! allocates a block of 32 slots for every connection up front, about 1.5 KB
+//! that an idle connection never uses, where the deque holds only what waits
+//! (and gives back what a burst needed). Its one reader, and the one task a
+//! close must reach, are woken through an `AtomicWaker` each: no lock
+//! shared between connections, no list of waiters, on the path of every
+//! delivery.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use std::task::{Context, Poll};
+
 use axum::extract::ws::Message;
+use futures_util::task::AtomicWaker;
 use tokio::sync::Notify;
-use tokio_util::sync::CancellationToken;
 
 /// A queue that emptied keeps up to this many slots for the next frames;
 /// more, left by a burst, go back.
@@ -43,8 +48,8 @@ pub struct Queue {
 struct Shared {
     state: Mutex<State>,
     capacity: usize,
-    /// A frame arrived, or the last outbox went.
-    arrived: Notify,
+    /// A frame arrived, or the last outbox went: wakes the reader.
+    arrived: AtomicWaker,
     /// A frame left: room for a waiting push.
     left: Notify,
 }
@@ -75,7 +80,7 @@ impl Shared {
         }
         state.frames.push_back(message);
         drop(state);
-        self.arrived.notify_one();
+        self.arrived.wake();
         Ok(())
     }
 }
@@ -95,7 +100,7 @@ impl Drop for Outbox {
             state.outboxes == 0
         };
         if last {
-            self.shared.arrived.notify_one();
+            self.shared.arrived.wake();
         }
     }
 }
@@ -103,23 +108,35 @@ impl Drop for Outbox {
 impl Queue {
     /// The next frame; `None` once every outbox is gone and nothing is left.
     pub async fn recv(&mut self) -> Option<Message> {
-        loop {
-            {
-                let mut state = self.shared.lock();
-                if let Some(message) = state.frames.pop_front() {
-                    settle(&mut state.frames);
-                    drop(state);
-                    self.shared.left.notify_one();
-                    return Some(message);
-                }
-                if state.outboxes == 0 {
-                    return None;
-                }
-            }
-            // A push between the check and here leaves a permit, so this
-            // cannot sleep through it.
-            self.shared.arrived.notified().await;
+        std::future::poll_fn(|cx| self.poll_recv(cx)).await
+    }
+
+    /// The next frame, or `Pending` with the task woken by the next push;
+    /// `None` once every outbox is gone and nothing is left.
+    pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<Message>> {
+        // Registered before looking, so a push after the look wakes us.
+        self.shared.arrived.register(cx.waker());
+        let mut state = self.shared.lock();
+        if let Some(message) = state.frames.pop_front() {
+            settle(&mut state.frames);
+            drop(state);
+            self.shared.left.notify_one();
+            return Poll::Ready(Some(message));
         }
+        if state.outboxes == 0 {
+            return Poll::Ready(None);
+        }
+        Poll::Pending
+    }
+
+    /// Nobody will write what is queued (the socket broke): drops it, and
+    /// later pushes, also those waiting for room, find the session gone.
+    pub fn abandon(&mut self) {
+        let mut state = self.shared.lock();
+        state.drained_by_nobody = true;
+        state.frames = VecDeque::new();
+        drop(state);
+        self.shared.left.notify_waiters();
     }
 
     /// The next frame if one is queued now.
@@ -144,9 +161,7 @@ impl Queue {
 
 impl Drop for Queue {
     fn drop(&mut self) {
-        let mut state = self.shared.lock();
-        state.drained_by_nobody = true;
-        state.frames = VecDeque::new();
+        self.abandon();
     }
 }
 
@@ -165,14 +180,28 @@ fn settle(frames: &mut VecDeque<Message>) {
 #[derive(Debug, Default)]
 pub struct Closer {
     code: AtomicU16,
-    token: CancellationToken,
+    /// The session's task, which [`Closer::poll_closed`] on every wake.
+    session: AtomicWaker,
+    /// Anyone else waiting in [`Closer::closed`] (a push waiting for room).
+    others: Notify,
 }
 
 impl Closer {
     /// Asks the session to close with `code`; later calls keep the first code.
     pub fn close(&self, code: u16) {
         let _ = self.code.compare_exchange(0, code, Ordering::AcqRel, Ordering::Acquire);
-        self.token.cancel();
+        self.session.wake();
+        self.others.notify_waiters();
+    }
+
+    /// Ready once the session is asked to close. For the session's own task
+    /// only (it keeps one waker): it costs two atomic operations, no lock.
+    pub fn poll_closed(&self, cx: &mut Context<'_>) -> Poll<()> {
+        self.session.register(cx.waker());
+        match self.code() {
+            Some(_) => Poll::Ready(()),
+            None => Poll::Pending,
+        }
     }
 
     pub fn code(&self) -> Option<u16> {
@@ -182,8 +211,16 @@ impl Closer {
         }
     }
 
+    /// Waits until the session is asked to close; any task may wait here.
     pub async fn closed(&self) {
-        self.token.cancelled().await;
+        loop {
+            // Made before the look, so a close after the look still wakes it.
+            let notified = self.others.notified();
+            if self.code().is_some() {
+                return;
+            }
+            notified.await;
+        }
     }
 }
 
@@ -202,7 +239,7 @@ impl Outbox {
         let shared = Arc::new(Shared {
             state: Mutex::new(State { frames: VecDeque::new(), outboxes: 1, drained_by_nobody: false }),
             capacity: capacity.max(1),
-            arrived: Notify::new(),
+            arrived: AtomicWaker::new(),
             left: Notify::new(),
         });
         (Outbox { shared: shared.clone(), closer: Arc::default() }, Queue { shared })

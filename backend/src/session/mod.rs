@@ -1,25 +1,25 @@
 //! One client connection.
 //!
-//! A session is two tasks. The writer owns the socket's sending half and is
-//! fed by the session's bounded [`Outbox`]; it writes every frame already
-//! queued and flushes once, so a burst costs one system call. The reader owns
-//! the receiving half and handles client frames one at a time, which keeps a
-//! sender's messages in the order it sent them; it also pings an idle client
-//! and ends the session on shutdown, on a close request, or when the client
-//! stops answering. Either side ends the session through its [`Closer`](crate::outbox::Closer), whose
-//! first close code is what the client is told.
+//! A session is one task that owns the socket ([`link`]): it writes what the
+//! session's bounded [`Outbox`] holds, every frame already queued and then
+//! one flush, so a burst costs one system call; and it handles client frames
+//! one at a time, which keeps a sender's messages in the order it sent them,
+//! writing meanwhile. It also pings an idle client and ends the session on a
+//! close request (the node's shutdown is one, sent to every session's
+//! [`Closer`](crate::outbox::Closer) at once), or when the client stops
+//! answering. The closer's first close code is what the client is told.
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
+use std::future::Future;
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::extract::ws::{Message, Utf8Bytes};
-use futures_util::{Sink, Stream, StreamExt};
+use futures_util::{Sink, Stream};
 use roomcast_protocol::close::{
-    self, HEARTBEAT_TIMEOUT, HELLO_TIMEOUT, MESSAGE_TOO_BIG, POLICY_VIOLATION, SERVICE_RESTART,
-    SLOW_CONSUMER, TOKEN_EXPIRED,
+    self, HEARTBEAT_TIMEOUT, HELLO_TIMEOUT, MESSAGE_TOO_BIG, POLICY_VIOLATION, SLOW_CONSUMER, TOKEN_EXPIRED,
 };
 use roomcast_protocol::version;
 use roomcast_protocol::{
@@ -28,6 +28,7 @@ use roomcast_protocol::{
 use tracing::{debug, error, info, info_span, warn, Instrument};
 
 use self::budget::{Budget, Verdict};
+use self::link::{Event, Link};
 use crate::broker::{BrokerError, Envelope, Limit, Limited, Published};
 use crate::hub::SessionId;
 use crate::identity::Identity;
@@ -38,25 +39,24 @@ use crate::rate::TokenBucket;
 mod budget;
 mod edits;
 mod greeting;
+mod link;
 mod people;
 mod rooms;
-mod writer;
 
-/// Runs a session over any socket-like pair (axum's `WebSocket` in the server).
+/// Runs a session over any socket (axum's `WebSocket` in the server).
 pub async fn run<S>(socket: S, node: Arc<Node>, address: IpAddr)
 where
-    S: Sink<Message> + Stream<Item = Result<Message, axum::Error>> + Send + 'static,
+    S: Sink<Message> + Stream<Item = Result<Message, axum::Error>> + Send + Unpin + 'static,
 {
     let id = node.hub.next_session_id();
     let span = info_span!("session", conn_id = id, node = %node.name);
     async move {
-        let (sink, stream) = socket.split();
         let (outbox, queue) = Outbox::new(node.settings.outbound_queue);
         let closer = outbox.closer().clone();
-        let drain = node.settings.shutdown_grace.saturating_sub(writer::CLOSE_TIMEOUT);
-        let written = node.metrics.frames_out.clone();
+        let drain = node.settings.shutdown_grace.saturating_sub(link::CLOSE_TIMEOUT);
+        let mut link = Link::new(socket, queue, node.metrics.frames_out.clone());
         node.metrics.connections_opened.inc();
-        let writer = tokio::spawn(writer::run(sink, queue, closer.clone(), drain, written).in_current_span());
+        node.closers.add(id, &closer);
         let sends = TokenBucket::new(node.settings.send_rate, node.settings.send_burst, Instant::now());
         let budget = Budget::new(&node.settings, Instant::now());
         let mut session = Session {
@@ -75,15 +75,15 @@ where
             sends,
         };
         debug!("connected");
-        let metrics = session.node.metrics.clone();
-        session.read_loop(stream).await;
+        session.read_loop(&mut link).await;
         session.leave_all();
         closer.close(1000);
+        let node = session.node.clone();
         drop(session);
-        let _ = writer.await;
-        if let Some(code) = closer.code() {
-            metrics.closed(code);
-        }
+        node.closers.remove(id);
+        let code = closer.code().unwrap_or(1000);
+        node.metrics.closed(code);
+        link.finish(code, drain).await;
         match closer.code() {
             Some(
                 code @ (SLOW_CONSUMER | HEARTBEAT_TIMEOUT | MESSAGE_TOO_BIG | HELLO_TIMEOUT
@@ -127,9 +127,9 @@ struct Session {
 }
 
 impl Session {
-    async fn read_loop<R>(&mut self, mut stream: R)
+    async fn read_loop<S>(&mut self, link: &mut Link<S>)
     where
-        R: Stream<Item = Result<Message, axum::Error>> + Unpin,
+        S: Sink<Message> + Stream<Item = Result<Message, axum::Error>> + Unpin,
     {
         let closer = self.outbox.closer().clone();
         let ping_interval = self.node.settings.ping_interval;
@@ -148,11 +148,7 @@ impl Session {
         loop {
             tokio::select! {
                 biased;
-                () = closer.closed() => return,
-                () = self.node.shutdown.cancelled() => {
-                    closer.close(SERVICE_RESTART);
-                    return;
-                }
+                () = std::future::poll_fn(|cx| closer.poll_closed(cx)) => return,
                 () = &mut hello_deadline, if self.name.is_none() => {
                     debug!("no hello in time");
                     closer.close(HELLO_TIMEOUT);
@@ -173,7 +169,8 @@ impl Session {
                     pinged = true;
                     heartbeat.as_mut().reset(tokio::time::Instant::now() + ping_timeout);
                 }
-                frame = stream.next() => {
+                event = std::future::poll_fn(|cx| link.poll_event(cx)) => {
+                    let Event::Frame(frame) = event else { return };
                     // Any frame, a pong or anything else, shows the client is there.
                     pinged = false;
                     heartbeat.as_mut().reset(tokio::time::Instant::now() + ping_interval);
@@ -184,7 +181,15 @@ impl Session {
                         // connection should not carry that size around.
                         Some(Ok(message)) => {
                             self.node.metrics.frames_in.inc();
-                            Box::pin(self.handle_message(message)).await;
+                            let mut handling = Box::pin(self.handle_message(message));
+                            // The client's queue keeps draining meanwhile.
+                            std::future::poll_fn(|cx| {
+                                let handled = handling.as_mut().poll(cx);
+                                let _ = link.poll_write(cx);
+                                handled
+                            })
+                            .await;
+                            drop(handling);
                             if let Some(deadline) = self.token_deadline.take() {
                                 token_timer.as_mut().reset(deadline);
                                 token_armed = true;
@@ -544,6 +549,7 @@ mod tests {
             },
             shutdown: CancellationToken::new(),
             sessions: TaskTracker::new(),
+            closers: Default::default(),
         });
         let (to_client, client_rx) = unbounded_channel();
         let (client_tx, from_client) = unbounded_channel();
