@@ -33,8 +33,9 @@ pub const HARD_FRAME_LIMIT: usize = 4 * MAX_FRAME_BYTES;
 /// the library keeps its largest size for the connection's life, and chat
 /// frames are a few hundred bytes, so 1 KiB still puts a burst of them in
 /// one write (a 10k join storm: 15.9 KB per connection with 4 KiB, 14.7 KB
-/// with 1 KiB, the same CPU per delivery).
-const READ_BUFFER: usize = 1024;
+/// with 1 KiB, the same CPU per delivery). A client's frames are rarer and
+/// as small: 512 B reads most in one go.
+const READ_BUFFER: usize = 512;
 const WRITE_BUFFER: usize = 1024;
 const MAX_WRITE_BUFFER: usize = 4 * HARD_FRAME_LIMIT;
 

@@ -29,7 +29,7 @@ use tokio::sync::Notify;
 
 /// A queue that emptied keeps up to this many slots for the next frames;
 /// more, left by a burst, go back.
-const KEPT_SLOTS: usize = 8;
+const KEPT_SLOTS: usize = 2;
 
 /// A session's bounded outbound queue, and its [`Closer`].
 #[derive(Debug)]

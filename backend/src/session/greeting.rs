@@ -20,7 +20,7 @@ impl Session {
                 Ok(identity) => {
                     let name = identity.name.clone();
                     self.token_deadline = Some(tokio::time::Instant::now() + identity.remaining());
-                    self.identity = Some(identity);
+                    self.identity = Some(Box::new(identity));
                     name
                 }
                 Err(err) => {

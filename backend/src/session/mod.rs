@@ -117,7 +117,9 @@ struct Session {
     /// When this session last announced typing, per room.
     typed: HashMap<RoomName, Instant>,
     /// Who the identity token says this is, where the node requires tokens.
-    identity: Option<Identity>,
+    /// Boxed: most nodes run without tokens, and every idle connection
+    /// would carry the room for one.
+    identity: Option<Box<Identity>>,
     /// A new token's expiry, for the read loop to arm its timer with.
     token_deadline: Option<tokio::time::Instant>,
     /// Limits how fast this connection may post.
@@ -126,54 +128,74 @@ struct Session {
     budget: Budget,
 }
 
+/// When the session must next act on its own: ping (or give up on) a
+/// silent client, close one that never said hello, or one whose identity
+/// token expired.
+struct Deadlines {
+    heartbeat: tokio::time::Instant,
+    /// A ping is out: at `heartbeat` the client is given up on.
+    pinged: bool,
+    hello: Option<tokio::time::Instant>,
+    token: Option<tokio::time::Instant>,
+}
+
+impl Deadlines {
+    fn next(&self) -> tokio::time::Instant {
+        [self.hello, self.token].into_iter().flatten().fold(self.heartbeat, std::cmp::min)
+    }
+}
+
 impl Session {
     async fn read_loop<S>(&mut self, link: &mut Link<S>)
     where
         S: Sink<Message> + Stream<Item = Result<Message, axum::Error>> + Unpin,
     {
         let closer = self.outbox.closer().clone();
-        let ping_interval = self.node.settings.ping_interval;
-        let ping_timeout = self.node.settings.ping_timeout;
-        // Fires `ping_interval` after the client was last heard from (then we
-        // ping), or `ping_timeout` after an unanswered ping (then we give up).
-        let heartbeat = tokio::time::sleep(ping_interval);
-        tokio::pin!(heartbeat);
-        let hello_deadline = tokio::time::sleep(self.node.settings.hello_timeout);
-        tokio::pin!(hello_deadline);
-        // Armed once an identity token is accepted; fires when it expires.
-        let token_timer = tokio::time::sleep(Duration::ZERO);
-        tokio::pin!(token_timer);
-        let mut token_armed = false;
-        let mut pinged = false;
+        let settings = &self.node.settings;
+        let (ping_interval, ping_timeout) = (settings.ping_interval, settings.ping_timeout);
+        let now = tokio::time::Instant::now();
+        let mut due = Deadlines {
+            heartbeat: now + ping_interval,
+            pinged: false,
+            hello: Some(now + settings.hello_timeout),
+            token: None,
+        };
+        // One timer, set to the earliest of `due`: each costs a timer entry
+        // in every connection's state, most of which are idle.
+        let timer = tokio::time::sleep_until(due.next());
+        tokio::pin!(timer);
         loop {
+            if timer.deadline() != due.next() {
+                timer.as_mut().reset(due.next());
+            }
             tokio::select! {
                 biased;
                 () = std::future::poll_fn(|cx| closer.poll_closed(cx)) => return,
-                () = &mut hello_deadline, if self.name.is_none() => {
-                    debug!("no hello in time");
-                    closer.close(HELLO_TIMEOUT);
-                    return;
-                }
-                () = &mut token_timer, if token_armed => {
-                    debug!("identity token expired");
-                    closer.close(TOKEN_EXPIRED);
-                    return;
-                }
-                () = &mut heartbeat => {
-                    if pinged {
-                        debug!("client stopped answering pings");
-                        closer.close(HEARTBEAT_TIMEOUT);
-                        return;
+                () = &mut timer => {
+                    let now = tokio::time::Instant::now();
+                    if due.hello.is_some_and(|at| at <= now) {
+                        debug!("no hello in time");
+                        return closer.close(HELLO_TIMEOUT);
                     }
-                    self.outbox.push(Message::Ping(Default::default()));
-                    pinged = true;
-                    heartbeat.as_mut().reset(tokio::time::Instant::now() + ping_timeout);
+                    if due.token.is_some_and(|at| at <= now) {
+                        debug!("identity token expired");
+                        return closer.close(TOKEN_EXPIRED);
+                    }
+                    if due.heartbeat <= now {
+                        if due.pinged {
+                            debug!("client stopped answering pings");
+                            return closer.close(HEARTBEAT_TIMEOUT);
+                        }
+                        self.outbox.push(Message::Ping(Default::default()));
+                        due.pinged = true;
+                        due.heartbeat = now + ping_timeout;
+                    }
                 }
                 event = std::future::poll_fn(|cx| link.poll_event(cx)) => {
                     let Event::Frame(frame) = event else { return };
                     // Any frame, a pong or anything else, shows the client is there.
-                    pinged = false;
-                    heartbeat.as_mut().reset(tokio::time::Instant::now() + ping_interval);
+                    due.pinged = false;
+                    due.heartbeat = tokio::time::Instant::now() + ping_interval;
                     match frame {
                         Some(Ok(Message::Close(_))) | None => return,
                         // Boxed: handling a frame (a join, a publish) needs far
@@ -190,9 +212,11 @@ impl Session {
                             })
                             .await;
                             drop(handling);
+                            if self.name.is_some() {
+                                due.hello = None;
+                            }
                             if let Some(deadline) = self.token_deadline.take() {
-                                token_timer.as_mut().reset(deadline);
-                                token_armed = true;
+                                due.token = Some(deadline);
                             }
                         }
                         Some(Err(err)) => {
@@ -569,6 +593,18 @@ mod tests {
             Some(Message::Close(Some(frame))) => Some(frame.code),
             _ => None,
         }
+    }
+
+    #[test]
+    fn the_sessions_one_timer_follows_the_earliest_of_its_deadlines() {
+        let now = tokio::time::Instant::now();
+        let at = |secs| now + Duration::from_secs(secs);
+        let mut due = Deadlines { heartbeat: at(20), pinged: false, hello: Some(at(10)), token: None };
+        assert_eq!(due.next(), at(10), "before hello");
+        due.hello = None;
+        assert_eq!(due.next(), at(20), "after hello, the heartbeat");
+        due.token = Some(at(5));
+        assert_eq!(due.next(), at(5), "a token that expires first");
     }
 
     #[tokio::test(start_paused = true)]
