@@ -38,7 +38,7 @@ pub struct Readings<'a> {
 }
 
 impl Readings<'_> {
-    fn cpu_s(&self, index: usize) -> Option<f64> {
+    pub fn cpu_s(&self, index: usize) -> Option<f64> {
         Some(self.after.get(index)?.as_ref()?.cpu_seconds_since(self.before.get(index)?.as_ref()?))
     }
 
@@ -330,6 +330,8 @@ pub struct IdleNode {
     pub rss_before_kib: Option<u64>,
     pub rss_after_kib: Option<u64>,
     pub rss_bytes_per_connection: Option<f64>,
+    /// CPU seconds the node used while the connections were made and joined.
+    pub connect_join_cpu_s: Option<f64>,
 }
 
 impl IdleReport {
@@ -345,11 +347,12 @@ impl IdleReport {
         );
         for (index, node) in self.nodes.iter().enumerate() {
             out += &format!(
-                "  node {index}: {} connections, RSS {} -> {} KiB = {} B per connection\n",
+                "  node {index}: {} connections, RSS {} -> {} KiB = {} B per connection; {} CPU s to connect and join\n",
                 node.connections,
                 node.rss_before_kib.map_or("-".into(), |v| v.to_string()),
                 node.rss_after_kib.map_or("-".into(), |v| v.to_string()),
                 opt(node.rss_bytes_per_connection, 0),
+                opt(node.connect_join_cpu_s, 2),
             );
         }
         out

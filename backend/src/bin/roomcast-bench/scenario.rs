@@ -187,6 +187,9 @@ async fn idle(args: &Args, nodes: &Nodes) -> anyhow::Result<()> {
     let started = Instant::now();
     let (sockets, protocol) = fleet::connect_all(&layout, &rooms, &plan).await?;
     let connect_join_s = started.elapsed().as_secs_f64();
+    // What the nodes themselves spent on it: on a shared machine the bench's
+    // own handshakes take part of the wall time.
+    let joined = procfs::sample_all(&watched);
     let stop = CancellationToken::new();
     let readers: Vec<_> =
         warm.into_iter().chain(sockets).map(|ws| tokio::spawn(clients::discard(ws, stop.clone()))).collect();
@@ -202,6 +205,7 @@ async fn idle(args: &Args, nodes: &Nodes) -> anyhow::Result<()> {
             rss_before_kib: before[node].map(|s| s.rss_kib),
             rss_after_kib: after[node].map(|s| s.rss_kib),
             rss_bytes_per_connection: readings.rss_per(node, connections[node]),
+            connect_join_cpu_s: Readings { before: &before, after: &joined }.cpu_s(node),
         })
         .collect();
     let measured: Vec<&IdleNode> =
