@@ -107,8 +107,9 @@ pub struct Args {
     pub protocol: u32,
 
     /// Clients that join the first room on the first node besides the
-    /// others, and then never read: what one stalled reader does to
-    /// everyone else's latency. They are not counted in the deliveries.
+    /// others, and then never read, over a socket with a 4 KiB receive
+    /// buffer (a slow link): what one stalled reader does to everyone
+    /// else's latency. They are not counted in the deliveries.
     #[arg(long, env = "BENCH_STALLED", default_value_t = 0)]
     pub stalled: usize,
 

@@ -41,15 +41,16 @@ pub struct Join<'a> {
     pub room: &'a str,
     /// `None` for a version 1 `hello` (no `protocol` field).
     pub protocol: Option<u32>,
+    /// The socket's receive buffer (`SO_RCVBUF`), when not the system's:
+    /// a small one is a reader on a slow link, whose window fills at once.
+    pub receive_buffer: Option<u32>,
 }
 
 /// Connects, says hello and joins; returns the socket and the protocol version
 /// the server speaks on it (1 from a server that predates versions).
 pub async fn connect(join: &Join<'_>, limit: Duration) -> anyhow::Result<(Ws, u32)> {
     let attempt = async {
-        let (mut ws, _) = tokio_tungstenite::connect_async_with_config(join.url, Some(socket_config()), true)
-            .await
-            .with_context(|| format!("connect to {}", join.url))?;
+        let mut ws = open(join).await.with_context(|| format!("connect to {}", join.url))?;
         let hello = ClientFrame::Hello { name: join.name.into(), protocol: join.protocol, token: None };
         ws.feed(Message::text(hello.encode())).await?;
         ws.send(Message::text(ClientFrame::join(join.room).encode())).await?;
@@ -72,6 +73,33 @@ pub async fn connect(join: &Join<'_>, limit: Duration) -> anyhow::Result<(Ws, u3
     tokio::time::timeout(limit, attempt)
         .await
         .with_context(|| format!("{}: no joined within {limit:?}", join.url))?
+}
+
+/// The WebSocket to `join.url`, over a socket with `join.receive_buffer`.
+async fn open(join: &Join<'_>) -> anyhow::Result<Ws> {
+    let Some(size) = join.receive_buffer else {
+        let (ws, _) =
+            tokio_tungstenite::connect_async_with_config(join.url, Some(socket_config()), true).await?;
+        return Ok(ws);
+    };
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let request = join.url.into_client_request()?;
+    let host = request.uri().host().context("no host in the URL")?;
+    let port = request.uri().port_u16().unwrap_or(80);
+    let address = tokio::net::lookup_host((host, port)).await?.next().context("the host has no address")?;
+    let socket =
+        if address.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
+    // Set before connecting, so the window it offers is small from the start.
+    socket.set_recv_buffer_size(size)?;
+    let stream = socket.connect(address).await?;
+    stream.set_nodelay(true)?;
+    let (ws, _) = tokio_tungstenite::client_async_with_config(
+        request,
+        MaybeTlsStream::Plain(stream),
+        Some(socket_config()),
+    )
+    .await?;
+    Ok(ws)
 }
 
 /// The next text frame.

@@ -43,6 +43,7 @@ pub async fn connect_all(
                 name: &name,
                 room: &rooms[layout.room_of(client)],
                 protocol: plan.protocol,
+                receive_buffer: None,
             };
             let (ws, protocol) =
                 clients::connect(&join, plan.timeout).await.with_context(|| format!("client {client}"))?;
@@ -56,6 +57,11 @@ pub async fn connect_all(
     Ok((joined.into_iter().map(|(_, ws, _)| ws).collect(), protocol))
 }
 
+/// The receive buffer of a stalled client: a reader on a slow link, whose
+/// window closes after a few kilobytes, so the server meets the stall within
+/// a run (over loopback with the system's buffers it would take minutes).
+const STALLED_RECEIVE_BUFFER: u32 = 4096;
+
 /// Connects `count` clients into `room` on the first node that will never
 /// read: the server's queue for each fills and it closes them as too slow,
 /// while the run measures everyone else.
@@ -63,12 +69,41 @@ pub async fn connect_stalled(count: usize, room: &str, plan: &ConnectPlan) -> an
     let mut stalled = Vec::with_capacity(count);
     for client in 0..count {
         let name = format!("stalled-{client}");
-        let join = Join { url: &plan.urls[0], name: &name, room, protocol: plan.protocol };
+        let join = Join {
+            url: &plan.urls[0],
+            name: &name,
+            room,
+            protocol: plan.protocol,
+            receive_buffer: Some(STALLED_RECEIVE_BUFFER),
+        };
         let (ws, _) =
             clients::connect(&join, plan.timeout).await.with_context(|| format!("stalled {client}"))?;
         stalled.push(ws);
     }
     Ok(stalled)
+}
+
+/// How long the stalled clients' sockets are read, at the end, for what the
+/// server did with them.
+const STALLED_READ_LIMIT: Duration = Duration::from_secs(5);
+
+/// Reads what each stalled client was sent, to the end: the close code the
+/// server ended it with (4000 when it closed it as too slow), or `None` for
+/// one still open.
+pub async fn stalled_outcomes(stalled: Vec<Ws>) -> Vec<Option<u16>> {
+    let mut outcomes = Vec::with_capacity(stalled.len());
+    for mut ws in stalled {
+        let read = async {
+            while let Some(Ok(message)) = ws.next().await {
+                if let tokio_tungstenite::tungstenite::Message::Close(frame) = message {
+                    return frame.map(|frame| u16::from(frame.code));
+                }
+            }
+            None
+        };
+        outcomes.push(tokio::time::timeout(STALLED_READ_LIMIT, read).await.unwrap_or(None));
+    }
+    outcomes
 }
 
 /// Room names unique to this run, so that a shared server's history of

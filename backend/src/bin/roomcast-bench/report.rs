@@ -3,6 +3,7 @@
 
 use std::io::Write;
 
+use roomcast_protocol::close::SLOW_CONSUMER;
 use serde::Serialize;
 
 use crate::args::Format;
@@ -305,6 +306,43 @@ impl RampSummary {
             opt(self.held_cpu_us_per_delivery, 2),
             opt(self.held_mean_cpu_us_per_delivery, 2),
             self.breaks.as_deref().map_or("every step held".into(), |reason| format!("then: {reason}")),
+        )
+    }
+}
+
+/// What the server did with the stalled clients by the end of the run.
+#[derive(Debug, Clone, Serialize)]
+pub struct StalledReport {
+    pub kind: &'static str,
+    #[serde(flatten)]
+    pub scenario: Scenario,
+    /// Closed by the server as too slow (4000).
+    pub closed_slow: usize,
+    /// Closed with another code.
+    pub closed_otherwise: usize,
+    pub still_open: usize,
+}
+
+impl StalledReport {
+    pub fn new(scenario: Scenario, outcomes: Vec<Option<u16>>) -> Self {
+        let closed_slow = outcomes.iter().filter(|code| **code == Some(SLOW_CONSUMER)).count();
+        let still_open = outcomes.iter().filter(|code| code.is_none()).count();
+        StalledReport {
+            kind: "stalled",
+            scenario,
+            closed_slow,
+            closed_otherwise: outcomes.len() - closed_slow - still_open,
+            still_open,
+        }
+    }
+
+    pub fn table(&self) -> String {
+        format!(
+            "stalled{}: {} closed by the server as too slow, {} closed otherwise, {} still open\n",
+            label(&self.scenario.label),
+            self.closed_slow,
+            self.closed_otherwise,
+            self.still_open,
         )
     }
 }

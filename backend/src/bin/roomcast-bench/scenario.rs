@@ -81,7 +81,7 @@ async fn load(args: &Args, nodes: &Nodes) -> anyhow::Result<()> {
     let baseline = procfs::sample_all(&watched);
     let (sockets, protocol) = fleet::connect_all(&layout, &rooms, &connect_plan(args, nodes)).await?;
     // Held, never read, until the run ends.
-    let _stalled = fleet::connect_stalled(args.stalled, &rooms[0], &connect_plan(args, nodes)).await?;
+    let stalled = fleet::connect_stalled(args.stalled, &rooms[0], &connect_plan(args, nodes)).await?;
     let joined = procfs::sample_all(&watched);
     let connections = layout.node_sizes();
     let node_set = NodeSet {
@@ -141,8 +141,12 @@ async fn load(args: &Args, nodes: &Nodes) -> anyhow::Result<()> {
         }
     }
     if ramping {
-        let summary = ramp_summary(scenario, &rule, &outcomes, &steps);
+        let summary = ramp_summary(scenario.clone(), &rule, &outcomes, &steps);
         report::emit(&summary, summary.table(), args.format)?;
+    }
+    if !stalled.is_empty() {
+        let report = report::StalledReport::new(scenario, fleet::stalled_outcomes(stalled).await);
+        report::emit(&report, report.table(), args.format)?;
     }
     drop(fleet);
     Ok(())
