@@ -69,8 +69,12 @@ impl Application {
             info!("shutting down: closing sessions");
             draining.begin_shutdown();
         };
-        crate::serve::serve(listener, router, http.header_timeout, node.settings.shutdown_grace, stopping)
-            .await;
+        let limits = crate::serve::Limits {
+            header_timeout: http.header_timeout,
+            send_buffer: http.socket_send_buffer,
+            grace: node.settings.shutdown_grace,
+        };
+        crate::serve::serve(listener, router, limits, stopping).await;
         node.begin_shutdown();
         node.sessions.close();
         if tokio::time::timeout(node.settings.shutdown_grace, node.sessions.wait()).await.is_err() {

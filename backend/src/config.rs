@@ -63,6 +63,14 @@ pub struct HttpSettings {
     #[arg(long, env = "HEADER_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
     pub header_timeout: Duration,
 
+    /// Each connection's kernel send buffer, in bytes (the kernel allows
+    /// twice this); 0 leaves it to the kernel, which grows it up to
+    /// `net.ipv4.tcp_wmem`'s maximum (4 MiB by default) even for a client
+    /// that has stopped reading. Bounded, a stalled client fills it soon and
+    /// is closed as too slow (4000) instead of holding megabytes.
+    #[arg(long, env = "SOCKET_SEND_BUFFER", default_value_t = 64 * 1024)]
+    pub socket_send_buffer: usize,
+
     #[command(flatten)]
     pub admission: AdmissionSettings,
 }

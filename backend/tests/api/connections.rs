@@ -5,7 +5,7 @@ use std::time::Duration;
 use roomcast_protocol::close::{HEARTBEAT_TIMEOUT, SERVICE_RESTART, SLOW_CONSUMER};
 use roomcast_protocol::{ClientFrame, ServerFrame};
 
-use crate::helpers::{eventually, http_get, Client, Cluster, Event, TestNode, PATIENCE};
+use crate::helpers::{eventually, http_get, metric, Client, Cluster, Event, TestNode, PATIENCE};
 use crate::on_both_brokers;
 
 /// The node's live connection count, from `/healthz`.
@@ -24,6 +24,7 @@ on_both_brokers!(tweak = fast_heartbeat; unresponsive_client_is_dropped_and_its_
 on_both_brokers!(tweak = small_queue; slow_consumer_is_disconnected_without_holding_back_others);
 on_both_brokers!(tweak = deep_queue; frames_queued_at_shutdown_arrive_before_the_restart_close);
 on_both_brokers!(tweak = small_queue_long_history; a_member_closed_as_too_slow_recovers_what_it_missed);
+on_both_brokers!(tweak = small_send_buffer; a_reader_that_stops_is_closed_before_the_node_holds_much_for_it);
 
 fn small_queue_long_history(config: &mut roomcast_server::Config) {
     config.session.outbound_queue = 16;
@@ -75,6 +76,46 @@ async fn a_member_closed_as_too_slow_recovers_what_it_missed(cluster: &Cluster) 
     assert!(matches!(joined, ServerFrame::Joined { recovered: Some(true), .. }), "{joined:?}");
     seen.extend(recovered.iter().map(|m| m.id));
     assert_eq!(seen, sent, "before the close and after the reconnect: every message once, in order");
+}
+
+fn small_send_buffer(config: &mut roomcast_server::Config) {
+    config.session.outbound_queue = 16;
+    config.http.socket_send_buffer = 16 * 1024;
+}
+
+async fn a_reader_that_stops_is_closed_before_the_node_holds_much_for_it(cluster: &Cluster) {
+    let node = cluster.node(0);
+    let mut ada = Client::named(node, "ada").await;
+    ada.join("general").await;
+    // A client on a slow link that stops reading: a 4 KiB receive window.
+    let mut stalled = Client::named_with_receive_buffer(node, "stalled", 4096).await;
+    stalled.join("general").await;
+    // About 1 KB a message. The kernel would let the node's side of the
+    // socket grow to megabytes for it; bounded (32 KiB with the kernel's
+    // doubling), the window, the send buffer and a queue of 16 are full
+    // after some 60 messages, and the node closes it as too slow.
+    let text = "x".repeat(1000);
+    let slow = "roomcast_server_closes_total{reason=\"slow_consumer\"}";
+    let mut sent = 0;
+    while metric(node, slow).await < 1.0 {
+        assert!(sent < 150, "the stalled reader was still open after {sent} KB sent to it");
+        for _ in 0..10 {
+            ada.say("general", &text).await;
+            ada.next_message().await;
+            sent += 1;
+        }
+    }
+    let code = loop {
+        match stalled.next_event().await {
+            Event::Frame(_) => {}
+            Event::Closed(frame) => break frame.map(|f| u16::from(f.code)),
+        }
+    };
+    // The close frame itself may not fit into the full socket any more.
+    assert!(matches!(code, None | Some(SLOW_CONSUMER)), "closed with {code:?}");
+    // ada, in the same room, goes on as before.
+    ada.say("general", "still here").await;
+    assert_eq!(ada.next_message().await.text, "still here");
 }
 
 fn deep_queue(config: &mut roomcast_server::Config) {

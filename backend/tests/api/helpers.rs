@@ -458,18 +458,35 @@ impl Client {
         }
     }
 
+    /// Connects over a socket whose receive buffer is `bytes` (set before
+    /// connecting, so its window is small from the start): a client on a
+    /// slow link. Says hello as `name`.
+    pub async fn named_with_receive_buffer(node: &TestNode, name: &str, bytes: u32) -> Client {
+        let socket = tokio::net::TcpSocket::new_v4().expect("a socket");
+        socket.set_recv_buffer_size(bytes).expect("SO_RCVBUF");
+        let stream = socket.connect(node.addr).await.expect("the node accepts");
+        let (ws, _) = tokio_tungstenite::client_async(node.ws_url(), MaybeTlsStream::Plain(stream))
+            .await
+            .expect("websocket connects");
+        let client = Client { name: String::new(), ws, next_id: 0, sees_presence: false };
+        client.greet(node, name).await
+    }
+
     /// Connects and says hello; the returned client has a display name.
     pub async fn named(node: &TestNode, name: &str) -> Client {
-        let mut client = Client::connect(node).await;
-        client.send(&ClientFrame::hello(name)).await;
-        match client.next_frame().await {
+        Client::connect(node).await.greet(node, name).await
+    }
+
+    async fn greet(mut self, node: &TestNode, name: &str) -> Client {
+        self.send(&ClientFrame::hello(name)).await;
+        match self.next_frame().await {
             ServerFrame::Welcome { name: confirmed, node: served_by, .. } => {
                 assert_eq!(served_by, node.name);
-                client.name = confirmed.into_owned();
+                self.name = confirmed.into_owned();
             }
             other => panic!("expected welcome, got {other:?}"),
         }
-        client
+        self
     }
 
     pub async fn send(&mut self, frame: &ClientFrame<'_>) {
