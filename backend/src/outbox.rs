@@ -114,19 +114,31 @@ impl Queue {
     /// The next frame, or `Pending` with the task woken by the next push;
     /// `None` once every outbox is gone and nothing is left.
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<Message>> {
-        // Registered before looking, so a push after the look wakes us.
+        // What is queued is taken without touching the waker, which every
+        // push also touches (from other threads); only an empty queue
+        // registers, and then looks once more, so a push after the first
+        // look still wakes us.
+        if let Some(next) = self.take() {
+            return Poll::Ready(next);
+        }
         self.shared.arrived.register(cx.waker());
+        match self.take() {
+            Some(next) => Poll::Ready(next),
+            None => Poll::Pending,
+        }
+    }
+
+    /// The next frame, `Some(None)` when the queue has ended, `None` when it
+    /// is empty for now.
+    fn take(&mut self) -> Option<Option<Message>> {
         let mut state = self.shared.lock();
         if let Some(message) = state.frames.pop_front() {
             settle(&mut state.frames);
             drop(state);
             self.shared.left.notify_one();
-            return Poll::Ready(Some(message));
+            return Some(Some(message));
         }
-        if state.outboxes == 0 {
-            return Poll::Ready(None);
-        }
-        Poll::Pending
+        (state.outboxes == 0).then_some(None)
     }
 
     /// Nobody will write what is queued (the socket broke): drops it, and
@@ -141,12 +153,7 @@ impl Queue {
 
     /// The next frame if one is queued now.
     pub fn try_recv(&mut self) -> Result<Message, Empty> {
-        let mut state = self.shared.lock();
-        let message = state.frames.pop_front().ok_or(Empty)?;
-        settle(&mut state.frames);
-        drop(state);
-        self.shared.left.notify_one();
-        Ok(message)
+        self.take().flatten().ok_or(Empty)
     }
 
     /// Frames queued now.
