@@ -31,12 +31,14 @@ pub const HARD_FRAME_LIMIT: usize = 4 * MAX_FRAME_BYTES;
 /// effect: 4 KiB cost about 3 KB more per idle connection than 1 KiB. The
 /// write buffer is how much the writer gathers before it writes through;
 /// the library keeps its largest size for the connection's life, and chat
-/// frames are a few hundred bytes, so 1 KiB still puts a burst of them in
-/// one write (a 10k join storm: 15.9 KB per connection with 4 KiB, 14.7 KB
-/// with 1 KiB, the same CPU per delivery). A client's frames are rarer and
-/// as small: 512 B reads most in one go.
+/// frames are a few hundred bytes, so 512 B still puts a few of them in one
+/// write (a 10k join storm: 15.9 KB per connection with 4 KiB, 14.7 KB with
+/// 1 KiB; later 5.9 KB with 1 KiB and 5.2–5.4 KB with 512 B and presence
+/// frames of 16 names, the same CPU per delivery at 186 messages a second
+/// per publisher). A client's frames are rarer and as small: 512 B reads
+/// most in one go.
 const READ_BUFFER: usize = 512;
-const WRITE_BUFFER: usize = 1024;
+const WRITE_BUFFER: usize = 512;
 const MAX_WRITE_BUFFER: usize = 4 * HARD_FRAME_LIMIT;
 
 pub fn router(node: Arc<Node>, static_dir: &Path) -> Router {

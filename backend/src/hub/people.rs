@@ -12,7 +12,7 @@ use crate::broker::Typist;
 use crate::presence::{Names, Presence};
 
 /// The most names one `presence` frame lists.
-pub const NAMES_PER_FRAME: usize = 32;
+pub const NAMES_PER_FRAME: usize = 16;
 
 /// What the presence ticker has to do: rooms whose local part to publish to
 /// the other nodes, and rooms whose members to tell of changes.

@@ -15,7 +15,7 @@ use crate::process::{healthcheck, server};
 on_both_brokers!(
     everyone_sees_the_same_members_as_people_join_leave_and_disconnect,
     typing_reaches_the_others_and_a_flood_of_it_is_cut_down,
-    a_crowd_arriving_at_once_is_announced_in_frames_of_at_most_32_names_and_misses_nobody,
+    a_crowd_arriving_at_once_is_announced_in_frames_of_at_most_16_names_and_misses_nobody,
 );
 
 type Members = BTreeMap<String, u32>;
@@ -167,7 +167,7 @@ async fn the_members_of_a_killed_node_leave_the_others_lists_within_the_bound() 
     );
 }
 
-async fn a_crowd_arriving_at_once_is_announced_in_frames_of_at_most_32_names_and_misses_nobody(
+async fn a_crowd_arriving_at_once_is_announced_in_frames_of_at_most_16_names_and_misses_nobody(
     cluster: &Cluster,
 ) {
     let mut ada = watcher(cluster.node(0), "ada").await;
@@ -196,6 +196,6 @@ async fn a_crowd_arriving_at_once_is_announced_in_frames_of_at_most_32_names_and
             other => panic!("ada expected presence, got {other:?}"),
         }
     }
-    assert!(largest <= 32, "a presence frame listed {largest} names");
+    assert!(largest <= 16, "a presence frame listed {largest} names");
     assert!(largest > 1, "the arrivals were announced together, not one by one");
 }
