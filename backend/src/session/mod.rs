@@ -10,7 +10,6 @@
 //! answering. The closer's first close code is what the client is told.
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -29,6 +28,7 @@ use tracing::{debug, error, info, info_span, warn, Instrument};
 
 use self::budget::{Budget, Verdict};
 use self::link::{Event, Link};
+use self::memberships::Memberships;
 use crate::broker::{BrokerError, Envelope, Limit, Limited, Published};
 use crate::hub::SessionId;
 use crate::identity::Identity;
@@ -40,6 +40,7 @@ mod budget;
 mod edits;
 mod greeting;
 mod link;
+mod memberships;
 mod people;
 mod rooms;
 
@@ -66,9 +67,7 @@ where
             outbox,
             name: None,
             protocol: version::UNVERSIONED,
-            rooms: HashSet::new(),
-            present: HashSet::new(),
-            typed: HashMap::new(),
+            rooms: Memberships::default(),
             identity: None,
             token_deadline: None,
             budget,
@@ -109,13 +108,10 @@ struct Session {
     /// The protocol version agreed in `hello`; frames and fields newer than
     /// it are never sent to this client.
     protocol: u32,
-    /// Rooms this session is a member of (mirrors the hub).
-    rooms: HashSet<RoomName>,
-    /// Rooms whose presence counts this session under `name`: those whose
-    /// `joined` it was sent.
-    present: HashSet<RoomName>,
-    /// When this session last announced typing, per room.
-    typed: HashMap<RoomName, Instant>,
+    /// Rooms this session is a member of (mirrors the hub), with whether
+    /// presence counts it there (once it was sent `joined`) and when it last
+    /// announced typing there.
+    rooms: Memberships,
     /// Who the identity token says this is, where the node requires tokens.
     /// Boxed: most nodes run without tokens, and every idle connection
     /// would carry the room for one.
@@ -445,7 +441,7 @@ impl Session {
     /// Removes the session from every room (the node unsubscribes from rooms
     /// it no longer needs).
     fn leave_all(&mut self) {
-        let rooms: Vec<RoomName> = self.rooms.iter().cloned().collect();
+        let rooms: Vec<RoomName> = self.rooms.rooms().cloned().collect();
         for room in &rooms {
             self.forget(room);
         }

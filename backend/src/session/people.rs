@@ -19,14 +19,16 @@ impl Session {
     pub(super) fn arrive(&mut self, room: &RoomName) {
         if let Some(name) = &self.name {
             self.node.hub.present(room, name.as_str());
-            self.present.insert(room.clone());
+            if let Some(membership) = self.rooms.get_mut(room) {
+                membership.present = true;
+            }
         }
     }
 
     /// The session changed its name from `old`: its presence follows.
     pub(super) fn renamed(&mut self, old: &DisplayName) {
         let Some(new) = &self.name else { return };
-        for room in &self.present {
+        for room in self.rooms.present() {
             self.node.hub.absent(room, old.as_str());
             self.node.hub.present(room, new.as_str());
         }
@@ -42,10 +44,11 @@ impl Session {
         let Some(room) = self.joined_room(raw, "join the room before typing in it") else { return };
         let Some(name) = &self.name else { return };
         let now = Instant::now();
-        if self.typed.get(&room).is_some_and(|last| now.duration_since(*last) < TYPING_EVERY) {
+        let Some(membership) = self.rooms.get_mut(&room) else { return };
+        if membership.typed.is_some_and(|last| now.duration_since(last) < TYPING_EVERY) {
             return;
         }
-        self.typed.insert(room.clone(), now);
+        membership.typed = Some(now);
         let typist =
             Typist { origin: self.node.origin, session: self.id, name: Cow::Borrowed(name.as_str()) };
         if let Err(err) = self.node.broker.publish_typing(&room, &typist).await {

@@ -187,10 +187,9 @@ impl Session {
 
     /// Leaves `room` in the hub, its presence and this session's sets.
     pub(super) fn forget(&mut self, room: &RoomName) {
-        self.rooms.remove(room);
-        self.typed.remove(room);
+        let left = self.rooms.remove(room);
         self.node.hub.leave(room, self.id);
-        if self.present.remove(room) {
+        if left.is_some_and(|membership| membership.present) {
             if let Some(name) = &self.name {
                 self.node.hub.absent(room, name.as_str());
             }
