@@ -118,14 +118,15 @@ impl Fanout {
 impl Worker {
     /// The rooms to catch up now, their marks taken off: from here on their
     /// live messages are queued again, so the history must be read after
-    /// this. A room that is not `ready` keeps its mark (see
-    /// [`Worker::has_behind`]). Readiness is asked outside the lock, which
-    /// the subscription task takes for every message.
-    pub(super) fn take_behind(&self, ready: impl Fn(&RoomName) -> bool) -> Vec<RoomName> {
+    /// this. A room that is not `ready` keeps its mark; the second value
+    /// says whether any room is still marked, for the worker to look again
+    /// after a pause even when no message comes. Readiness is asked outside
+    /// the lock, which the subscription task takes for every message.
+    pub(super) fn take_behind(&self, ready: impl Fn(&RoomName) -> bool) -> (Vec<RoomName>, bool) {
         let marked: Vec<RoomName> = {
             let behind = lock(&self.behind);
             if behind.is_empty() {
-                return Vec::new();
+                return (Vec::new(), false);
             }
             behind.iter().cloned().collect()
         };
@@ -134,18 +135,13 @@ impl Worker {
         for room in &ready {
             behind.remove(room);
         }
-        ready
+        let left = !behind.is_empty();
+        (ready, left)
     }
 
     /// Marks `room` behind again, without a wake-up: its catch-up failed.
     pub(super) fn put_back(&self, room: RoomName) {
         lock(&self.behind).insert(room);
-    }
-
-    /// Whether rooms still wait to be caught up (not ready yet, or failed):
-    /// the worker looks again after a short pause even when no message comes.
-    pub(super) fn has_behind(&self) -> bool {
-        !lock(&self.behind).is_empty()
     }
 }
 
@@ -203,10 +199,10 @@ mod tests {
         assert_eq!(delivered(worker), vec!["x 1", "y 1"]);
         assert_eq!(fanout.send(room("x"), message("3")), Sent::Dropped, "room x stays behind");
         assert_eq!(fanout.send(room("y"), message("2")), Sent::Queued, "room y is not behind");
-        assert_eq!(worker.take_behind(|_| true), vec![room("x")]);
+        assert_eq!(worker.take_behind(|_| true), (vec![room("x")], false));
         assert_eq!(fanout.send(room("x"), message("4")), Sent::Queued, "live again once taken");
         assert_eq!(delivered(worker), vec!["y 2", "x 4"]);
-        assert!(worker.take_behind(|_| true).is_empty());
+        assert_eq!(worker.take_behind(|_| true), (vec![], false));
     }
 
     #[test]
@@ -216,10 +212,8 @@ mod tests {
         fanout.mark_behind(&room("x"));
         assert!(matches!(workers[0].queue.try_recv(), Ok(Work::CatchUp)));
         assert!(workers[0].queue.try_recv().is_err());
-        assert!(workers[0].take_behind(|_| false).is_empty(), "not ready: kept");
-        assert!(workers[0].has_behind());
+        assert_eq!(workers[0].take_behind(|_| false), (vec![], true), "not ready: kept");
         assert_eq!(fanout.send(room("x"), message("1")), Sent::Dropped);
-        assert_eq!(workers[0].take_behind(|_| true), vec![room("x")]);
-        assert!(!workers[0].has_behind());
+        assert_eq!(workers[0].take_behind(|_| true), (vec![room("x")], false));
     }
 }

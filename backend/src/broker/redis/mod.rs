@@ -504,13 +504,15 @@ impl Inner {
         loop {
             let ready =
                 |room: &RoomName| self.handler.position(room).is_some() || !self.handler.has_room(room);
-            for room in worker.take_behind(ready) {
+            let (rooms, mut waiting) = worker.take_behind(ready);
+            for room in rooms {
                 if let Err(err) = self.catch_up(&room).await {
                     debug!(%room, cause = %err, "catching up from history failed; trying again");
                     worker.put_back(room);
+                    waiting = true;
                 }
             }
-            let work = if worker.has_behind() {
+            let work = if waiting {
                 tokio::select! {
                     () = stop.cancelled() => return,
                     work = worker.queue.recv() => work,
