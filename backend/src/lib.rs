@@ -11,8 +11,8 @@
 //! - [`app`]: binds the listener, builds the node, serves until a shutdown
 //!   signal, then drains.
 //! - [`http`]: routes: `/ws`, `/healthz`, `/readyz`, `/metrics`, and the web client.
-//! - [`session`]: one client connection: a reader that handles client frames
-//!   and a writer fed by a bounded queue.
+//! - [`session`]: one client connection: one task that owns the socket,
+//!   handles client frames and writes what its bounded queue holds.
 //! - [`node`]: what every session of the node shares.
 //! - [`identity`]: optional signed identity tokens (`AUTH_SECRET`).
 //! - [`hub`]: who is in which room on this node, and the local fan-out of
@@ -45,6 +45,8 @@ pub mod rate;
 pub mod serve;
 pub mod session;
 pub mod telemetry;
+#[cfg(test)]
+mod test_support;
 
 pub use app::Application;
 pub use config::Config;

@@ -682,6 +682,17 @@ mod tests {
         assert_eq!(std::iter::from_fn(|| rx.try_recv().ok()).count(), 2);
     }
 
+    /// Two live members of room "x": session 1 speaks edits, session 2 the
+    /// version before; their queues, in that order.
+    fn members_with_and_without_edits(hub: &Hub) -> (crate::outbox::Queue, crate::outbox::Queue) {
+        let (new, rx_new) = Outbox::new(8);
+        let (old, rx_old) = Outbox::new(8);
+        join_live(hub, "x", 1, new);
+        hub.join(&room("x"), 2, old, version::EDITS - 1);
+        hub.go_live(&room("x"), 2, None);
+        (rx_new, rx_old)
+    }
+
     fn drain(rx: &mut crate::outbox::Queue) -> Vec<String> {
         std::iter::from_fn(|| rx.try_recv().ok()).map(text_of).collect()
     }
@@ -689,11 +700,7 @@ mod tests {
     #[test]
     fn a_change_reaches_members_once_in_order_and_only_those_who_speak_edits() {
         let hub = Hub::new(1, true, Arc::default());
-        let (new, mut rx_new) = Outbox::new(8);
-        let (old, mut rx_old) = Outbox::new(8);
-        join_live(&hub, "x", 1, new);
-        hub.join(&room("x"), 2, old, version::EDITS - 1);
-        hub.go_live(&room("x"), 2, None);
+        let (mut rx_new, mut rx_old) = members_with_and_without_edits(&hub);
         let edit = Change { message: MessageId::new(10, 0), text: Some("fixed".into()) };
         hub.deliver(&room("x"), at(10, 0), (&envelope(9, 9)).into());
         hub.deliver(&room("x"), at(11, 0), Delivery::Change(&edit));
@@ -714,11 +721,7 @@ mod tests {
     #[test]
     fn a_changed_message_filling_a_gap_comes_in_its_current_state_for_each_version() {
         let hub = Hub::new(9, true, Arc::default());
-        let (new, mut rx_new) = Outbox::new(8);
-        let (old, mut rx_old) = Outbox::new(8);
-        join_live(&hub, "x", 1, new);
-        hub.join(&room("x"), 2, old, version::EDITS - 1);
-        hub.go_live(&room("x"), 2, None);
+        let (mut rx_new, mut rx_old) = members_with_and_without_edits(&hub);
         let sent = envelope(9, 1);
         let edited = Amendment { at: MessageId::new(12, 0), text: Some("fixed".into()) };
         let deleted = Amendment { at: MessageId::new(13, 0), text: None };
@@ -770,22 +773,15 @@ mod tests {
         // rest of the node goes on, on another thread.
         let busy = hub.slot(&room("busy")).unwrap();
         let held = lock_room(&busy);
-        std::thread::scope(|scope| {
-            let elsewhere = scope.spawn(|| {
-                hub.deliver(&room("quiet"), at(1, 0), (&envelope(9, 9)).into());
-                let (c, _rx_c) = Outbox::new(8);
-                join_live(&hub, "new", 3, c);
-                hub.leave(&room("new"), 3);
-                hub.activate(&[room("quiet")]);
-                hub.room_count()
-            });
-            let deadline = std::time::Instant::now() + Duration::from_secs(10);
-            while !elsewhere.is_finished() {
-                assert!(std::time::Instant::now() < deadline, "work on other rooms waited for the busy one");
-                std::thread::sleep(Duration::from_millis(1));
-            }
-            assert_eq!(elsewhere.join().unwrap(), 2);
+        let rooms = crate::test_support::finishes_meanwhile("work on other rooms", || {
+            hub.deliver(&room("quiet"), at(1, 0), (&envelope(9, 9)).into());
+            let (c, _rx_c) = Outbox::new(8);
+            join_live(&hub, "new", 3, c);
+            hub.leave(&room("new"), 3);
+            hub.activate(&[room("quiet")]);
+            hub.room_count()
         });
+        assert_eq!(rooms, 2);
         drop(held);
         assert!(text_of(rx_b.try_recv().unwrap()).contains("\"id\":\"1-0\""));
     }

@@ -11,7 +11,7 @@ use roomcast_server::Config;
 use serde_json::json;
 
 use crate::helpers::{
-    http_get, identity_token, unix_now, with_identity, Client, Cluster, TestNode, TEST_SECRET,
+    http_get, identity_token, small_history, unix_now, with_identity, Client, Cluster, TestNode, TEST_SECRET,
 };
 use crate::on_both_brokers;
 
@@ -28,10 +28,6 @@ on_both_brokers!(
 on_both_brokers!(tweak = small_history; a_message_older_than_the_history_cannot_be_changed);
 on_both_brokers!(tweak = one_send_per_200_ms; edits_share_the_senders_budget_and_say_when_to_retry);
 on_both_brokers!(tweak = with_identity; with_identity_the_user_may_change_from_any_connection_and_others_not);
-
-fn small_history(config: &mut Config) {
-    config.history.size = 5;
-}
 
 fn one_send_per_200_ms(config: &mut Config) {
     config.session.send_rate = 5.0;

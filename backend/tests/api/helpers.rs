@@ -345,6 +345,11 @@ impl Drop for TestNode {
 /// Leaves the test configuration as it is.
 pub fn no_tweak(_: &mut Config) {}
 
+/// Settings tweak: rooms keep only their last 5 entries.
+pub fn small_history(config: &mut Config) {
+    config.history.size = 5;
+}
+
 /// Nodes sharing one broker. With the embedded broker there is one node and
 /// `node(i)` is always it, so the same test body checks both set-ups.
 pub struct Cluster {

@@ -6,7 +6,7 @@ use std::time::Duration;
 use roomcast_protocol::{ClientFrame, ErrorCode, MessageFrame, MessageId, RoomName, ServerFrame};
 use roomcast_server::Config;
 
-use crate::helpers::{eventually, Client, Cluster};
+use crate::helpers::{eventually, small_history, Client, Cluster};
 use crate::on_both_brokers;
 
 on_both_brokers!(
@@ -19,10 +19,6 @@ on_both_brokers!(
 
 on_both_brokers!(tweak = small_history; an_offset_older_than_the_history_is_not_recovered);
 on_both_brokers!(tweak = short_lived_history; messages_older_than_the_history_lifetime_are_not_served);
-
-fn small_history(config: &mut Config) {
-    config.history.size = 5;
-}
 
 fn short_lived_history(config: &mut Config) {
     config.history.ttl = Duration::from_millis(500);
