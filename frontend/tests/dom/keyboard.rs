@@ -42,9 +42,25 @@ fn ada_in_two_rooms() -> Vec<Action> {
     vec![Action::ChooseName("Ada".into()), Action::Open(room("general")), Action::Open(room("random"))]
 }
 
+/// The chat layout after `actions`. Each room opened swaps the view (and its
+/// top bar) for a new one, so it returns once the last room opened is shown:
+/// an element found earlier could be one the next render throws away.
 async fn layout(actions: Vec<Action>, later: Vec<Action>) -> Element {
+    let shown_last = actions.iter().rev().find_map(|action| match action {
+        Action::Open(room) => Some(room.to_string()),
+        _ => None,
+    });
     let children = html! { <ChatLayout /> };
-    mount::<Scripted>(ScriptedProps { actions, later, children }).await
+    let root = mount::<Scripted>(ScriptedProps { actions, later, children }).await;
+    if let Some(name) = shown_last {
+        until(&format!("#{name} is shown"), || {
+            root.query_selector("#room-title")
+                .unwrap()
+                .is_some_and(|title| title.text_content().unwrap_or_default().ends_with(&name))
+        })
+        .await;
+    }
+    root
 }
 
 fn bob_says_in(room_name: &str) -> Action {

@@ -12,7 +12,7 @@
 //! `edits.rs`, editing and deleting our own messages.
 #![cfg(target_arch = "wasm32")]
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::Rc;
 
@@ -71,9 +71,33 @@ where
     let root = document().create_element("div").unwrap();
     root.set_attribute("data-test-root", "").unwrap();
     document().body().unwrap().append_child(&root).unwrap();
+    SCRIPTS.with(|scripts| scripts.set((0, 0)));
     yew::Renderer::<C>::with_root_and_props(root.clone(), props).render();
     settle().await;
+    // A harness that puts its chat into a state (a `Setup` or `Script`)
+    // does so in an effect after its first render; a busy machine can delay
+    // that past the settle, and a test would then act on the state before.
+    until("the harness's first render and its actions", || {
+        let (started, applied) = SCRIPTS.with(Cell::get);
+        root.has_child_nodes() && started == applied
+    })
+    .await;
+    settle().await;
     root
+}
+
+thread_local! {
+    /// Harnesses of the mounted root that dispatch actions when they first
+    /// render: how many rendered, and how many have dispatched theirs.
+    static SCRIPTS: Cell<(usize, usize)> = const { Cell::new((0, 0)) };
+}
+
+/// Counts a scripted harness in when it first renders, and returns what its
+/// effect calls once its actions are dispatched.
+#[hook]
+fn use_scripted() -> impl Fn() {
+    use_state(|| SCRIPTS.with(|scripts| scripts.set((scripts.get().0 + 1, scripts.get().1))));
+    || SCRIPTS.with(|scripts| scripts.set((scripts.get().0, scripts.get().1 + 1)))
 }
 
 /// Lets Yew apply pending renders.
@@ -121,10 +145,12 @@ fn setup(props: &SetupProps) -> Html {
     let chat = use_chat();
     *props.slot.borrow_mut() = Some(chat.clone());
     let actions = props.actions.clone();
+    let applied = use_scripted();
     use_effect_with((), move |()| {
         for action in actions {
             chat.state.dispatch(action);
         }
+        applied();
     });
     html! {}
 }
@@ -208,12 +234,14 @@ struct ScriptProps {
 fn script(props: &ScriptProps) -> Html {
     let chat = use_chat();
     let done = use_mut_ref(|| 0);
+    let applied = use_scripted();
     {
         let (chat, actions) = (chat.clone(), props.actions.clone());
         use_effect_with((), move |()| {
             for action in actions {
                 chat.state.dispatch(action);
             }
+            applied();
         });
     }
     let later = props.later.clone();
